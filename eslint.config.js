@@ -1,0 +1,95 @@
+// Lint keeps the architecture honest: core is pure, only storage touches IndexedDB, only ml touches TF.js.
+import js from '@eslint/js';
+import ts from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+
+const ADAPTERS = {
+  dexie: { name: 'dexie', message: 'Only src/storage may use Dexie.' },
+  tf: { group: ['@tensorflow/*'], message: 'Only src/ml may use TF.js.' },
+  svelte: { group: ['svelte', 'svelte/*'], message: 'core/ is pure TypeScript.' },
+};
+
+export default ts.config(
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'bench/results.json'] },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ADAPTERS.dexie],
+          patterns: [
+            ADAPTERS.tf,
+            ADAPTERS.svelte,
+            {
+              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*'],
+              message: 'core/ depends on nothing.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/storage/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ADAPTERS.tf,
+            ADAPTERS.svelte,
+            { group: ['**/ml/*', '**/state/*', '**/ui/*'], message: 'storage/ implements core ports only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/ml/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ADAPTERS.dexie],
+          patterns: [
+            ADAPTERS.svelte,
+            { group: ['**/storage/*', '**/state/*', '**/ui/*'], message: 'ml/ implements core ports only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/state/**', 'src/ui/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ADAPTERS.dexie],
+          patterns: [
+            ADAPTERS.tf,
+            {
+              group: ['**/storage/*', '**/ml/*'],
+              message: 'state/ and ui/ get storage and ml through app/compose.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

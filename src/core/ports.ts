@@ -1,0 +1,163 @@
+/** The interfaces that storage/ and ml/ implement; state/ depends only on these. */
+import type { BlobHash, VersionId } from './hashing';
+import type { JsonObject } from './json';
+import type {
+  ChangeKind,
+  Head,
+  Metrics,
+  ModelSummary,
+  Provenance,
+  Ref,
+  RefKind,
+  RefLogEntry,
+  RepoId,
+  Repository,
+  StoredDType,
+  TensorEntry,
+  Version,
+  VersionRow,
+} from './versions/types';
+
+/** One weight tensor's raw bytes, little-endian, as TF.js lays them out. */
+export interface TensorData {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: StoredDType;
+  readonly data: Uint8Array<ArrayBuffer>;
+}
+
+/** A model taken out of the runtime: its topology and its weights, ready to be committed. */
+export interface ModelSnapshot {
+  readonly topology: JsonObject;
+  readonly summary: ModelSummary;
+  readonly tensors: readonly TensorData[];
+}
+
+export interface CommitRequest {
+  readonly repoId: RepoId;
+  /** The branch to move; defaults to the branch HEAD names. */
+  readonly branch?: string;
+  /**
+   * The version this snapshot was derived from, as the saving tab saw it. If the branch moved since
+   * (another tab saved), the new version is kept on a new branch instead of overwriting.
+   */
+  readonly parent: VersionId | null;
+  /** Extra parents, for merges. */
+  readonly otherParents?: readonly VersionId[];
+  readonly message: string;
+  readonly change: ChangeKind;
+  readonly snapshot: ModelSnapshot;
+  readonly provenance: Provenance;
+  readonly metrics?: Metrics;
+  readonly createdAt?: string;
+}
+
+export interface CommitResult {
+  readonly version: VersionRow;
+  /** The branch now pointing at the new version. */
+  readonly branch: string;
+  /** Set when the requested branch had moved: the version was kept on `branch` instead. */
+  readonly conflict?: { readonly requestedBranch: string; readonly theirHead: VersionId | null };
+  readonly blobsWritten: number;
+  readonly bytesWritten: number;
+}
+
+export interface LoadedVersion {
+  readonly version: Version;
+  readonly topology: JsonObject;
+  readonly tensors: readonly { readonly entry: TensorEntry; readonly data: ArrayBuffer }[];
+}
+
+export interface BlobProblem {
+  readonly hash: BlobHash;
+  readonly tensor: string;
+  readonly problem: 'missing' | 'corrupt' | 'wrong-size';
+}
+
+export interface VerifyReport {
+  readonly versionId: VersionId;
+  readonly ok: boolean;
+  readonly checkedBlobs: number;
+  readonly checkedBytes: number;
+  readonly problems: readonly BlobProblem[];
+  /** False when the version row itself no longer hashes to its id. */
+  readonly idMatches: boolean;
+}
+
+export interface GcReport {
+  readonly dryRun: boolean;
+  readonly versions: readonly VersionId[];
+  readonly blobs: number;
+  readonly bytes: number;
+}
+
+export interface StorageUsage {
+  readonly blobs: number;
+  readonly bytes: number;
+  readonly versions: number;
+}
+
+export interface VersionStore {
+  listRepositories(): Promise<Repository[]>;
+  getRepository(id: RepoId): Promise<Repository>;
+  createRepository(name: string, options?: { description?: string }): Promise<Repository>;
+  renameRepository(id: RepoId, name: string): Promise<void>;
+  deleteRepository(id: RepoId): Promise<void>;
+  setHead(id: RepoId, head: Head): Promise<void>;
+
+  /** Small rows only: never loads weights. */
+  listVersions(repoId: RepoId): Promise<VersionRow[]>;
+  getVersion(id: VersionId): Promise<Version>;
+  listRefs(repoId: RepoId): Promise<Ref[]>;
+  refLog(repoId: RepoId, name?: string): Promise<RefLogEntry[]>;
+
+  commit(req: CommitRequest): Promise<CommitResult>;
+  rollback(
+    repoId: RepoId,
+    target: VersionId,
+    options?: { branch?: string; message?: string },
+  ): Promise<CommitResult>;
+  /** Reads a version's topology and weights, re-hashing every blob; corrupt or missing data is refused. */
+  load(id: VersionId): Promise<LoadedVersion>;
+
+  setRef(repoId: RepoId, name: string, kind: RefKind, target: VersionId, reason?: string): Promise<void>;
+  deleteRef(repoId: RepoId, name: string): Promise<void>;
+  deleteVersion(id: VersionId): Promise<void>;
+
+  verify(id: VersionId): Promise<VerifyReport>;
+  gc(options: { dryRun: boolean }): Promise<GcReport>;
+  usage(repoId?: RepoId): Promise<StorageUsage>;
+}
+
+/** The ML runtime's side of the contract: live models in, snapshots out, and back. */
+export interface ModelRuntime<M> {
+  readonly backend: string;
+  snapshot(model: M): Promise<ModelSnapshot>;
+  materialize(loaded: LoadedVersion): Promise<M>;
+}
+
+/** What the history shows of one repository; pushed again whenever any tab changes it. */
+export interface RepositoryView {
+  readonly repository: Repository | null;
+  readonly versions: readonly VersionRow[];
+  readonly refs: readonly Ref[];
+}
+
+/** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
+export interface RepositoryWatcher {
+  watchRepository(
+    id: RepoId,
+    listener: (view: RepositoryView) => void,
+    onError: (e: unknown) => void,
+  ): () => void;
+  watchRepositories(listener: (repos: Repository[]) => void, onError: (e: unknown) => void): () => void;
+}
+
+/** A layer as the architecture table shows it. */
+export interface LayerInfo {
+  readonly name: string;
+  readonly className: string;
+  readonly outputShape: string;
+  readonly params: number;
+  readonly trainable: boolean;
+}
