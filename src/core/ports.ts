@@ -120,8 +120,19 @@ export interface VersionStore {
   /** Reads a version's topology and weights, re-hashing every blob; corrupt or missing data is refused. */
   load(id: VersionId): Promise<LoadedVersion>;
 
-  setRef(repoId: RepoId, name: string, kind: RefKind, target: VersionId, reason?: string): Promise<void>;
+  setRef(
+    repoId: RepoId,
+    name: string,
+    kind: RefKind,
+    target: VersionId,
+    options?: { reason?: string; create?: boolean },
+  ): Promise<void>;
+  renameRef(repoId: RepoId, from: string, to: string): Promise<void>;
   deleteRef(repoId: RepoId, name: string): Promise<void>;
+  /** What deleting a ref would make unreachable, and how many bytes a GC would then free. */
+  previewDeleteRef(repoId: RepoId, name: string): Promise<GcReport>;
+  /** Changes the message shown for a version; its content and id stay as they were. */
+  amendMessage(id: VersionId, message: string): Promise<void>;
   deleteVersion(id: VersionId): Promise<void>;
 
   verify(id: VersionId): Promise<VerifyReport>;

@@ -245,6 +245,48 @@ describe('refs, deletion and GC', () => {
     );
   });
 
+  it('creates, renames and previews deleting branches', async () => {
+    const { store, repo, commit } = await seeded();
+    const v1 = await commit(null, [1, 1, 1, 1]);
+    await store.setRef(repo.id, 'idea', 'branch', v1.version.id, { create: true });
+    expect(
+      (await rejects(store.setRef(repo.id, 'idea', 'branch', v1.version.id, { create: true }))).code,
+    ).toBe('ref/exists');
+    const idea = await store.commit({
+      repoId: repo.id,
+      branch: 'idea',
+      parent: v1.version.id,
+      message: 'only on idea',
+      change: 'trained',
+      snapshot: tinySnapshot([5, 5, 5, 5], [0, 0]),
+      provenance: { app: 'graft' },
+    });
+    await store.renameRef(repo.id, 'idea', 'wider');
+    expect((await store.listRefs(repo.id)).map((r) => r.name).sort()).toEqual(['main', 'wider']);
+    expect((await rejects(store.renameRef(repo.id, 'wider', 'main'))).code).toBe('ref/exists');
+    // Renaming the current branch keeps HEAD on it.
+    await store.renameRef(repo.id, 'main', 'trunk');
+    expect((await store.getRepository(repo.id)).head).toEqual({ kind: 'branch', name: 'trunk' });
+    const preview = await store.previewDeleteRef(repo.id, 'wider');
+    expect(preview.versions).toEqual([idea.version.id]);
+    expect(preview.bytes).toBe(16);
+    // A preview changes nothing.
+    expect((await store.listRefs(repo.id)).length).toBe(2);
+    expect((await store.previewDeleteRef(repo.id, 'trunk')).versions).toEqual([]);
+  });
+
+  it('amends a message without changing the version', async () => {
+    const { store, repo, commit } = await seeded();
+    const v1 = await commit(null, [1, 1, 1, 1], 'typo in messge');
+    await store.amendMessage(v1.version.id, 'Fixed message');
+    const [row] = await store.listVersions(repo.id);
+    expect(row?.note?.message).toBe('Fixed message');
+    expect(row?.message).toBe('typo in messge');
+    expect(row?.id).toBe(v1.version.id);
+    expect((await store.verify(v1.version.id)).ok).toBe(true);
+    expect((await rejects(store.amendMessage(v1.version.id, '  '))).code).toBe('version/invalid');
+  });
+
   it('frees a deleted branch’s own versions only through GC, and previews it first', async () => {
     const { store, repo, commit } = await seeded();
     const v1 = await commit(null, [1, 1, 1, 1]);

@@ -423,9 +423,10 @@ export class DexieVersionStore implements VersionStore {
     name: string,
     kind: RefKind,
     target: VersionId,
-    reason = 'moved by the user',
+    options: { reason?: string; create?: boolean } = {},
   ): Promise<void> {
     const db = this.db;
+    const reason = options.reason ?? (kind === 'tag' ? 'tag placed' : 'branch moved');
     return guard(() =>
       db.transaction('rw', [db.refs, db.refLog, db.versions], async () => {
         assertRefName(name);
@@ -433,6 +434,11 @@ export class DexieVersionStore implements VersionStore {
         if (!v || v.repoId !== repoId)
           throw new GraftError('storage/not-found', 'That version is not in this repository.');
         const current = await db.refs.get([repoId, name]);
+        if (current && options.create)
+          throw new GraftError(
+            'ref/exists',
+            `A ${current.kind} named "${name}" already exists; pick another name.`,
+          );
         if (current && current.kind !== kind)
           throw new GraftError(
             'ref/exists',
@@ -444,6 +450,52 @@ export class DexieVersionStore implements VersionStore {
         await db.refLog.add({ repoId, name, kind, from: current?.target ?? null, to: target, at, reason });
       }),
     );
+  }
+
+  renameRef(repoId: RepoId, from: string, to: string): Promise<void> {
+    const db = this.db;
+    return guard(() =>
+      db.transaction('rw', [db.refs, db.refLog, db.repositories], async () => {
+        assertRefName(to);
+        const ref = await db.refs.get([repoId, from]);
+        if (!ref) throw new GraftError('ref/not-found', `There is no branch or tag named "${from}".`);
+        if (from === to) return;
+        if (await db.refs.get([repoId, to]))
+          throw new GraftError('ref/exists', `"${to}" is already taken; pick another name.`);
+        const at = now();
+        await db.refs.delete([repoId, from]);
+        await db.refs.put({ ...ref, name: to, updatedAt: at });
+        const reason = `renamed from "${from}" to "${to}"`;
+        await db.refLog.add({ repoId, name: from, kind: ref.kind, from: ref.target, to: null, at, reason });
+        await db.refLog.add({ repoId, name: to, kind: ref.kind, from: null, to: ref.target, at, reason });
+        const repo = await db.repositories.get(repoId);
+        if (repo?.head.kind === 'branch' && repo.head.name === from)
+          await db.repositories.update(repoId, { head: { kind: 'branch', name: to } });
+      }),
+    );
+  }
+
+  previewDeleteRef(repoId: RepoId, name: string): Promise<GcReport> {
+    const db = this.db;
+    return guard(() =>
+      db.transaction('r', [db.repositories, db.versions, db.manifests, db.refs, db.blobs], async () => {
+        if (!(await db.refs.get([repoId, name])))
+          throw new GraftError('ref/not-found', `There is no branch or tag named "${name}".`);
+        const { garbage: _g, ...report } = await this.#collect({ exceptRef: [repoId, name] });
+        return report;
+      }),
+    );
+  }
+
+  amendMessage(id: VersionId, message: string): Promise<void> {
+    return guard(async () => {
+      const clean = message.trim();
+      if (!clean) throw new GraftError('version/invalid', 'A message cannot be empty.');
+      if (clean.length > 2000)
+        throw new GraftError('version/invalid', 'A message can be at most 2,000 characters.');
+      const n = await this.db.versions.update(id, { note: { message: clean, at: now() } });
+      if (n === 0) throw new GraftError('storage/not-found', 'That version no longer exists.');
+    });
   }
 
   deleteRef(repoId: RepoId, name: string): Promise<void> {
@@ -521,37 +573,45 @@ export class DexieVersionStore implements VersionStore {
    */
   gc(options: { dryRun: boolean }): Promise<GcReport> {
     const db = this.db;
+    const tables = [db.repositories, db.versions, db.manifests, db.refs, db.blobs];
     return guard(() =>
-      db.transaction(
-        options.dryRun ? 'r' : 'rw',
-        [db.repositories, db.versions, db.manifests, db.refs, db.blobs],
-        async () => {
-          const [repos, refs, rows] = await Promise.all([
-            db.repositories.toArray(),
-            db.refs.toArray(),
-            db.versions.toArray(),
-          ]);
-          const roots: VersionId[] = refs.map((r) => r.target);
-          for (const r of repos) if (r.head.kind === 'detached') roots.push(r.head.version);
-          const reachable = ancestors(graphOf(rows), roots);
-          const dead = rows.filter((v) => !reachable.has(v.id)).map((v) => v.id);
-          const liveManifests = await db.manifests.bulkGet([...reachable]);
-          const needed = new Set<BlobHash>();
-          for (const v of rows) if (reachable.has(v.id)) needed.add(v.topologyHash);
-          for (const m of liveManifests) for (const t of m?.tensors ?? []) needed.add(t.hash);
-          const allBlobs = await db.blobs.toCollection().primaryKeys();
-          const garbage = allBlobs.filter((h) => !needed.has(h));
-          let bytes = 0;
-          for (const row of await db.blobs.bulkGet(garbage)) bytes += row?.size ?? 0;
-          if (!options.dryRun) {
-            await db.manifests.bulkDelete(dead);
-            await db.versions.bulkDelete(dead);
-            await db.blobs.bulkDelete(garbage);
-          }
-          return { dryRun: options.dryRun, versions: dead, blobs: garbage.length, bytes };
-        },
-      ),
+      db.transaction(options.dryRun ? 'r' : 'rw', tables, async () => {
+        const { garbage, ...found } = await this.#collect({});
+        if (!options.dryRun) {
+          await db.manifests.bulkDelete([...found.versions]);
+          await db.versions.bulkDelete([...found.versions]);
+          await db.blobs.bulkDelete(garbage);
+        }
+        return { ...found, dryRun: options.dryRun };
+      }),
     );
+  }
+
+  /** Mark without sweep: the versions no ref or HEAD reaches and the blobs nothing else needs. In a transaction. */
+  async #collect(options: {
+    exceptRef?: readonly [RepoId, string];
+  }): Promise<GcReport & { garbage: BlobHash[] }> {
+    const db = this.db;
+    const [repos, refs, rows] = await Promise.all([
+      db.repositories.toArray(),
+      db.refs.toArray(),
+      db.versions.toArray(),
+    ]);
+    const except = options.exceptRef;
+    const roots: VersionId[] = refs
+      .filter((r) => !(except && r.repoId === except[0] && r.name === except[1]))
+      .map((r) => r.target);
+    for (const r of repos) if (r.head.kind === 'detached') roots.push(r.head.version);
+    const reachable = ancestors(graphOf(rows), roots);
+    const dead = rows.filter((v) => !reachable.has(v.id)).map((v) => v.id);
+    const needed = new Set<BlobHash>();
+    for (const v of rows) if (reachable.has(v.id)) needed.add(v.topologyHash);
+    for (const m of await db.manifests.bulkGet([...reachable]))
+      for (const t of m?.tensors ?? []) needed.add(t.hash);
+    const garbage = (await db.blobs.toCollection().primaryKeys()).filter((h) => !needed.has(h));
+    let bytes = 0;
+    for (const row of await db.blobs.bulkGet(garbage)) bytes += row?.size ?? 0;
+    return { dryRun: true, versions: dead, blobs: garbage.length, bytes, garbage };
   }
 
   /** Bytes of distinct blobs: all of them, or those one repository's versions need. */
@@ -590,7 +650,7 @@ function checkRepoName(name: string): string {
 }
 
 function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
-  const { tensorCount: _n, totalBytes: _b, ...rest } = row;
+  const { tensorCount: _n, totalBytes: _b, note: _note, ...rest } = row;
   return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
 }
 

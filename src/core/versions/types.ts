@@ -90,6 +90,8 @@ export interface VersionRow {
   readonly tensorCount: number;
   readonly totalBytes: number;
   readonly restoredFrom?: VersionId;
+  /** An amended message. Not part of the content address: the version itself never changes. */
+  readonly note?: { readonly message: string; readonly at: string };
 }
 
 export type RefKind = 'branch' | 'tag';
