@@ -1,5 +1,6 @@
 /** The one place that wires storage and ml into the app's state. */
 import * as tf from '@tensorflow/tfjs';
+import { tensorBytes } from '../core/ports';
 import { activeBackend, startBackend, TFJS_VERSION } from '../ml/backend';
 import { describeLayers } from '../ml/describe';
 import { probeModel } from '../ml/probe';
@@ -21,7 +22,9 @@ export function createMl(): MlServices<LiveModel> {
       const backend = await startBackend(choice);
       const rebuilt = await materializeModel({
         topology: snapshotFirst.topology,
-        tensors: snapshotFirst.tensors.map((t) => ({ entry: t, data: t.data.slice().buffer })),
+        tensors: await Promise.all(
+          snapshotFirst.tensors.map(async (t) => ({ entry: t, data: (await tensorBytes(t)).slice().buffer })),
+        ),
       });
       return { model: rebuilt, backend };
     },

@@ -18,12 +18,28 @@ import type {
   VersionRow,
 } from './versions/types';
 
-/** One weight tensor's raw bytes, little-endian, as TF.js lays them out. */
+/**
+ * One weight tensor: its raw little-endian bytes as TF.js lays them out, either already in memory (`data`)
+ * or read on demand (`read`). A live model's snapshot reads lazily and says which hashes it already knows,
+ * so a save that changed one layer reads and hashes one layer (no GPU read-back of the rest).
+ */
 export interface TensorData {
   readonly name: string;
   readonly shape: readonly number[];
   readonly dtype: StoredDType;
-  readonly data: Uint8Array<ArrayBuffer>;
+  readonly data?: Uint8Array<ArrayBuffer>;
+  readonly read?: () => Promise<Uint8Array<ArrayBuffer>>;
+  /** The SHA-256 of the bytes when the runtime already knows it (unchanged since the last load or save). */
+  readonly hash?: BlobHash;
+  /** Called with the SHA-256 once the store has hashed these bytes, so the runtime can remember it. */
+  readonly onHashed?: (hash: BlobHash) => void;
+}
+
+/** The bytes of a tensor, whichever way it carries them. */
+export async function tensorBytes(t: TensorData): Promise<Uint8Array<ArrayBuffer>> {
+  if (t.data) return t.data;
+  if (t.read) return t.read();
+  throw new Error(`Tensor "${t.name}" carries no bytes.`);
 }
 
 /** A model taken out of the runtime: its topology and its weights, ready to be committed. */
@@ -54,6 +70,7 @@ export interface CommitRequest {
 
 export interface CommitResult {
   readonly version: VersionRow;
+  readonly tensors: readonly TensorEntry[];
   /** The branch now pointing at the new version. */
   readonly branch: string;
   /** Set when the requested branch had moved: the version was kept on `branch` instead. */

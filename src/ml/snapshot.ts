@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
 import type { JsonObject } from '../core/json';
+import type { BlobHash } from '../core/hashing';
 import type { ModelSnapshot, TensorData } from '../core/ports';
 import type { ModelSummary, StoredDType, TensorEntry } from '../core/versions/types';
 
@@ -19,38 +20,50 @@ export function summarize(model: tf.LayersModel): ModelSummary {
   };
 }
 
-/** Captures topology and weights exactly as `model.save` would write them. */
-export async function snapshotModel(model: tf.LayersModel): Promise<ModelSnapshot> {
-  let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = artifacts as tf.io.ModelArtifacts | null;
-  if (!a || !a.modelTopology || a.modelTopology instanceof ArrayBuffer)
-    throw new GraftError('ml/model-invalid', 'This model could not be serialised by TF.js.');
-  const specs = a.weightSpecs ?? [];
-  const buffer =
-    a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
-  let offset = 0;
-  const tensors: TensorData[] = specs.map((spec) => {
-    if (!STORED.includes(spec.dtype) || spec.quantization)
+/**
+ * Hashes of weight buffers Graft has already hashed, keyed by TF.js's data id. A tensor's data never
+ * changes under one data id (training assigns a new one), so a known id means known bytes: a save after
+ * training one layer reads and hashes only that layer.
+ */
+const KNOWN_HASHES = new WeakMap<object, BlobHash>();
+
+/** Captures topology and weights exactly as `model.save` would write them, reading weights lazily. */
+export function snapshotModel(model: tf.LayersModel): Promise<ModelSnapshot> {
+  const topology = model.toJSON(null, false) as unknown as JsonObject;
+  const tensors = model.weights.map((w): TensorData => {
+    const variable = w.read();
+    const dtype = variable.dtype;
+    if (!STORED.includes(dtype))
       throw new GraftError(
         'ml/model-invalid',
-        `Weight "${spec.name}" has dtype ${spec.dtype}, which Graft cannot store.`,
+        `Weight "${w.originalName}" has dtype ${dtype}, which Graft cannot store.`,
       );
-    const bytesPer = spec.dtype === 'bool' ? 1 : 4;
-    const length = spec.shape.reduce((n, d) => n * d, 1) * bytesPer;
-    const data = new Uint8Array(buffer, offset, length) as Uint8Array<ArrayBuffer>;
-    offset += length;
-    return { name: spec.name, shape: spec.shape, dtype: spec.dtype as StoredDType, data };
+    const dataId = variable.dataId as object;
+    const known = KNOWN_HASHES.get(dataId);
+    return {
+      name: w.originalName,
+      shape: variable.shape,
+      dtype: dtype as StoredDType,
+      ...(known ? { hash: known } : {}),
+      read: async () => {
+        const values = (await variable.data()) as Float32Array | Int32Array | Uint8Array;
+        return new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
+      },
+      onHashed: (hash) => KNOWN_HASHES.set(dataId, hash),
+    };
   });
-  return { topology: a.modelTopology as JsonObject, summary: summarize(model), tensors };
+  return Promise.resolve({ topology, summary: summarize(model), tensors });
 }
 
-/** Rebuilds a live model from stored topology and verified weight bytes. */
+/** Records the verified hashes of a freshly loaded model's weights. */
+function rememberHashes(model: tf.LayersModel, entries: readonly { name: string; hash?: BlobHash }[]): void {
+  const byName = new Map(entries.map((e) => [e.name, e.hash]));
+  for (const w of model.weights) {
+    const hash = byName.get(w.originalName);
+    if (hash) KNOWN_HASHES.set(w.read().dataId as object, hash);
+  }
+}
+
 export interface WeightsInMemory {
   readonly topology: JsonObject;
   readonly tensors: readonly {
@@ -66,13 +79,18 @@ export async function materializeModel(loaded: WeightsInMemory): Promise<tf.Laye
     dtype: entry.dtype,
   }));
   try {
-    return await tf.loadLayersModel(
+    const model = await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: loaded.topology as object,
         weightSpecs,
         weightData: loaded.tensors.map((t) => t.data),
       }),
     );
+    rememberHashes(
+      model,
+      loaded.tensors.map((t) => t.entry),
+    );
+    return model;
   } catch (e) {
     throw new GraftError(
       'ml/model-invalid',

@@ -18,6 +18,7 @@ import type {
   VerifyReport,
   VersionStore,
 } from '../core/ports';
+import { tensorBytes } from '../core/ports';
 import { ancestors, graphOf } from '../core/versions/dag';
 import { assertRefName, freeRefName } from '../core/versions/refs';
 import { planRollback } from '../core/versions/rollback';
@@ -34,16 +35,16 @@ import {
   type VersionContent,
   type VersionRow,
 } from '../core/versions/types';
-import { checkVersionId, makeVersion } from '../core/versions/version';
+import { checkVersionId, expectedByteLength, makeVersion } from '../core/versions/version';
 import { GraftDb, type BlobKind, type BlobRow, type ManifestRow } from './db';
 import { guard, mapStorageError } from './errors';
 
 export const APP_NAME = 'graft';
 
-interface PendingBlob {
-  readonly hash: BlobHash;
+/** Where a blob's bytes come from if the store does not hold it yet. */
+interface BlobSource {
   readonly kind: BlobKind;
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly get: () => Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const now = () => new Date().toISOString();
@@ -186,16 +187,26 @@ export class DexieVersionStore implements VersionStore {
       const topologyBytes = new TextEncoder().encode(
         canonicalJson(req.snapshot.topology),
       ) as Uint8Array<ArrayBuffer>;
+      const snapshotTensors = req.snapshot.tensors;
+      // Bytes read so far; tensors whose hash the runtime already knows are read only if the store lacks them.
+      const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
       const [topologyHash, ...hashes] = await Promise.all([
         hashBlob(topologyBytes),
-        ...req.snapshot.tensors.map((t) => hashBlob(t.data)),
+        ...snapshotTensors.map(async (t, i) => {
+          if (t.hash) return t.hash;
+          const b = await tensorBytes(t);
+          bytes.set(i, b);
+          const h = await hashBlob(b);
+          t.onHashed?.(h);
+          return h;
+        }),
       ]);
-      const tensors = req.snapshot.tensors.map((t, i) => ({
+      const tensors = snapshotTensors.map((t, i) => ({
         name: t.name,
         shape: [...t.shape],
         dtype: t.dtype,
         hash: hashes[i] as BlobHash,
-        byteLength: t.data.byteLength,
+        byteLength: bytes.get(i)?.byteLength ?? expectedByteLength(t),
       }));
       const parents = [...(req.parent ? [req.parent] : []), ...(req.otherParents ?? [])];
       const version = await makeVersion({
@@ -210,15 +221,27 @@ export class DexieVersionStore implements VersionStore {
         provenance: { ...req.provenance },
         metrics: { ...(req.metrics ?? {}) },
       });
-      const pending: PendingBlob[] = [
-        { hash: version.topologyHash, kind: 'topology', bytes: topologyBytes },
-        ...req.snapshot.tensors.map((t, i): PendingBlob => ({
-          hash: hashes[i] as BlobHash,
+      const sources = new Map<BlobHash, BlobSource>();
+      sources.set(version.topologyHash, { kind: 'topology', get: async () => topologyBytes });
+      snapshotTensors.forEach((t, i) => {
+        const hash = hashes[i] as BlobHash;
+        sources.set(hash, {
           kind: 'tensor',
-          bytes: t.data,
-        })),
-      ];
-      return this.#commitVersion(version, branch, req.parent, pending);
+          get: async () => {
+            const known = bytes.get(i);
+            if (known) return known;
+            const b = await tensorBytes(t);
+            // The runtime vouched for this hash without showing bytes; check it before storing them.
+            if ((await hashBlob(b)) !== hash)
+              throw new GraftError(
+                'internal',
+                `The weights of "${t.name}" changed while saving. Save again.`,
+              );
+            return b;
+          },
+        });
+      });
+      return this.#commitVersion(version, branch, req.parent, sources);
     });
   }
 
@@ -239,7 +262,7 @@ export class DexieVersionStore implements VersionStore {
         app: APP_NAME,
         ...(options.message ? { message: options.message } : {}),
       });
-      return this.#commitVersion(await makeVersion(content), branch, current.id, []);
+      return this.#commitVersion(await makeVersion(content), branch, current.id, new Map());
     });
   }
 
@@ -247,16 +270,16 @@ export class DexieVersionStore implements VersionStore {
     version: Version,
     branch: string,
     expectedParent: VersionId | null,
-    pending: readonly PendingBlob[],
+    sources: ReadonlyMap<BlobHash, BlobSource>,
   ): Promise<CommitResult> {
     // A GC in another tab may remove blobs between our write and our commit; then write them again.
     for (let attempt = 0; ; attempt++) {
-      const { blobsWritten, bytesWritten } = await this.#putBlobs(pending);
+      const { blobsWritten, bytesWritten } = await this.#putBlobs(sources);
       try {
         const result = await this.#writeVersion(version, branch, expectedParent);
-        return { ...result, blobsWritten, bytesWritten };
+        return { ...result, tensors: version.tensors, blobsWritten, bytesWritten };
       } catch (e) {
-        if (attempt < 2 && e instanceof GraftError && e.code === 'storage/blob-missing' && pending.length > 0)
+        if (attempt < 2 && e instanceof GraftError && e.code === 'storage/blob-missing' && sources.size > 0)
           continue;
         throw e;
       }
@@ -264,21 +287,23 @@ export class DexieVersionStore implements VersionStore {
   }
 
   /** Writes the blobs not already stored, in one transaction. Safe to repeat. */
-  async #putBlobs(pending: readonly PendingBlob[]): Promise<{ blobsWritten: number; bytesWritten: number }> {
-    if (pending.length === 0) return { blobsWritten: 0, bytesWritten: 0 };
-    const unique = new Map<BlobHash, PendingBlob>();
-    for (const p of pending) unique.set(p.hash, p);
+  async #putBlobs(
+    sources: ReadonlyMap<BlobHash, BlobSource>,
+  ): Promise<{ blobsWritten: number; bytesWritten: number }> {
+    if (sources.size === 0) return { blobsWritten: 0, bytesWritten: 0 };
     const have = new Set(
       await this.db.blobs
         .where(':id')
-        .anyOf([...unique.keys()])
+        .anyOf([...sources.keys()])
         .primaryKeys(),
     );
-    const rows: BlobRow[] = [];
-    for (const p of unique.values()) {
-      if (have.has(p.hash)) continue;
-      rows.push({ hash: p.hash, size: p.bytes.byteLength, kind: p.kind, data: new Blob([p.bytes]) });
-    }
+    const missing = [...sources].filter(([hash]) => !have.has(hash));
+    const rows = await Promise.all(
+      missing.map(async ([hash, source]): Promise<BlobRow> => {
+        const bytes = await source.get();
+        return { hash, size: bytes.byteLength, kind: source.kind, data: new Blob([bytes]) };
+      }),
+    );
     if (rows.length) await this.db.blobs.bulkPut(rows);
     return { blobsWritten: rows.length, bytesWritten: rows.reduce((n, r) => n + r.size, 0) };
   }
@@ -288,7 +313,7 @@ export class DexieVersionStore implements VersionStore {
     version: Version,
     branch: string,
     expectedParent: VersionId | null,
-  ): Promise<Omit<CommitResult, 'blobsWritten' | 'bytesWritten'>> {
+  ): Promise<Omit<CommitResult, 'blobsWritten' | 'bytesWritten' | 'tensors'>> {
     const db = this.db;
     return db.transaction(
       'rw',
