@@ -1,0 +1,35 @@
+/**
+ * Limits on untrusted bundles and model files. A file that goes past one is refused with a message that
+ * names the limit, before anything large is allocated. They are generous for real models and histories
+ * (a 1 GiB tensor, 10 000 versions) and small against what a crafted file could ask for.
+ */
+export const LIMITS = {
+  /** A whole bundle or model zip, as picked. */
+  maxArchiveBytes: 2 * 1024 ** 3,
+  /** Files inside one zip. */
+  maxEntries: 100_000,
+  /** Uncompressed bytes of all entries together. */
+  maxUnpackedBytes: 2 * 1024 ** 3,
+  /** DEFLATE cannot expand more than 1032:1, so a larger declared ratio is a lie (or a zip bomb). */
+  maxDeflateRatio: 1032,
+  /** graft-bundle.json and model.json. */
+  maxManifestBytes: 64 * 1024 ** 2,
+  maxJsonDepth: 64,
+  maxJsonNodes: 5_000_000,
+  maxVersions: 10_000,
+  maxRefs: 10_000,
+  maxBlobs: 200_000,
+  maxTensorsPerVersion: 10_000,
+  maxParents: 16,
+  maxDims: 8,
+  /** 2^28 float32 elements: one tensor of at most 1 GiB. */
+  maxTensorElements: 2 ** 28,
+  maxBlobBytes: 1024 ** 3,
+  maxMetrics: 1_000,
+  maxStringLength: 100_000,
+  maxMessageLength: 20_000,
+  maxNameLength: 1_000,
+  maxRepoNameLength: 120,
+  maxDescriptionLength: 5_000,
+  maxThinBasis: 1_000,
+} as const;

@@ -1,0 +1,149 @@
+/**
+ * The README.md model card beside each version's model.json: what the version is for, how it was made,
+ * what it scored, its architecture and its weights, readable without Graft. Every value from the user
+ * or from another tool is escaped, so a message can never become markup or a link.
+ */
+import { shortId } from '../hashing';
+import type { JsonValue } from '../json';
+import type { Version } from '../versions/types';
+import type { JsonObject } from '../json';
+import { topologyLayers } from './modelJson';
+
+const CHANGE_WORDS: Record<Version['change'], string> = {
+  created: 'created (a new model)',
+  trained: 'trained',
+  edited: 'edited (architecture changed)',
+  imported: 'imported from files',
+  checkpoint: 'checkpoint during training',
+  rollback: 'rollback (restores an earlier version)',
+  merged: 'merged',
+};
+
+const MAX_PROVENANCE_LINES = 60;
+const MAX_VALUE = 200;
+
+/** Markdown text that renders as exactly the characters given, on one line. */
+export function mdText(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\\`*_[\]|<>&~]/g, (c) => `\\${c}`)
+    .replace(/^([#+\-=>])/, '\\$1')
+    .replace(/^(\d+)([.)])/, '$1\\$2');
+}
+
+const code = (s: string) => `\`${s.replace(/`/g, '')}\``;
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [row(head), row(head.map(() => '---')), ...rows.map(row)];
+}
+
+function shapeText(shape: readonly (number | null)[] | null): string {
+  return shape === null ? '—' : `[${shape.map((d) => (d === null ? 'batch' : String(d))).join(', ')}]`;
+}
+
+function flatten(value: JsonValue, prefix: string, out: [string, string][]): void {
+  if (out.length >= MAX_PROVENANCE_LINES) return;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    return;
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  out.push([prefix, text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text]);
+}
+
+export interface ModelCardContext {
+  readonly repositoryName: string;
+  readonly topology: JsonObject;
+}
+
+export function modelCard(version: Version, ctx: ModelCardContext): string {
+  const lines: string[] = [
+    `# ${mdText(ctx.repositoryName)} — version ${code(shortId(version.id))}`,
+    '',
+    ...(version.message.trim()
+      ? version.message.split(/\r?\n/).map((l) => `> ${mdText(l)}`)
+      : ['> (no message)']),
+    '',
+    ...table(
+      ['', ''],
+      [
+        ['Version', code(version.id)],
+        ['Created', mdText(version.createdAt)],
+        ['Kind of change', mdText(CHANGE_WORDS[version.change])],
+        ['Parents', version.parents.length ? version.parents.map(code).join(', ') : 'none (first version)'],
+        ...(version.restoredFrom ? [['Restores', code(version.restoredFrom)]] : []),
+      ],
+    ),
+    '',
+    '## Data and provenance',
+    '',
+    ...provenanceLines(version),
+    '',
+    '## Metrics',
+    '',
+    ...metricLines(version),
+    '',
+    '## Architecture',
+    '',
+    ...architectureLines(version, ctx.topology),
+    '',
+    '## Weights',
+    '',
+    ...table(
+      ['Name', 'Shape', 'Dtype', 'Bytes', 'SHA-256'],
+      version.tensors.map((t) => [
+        mdText(t.name),
+        shapeText(t.shape),
+        t.dtype,
+        String(t.byteLength),
+        code(t.hash),
+      ]),
+    ),
+    '',
+    '## Using these files',
+    '',
+    'The `model.json` beside this file is a standard TensorFlow.js Layers model. Its weights are the',
+    'files under `../../blobs/`, named by their SHA-256. Keep the bundle’s folders together and load it',
+    "with `tf.loadLayersModel('…/model.json')`.",
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function provenanceLines(version: Version): string[] {
+  const pairs: [string, string][] = [];
+  flatten(version.provenance as JsonValue, '', pairs);
+  if (pairs.length === 0) return ['Nothing recorded.'];
+  return pairs.map(([k, v]) => `- **${mdText(k)}**: ${mdText(v)}`);
+}
+
+function metricLines(version: Version): string[] {
+  const entries = Object.entries(version.metrics);
+  if (entries.length === 0) return ['None recorded.'];
+  return table(
+    ['Metric', 'Value'],
+    entries.map(([k, v]) => [mdText(k), String(v)]),
+  );
+}
+
+function architectureLines(version: Version, topology: JsonObject): string[] {
+  const s = version.summary;
+  const lines = [
+    `${mdText(s.className)} with ${s.layerCount} layers and ${s.paramCount} parameters; input ${shapeText(s.inputShape)}, output ${shapeText(s.outputShape)}.`,
+  ];
+  const layers = topologyLayers(topology);
+  if (layers.length)
+    lines.push(
+      '',
+      ...table(
+        ['Layer', 'Class'],
+        layers.map((l) => [mdText(l.name), mdText(l.className)]),
+      ),
+    );
+  return lines;
+}

@@ -1,0 +1,183 @@
+/**
+ * Opening an untrusted bundle: everything that can be checked without the database, in an order that
+ * gives each kind of damage its own error. Nothing here writes; a bundle that passes has a valid
+ * manifest, exactly the files it declares, version ids that re-derive from their content, and blobs
+ * whose bytes hash to their names and fit the tensors that use them.
+ */
+import { GraftError } from '../errors';
+import { hashBlob, shortId, type BlobHash } from '../hashing';
+import { isJsonObject } from '../json';
+import type { Version } from '../versions/types';
+import { checkVersionId, expectedByteLength } from '../versions/version';
+import { readManifest, type BundleManifest } from './manifest';
+import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from './names';
+import { MANIFEST_JSON_LIMITS, parseUntrustedJson, quote } from './untrusted';
+import { listZip, readZipEntry, type ZipEntry } from './zip';
+
+export type Progress = (done: number, total: number) => void;
+
+export interface OpenedBundle {
+  readonly manifest: BundleManifest;
+  /** The blobs the bundle carries (all but a thin bundle's omitted ones), verified. */
+  readonly blobs: ReadonlyMap<BlobHash, Uint8Array<ArrayBuffer>>;
+  readonly warnings: readonly string[];
+}
+
+const LABEL = 'This bundle';
+
+export async function openBundle(bytes: Uint8Array, onProgress?: Progress): Promise<OpenedBundle> {
+  const entries = listZip(bytes, LABEL);
+  const manifest = readManifestEntry(bytes, entries);
+  checkFileSet(entries, manifest);
+  await checkVersionIds(manifest.versions);
+  const blobs = await readBlobs(bytes, entries, manifest, onProgress);
+  checkTopologies(manifest, blobs);
+  return { manifest, blobs, warnings: nonFiniteWarnings(manifest, blobs) };
+}
+
+function readManifestEntry(bytes: Uint8Array, entries: ReadonlyMap<string, ZipEntry>): BundleManifest {
+  const entry = entries.get(MANIFEST_FILE);
+  if (!entry)
+    throw new GraftError(
+      'bundle/missing-file',
+      `This is not a Graft bundle: it has no ${MANIFEST_FILE}. To bring in a TF.js model, import its model.json and weight files instead.`,
+    );
+  if (entry.size > MANIFEST_JSON_LIMITS.maxBytes)
+    throw new GraftError(
+      'bundle/too-large',
+      `The bundle manifest is ${entry.size} bytes, more than Graft reads.`,
+    );
+  const json = parseUntrustedJson(
+    readZipEntry(bytes, entry, LABEL, { checkCrc: true }),
+    MANIFEST_JSON_LIMITS,
+    (problem) => {
+      throw new GraftError('bundle/manifest-invalid', `The bundle manifest cannot be read: ${problem}.`);
+    },
+  );
+  return readManifest(json);
+}
+
+/** The bundle holds exactly its manifest, its blobs (but the omitted ones), and each version's two files. */
+function checkFileSet(entries: ReadonlyMap<string, ZipEntry>, m: BundleManifest): void {
+  const omitted = new Set(m.thin?.omitted ?? []);
+  const expected = new Set([MANIFEST_FILE]);
+  for (const b of m.blobs) if (!omitted.has(b.hash)) expected.add(blobPath(b.hash));
+  for (const v of m.versions) {
+    expected.add(modelJsonPath(v.id));
+    expected.add(modelCardPath(v.id));
+  }
+  for (const name of expected)
+    if (!entries.has(name))
+      throw new GraftError(
+        'bundle/missing-file',
+        `The bundle is incomplete: ${quote(name, 200)} is missing.`,
+        {
+          data: { file: name },
+        },
+      );
+  for (const [name, entry] of entries) {
+    // Folders some zip tools add are harmless; any other file is not part of the format.
+    if (name.endsWith('/') && entry.size === 0) continue;
+    if (!expected.has(name))
+      throw new GraftError(
+        'bundle/extra-file',
+        `The bundle holds a file its manifest does not describe: ${quote(name)}. It may have been altered.`,
+        { data: { file: name } },
+      );
+  }
+}
+
+async function checkVersionIds(versions: readonly Version[]): Promise<void> {
+  for (const v of versions)
+    if (!(await checkVersionId(v)))
+      throw new GraftError(
+        'bundle/hash-mismatch',
+        `Version ${shortId(v.id)} in the bundle (${quote(v.message, 60)}) does not hash to its id: its record was altered.`,
+        { data: { version: v.id } },
+      );
+}
+
+async function readBlobs(
+  bytes: Uint8Array,
+  entries: ReadonlyMap<string, ZipEntry>,
+  m: BundleManifest,
+  onProgress?: Progress,
+): Promise<Map<BlobHash, Uint8Array<ArrayBuffer>>> {
+  const omitted = new Set(m.thin?.omitted ?? []);
+  const present = m.blobs.filter((b) => !omitted.has(b.hash));
+  const total = present.reduce((n, b) => n + b.size, 0);
+  const out = new Map<BlobHash, Uint8Array<ArrayBuffer>>();
+  let done = 0;
+  onProgress?.(0, total);
+  for (const b of present) {
+    const entry = entries.get(blobPath(b.hash)) as ZipEntry;
+    if (entry.size !== b.size)
+      throw new GraftError(
+        'bundle/size-mismatch',
+        `Blob ${b.hash.slice(0, 12)} in the bundle holds ${entry.size} bytes; the manifest says ${b.size}.`,
+        { data: { blob: b.hash } },
+      );
+    // The SHA-256 below is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
+    const data = readZipEntry(bytes, entry, LABEL, { checkCrc: false });
+    if ((await hashBlob(data)) !== b.hash)
+      throw new GraftError(
+        'bundle/hash-mismatch',
+        `Blob ${b.hash.slice(0, 12)} in the bundle is damaged: its bytes do not match its SHA-256.`,
+        { data: { blob: b.hash } },
+      );
+    out.set(b.hash, data);
+    done += b.size;
+    onProgress?.(done, total);
+  }
+  checkTensorSizes(m, out);
+  return out;
+}
+
+function checkTensorSizes(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {
+  for (const v of m.versions)
+    for (const t of v.tensors) {
+      const data = blobs.get(t.hash);
+      if (data && data.byteLength !== expectedByteLength(t))
+        throw new GraftError(
+          'bundle/size-mismatch',
+          `Weight ${quote(t.name)} of version ${shortId(v.id)} has shape [${t.shape.join(', ')}] but its blob holds ${data.byteLength} bytes.`,
+        );
+    }
+}
+
+function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {
+  for (const hash of new Set(m.versions.map((v) => v.topologyHash))) {
+    const data = blobs.get(hash);
+    if (!data) continue;
+    const topology = parseUntrustedJson(data, MANIFEST_JSON_LIMITS, (problem) => {
+      throw new GraftError('bundle/corrupt', `A model topology in the bundle cannot be read: ${problem}.`);
+    });
+    if (!isJsonObject(topology))
+      throw new GraftError('bundle/corrupt', 'A model topology in the bundle is not a JSON object.');
+  }
+}
+
+/** Counts NaN and ±Infinity in float32 weights by their exponent bits, whatever the byte alignment. */
+export function countNonFinite(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 3; i < bytes.length; i += 4)
+    if (((bytes[i] as number) & 0x7f) === 0x7f && ((bytes[i - 1] as number) & 0x80) !== 0) n++;
+  return n;
+}
+
+function nonFiniteWarnings(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): string[] {
+  const warnings: string[] = [];
+  const seen = new Set<BlobHash>();
+  for (const v of m.versions)
+    for (const t of v.tensors) {
+      const data = blobs.get(t.hash);
+      if (t.dtype !== 'float32' || !data || seen.has(t.hash)) continue;
+      seen.add(t.hash);
+      const n = countNonFinite(data);
+      if (n > 0)
+        warnings.push(
+          `Weight ${quote(t.name)} of version ${shortId(v.id)} holds ${n} NaN or infinite value${n === 1 ? '' : 's'}; this model may predict NaN.`,
+        );
+    }
+  return warnings;
+}

@@ -1,0 +1,92 @@
+/** Building a bundle's manifest and zip from versions, refs and blobs already read and verified. */
+import type { BlobHash, VersionId } from '../hashing';
+import type { JsonObject } from '../json';
+import type { Head, Version } from '../versions/types';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_VERSION,
+  type BundleManifest,
+  type BundleRef,
+  type BundleRepository,
+  type BundleScope,
+} from './manifest';
+import { modelCard } from './modelCard';
+import { bundleModelJson } from './modelJson';
+import { MANIFEST_FILE, blobPath, blobPathFromModelJson, modelCardPath, modelJsonPath } from './names';
+import { writeZip, type ZipFile } from './zip';
+
+export interface ManifestInput {
+  readonly createdAt: string;
+  readonly app: { readonly name: string; readonly version: string };
+  readonly repository: BundleRepository;
+  readonly scope: BundleScope;
+  readonly head: Head | null;
+  readonly refs: readonly BundleRef[];
+  /** Parents before children. */
+  readonly versions: readonly Version[];
+  /** Size of every blob the versions use. */
+  readonly blobSizes: ReadonlyMap<BlobHash, number>;
+  readonly thin?: { readonly basis: readonly VersionId[]; readonly omitted: ReadonlySet<BlobHash> };
+}
+
+/** Every blob the versions use, topology first, each once, in the order versions use them. */
+export function blobsOf(versions: readonly Version[]): BlobHash[] {
+  const out = new Set<BlobHash>();
+  for (const v of versions) {
+    out.add(v.topologyHash);
+    for (const t of v.tensors) out.add(t.hash);
+  }
+  return [...out];
+}
+
+export function buildManifest(input: ManifestInput): BundleManifest {
+  const blobs = blobsOf(input.versions).map((hash) => ({ hash, size: input.blobSizes.get(hash) ?? 0 }));
+  const omitted = input.thin ? blobs.map((b) => b.hash).filter((h) => input.thin?.omitted.has(h)) : [];
+  return {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: input.createdAt,
+    app: input.app,
+    repository: input.repository,
+    scope: input.scope,
+    head: input.head,
+    refs: input.refs,
+    versions: input.versions,
+    blobs,
+    ...(input.thin ? { thin: { basis: [...input.thin.basis], omitted } } : {}),
+  };
+}
+
+export interface BundleContent {
+  readonly manifest: BundleManifest;
+  /** The topology of every version, parsed. */
+  readonly topologies: ReadonlyMap<BlobHash, JsonObject>;
+  /** The bytes of every blob the bundle carries (all but the omitted ones). */
+  readonly blobs: ReadonlyMap<BlobHash, Uint8Array>;
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
+  const { manifest, topologies, blobs } = content;
+  const files: ZipFile[] = [
+    { name: MANIFEST_FILE, data: encode(JSON.stringify(manifest, null, 2)), compress: true },
+  ];
+  for (const v of manifest.versions) {
+    const topology = topologies.get(v.topologyHash) as JsonObject;
+    const modelJson = bundleModelJson(v, topology, blobPathFromModelJson);
+    files.push(
+      { name: modelJsonPath(v.id), data: encode(JSON.stringify(modelJson)), compress: true },
+      {
+        name: modelCardPath(v.id),
+        data: encode(modelCard(v, { repositoryName: manifest.repository.name, topology })),
+        compress: true,
+      },
+    );
+  }
+  const omitted = new Set(manifest.thin?.omitted ?? []);
+  for (const b of manifest.blobs)
+    if (!omitted.has(b.hash))
+      files.push({ name: blobPath(b.hash), data: blobs.get(b.hash) as Uint8Array, compress: false });
+  return writeZip(files, new Date(manifest.createdAt));
+}

@@ -1,0 +1,256 @@
+/**
+ * Zip in and out. Writing is fflate's `zipSync`. Reading walks the central directory here, because an
+ * untrusted archive has to be checked before fflate inflates anything: entry count, declared sizes
+ * against the file's own size (zip bombs), overlapping entries, local headers that disagree with the
+ * directory, and a CRC-32 on what comes out. Inflating itself is fflate's streaming `Inflate`, stopped
+ * as soon as an entry produces more than it declared.
+ */
+import { Inflate, zipSync, type ZipOptions } from 'fflate';
+import { GraftError } from '../errors';
+import { quote } from './untrusted';
+import { LIMITS } from './limits';
+
+export interface ZipEntry {
+  readonly name: string;
+  readonly method: 0 | 8;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly dataOffset: number;
+}
+
+export interface ZipFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+  /** Weights do not compress; storing them keeps a bundle within 1% of its blobs and fast to read. */
+  readonly compress: boolean;
+}
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_END = 0x06054b50;
+const FLAG_ENCRYPTED = 0x1;
+const FLAG_DATA_DESCRIPTOR = 0x8;
+const INFLATE_CHUNK = 64 * 1024;
+
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
+}
+
+/** Builds a zip with fixed timestamps, so the same content always gives the same bytes. */
+export function writeZip(files: readonly ZipFile[], mtime: Date): Uint8Array<ArrayBuffer> {
+  const input: Record<string, [Uint8Array, ZipOptions]> = {};
+  for (const f of files) input[f.name] = [f.data, { level: f.compress ? 6 : 0, mtime }];
+  return zipSync(input) as Uint8Array<ArrayBuffer>;
+}
+
+class Reader {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly label: string,
+  ) {}
+
+  corrupt(problem: string): never {
+    throw new GraftError('bundle/corrupt', `${this.label} is damaged or not a zip file: ${problem}.`);
+  }
+
+  tooLarge(problem: string): never {
+    throw new GraftError('bundle/too-large', `${this.label} is refused: ${problem}.`);
+  }
+
+  u16(at: number): number {
+    if (at < 0 || at + 2 > this.bytes.length) this.corrupt('it ends in the middle of a header');
+    return (this.bytes[at] as number) | ((this.bytes[at + 1] as number) << 8);
+  }
+
+  u32(at: number): number {
+    return (this.u16(at) | (this.u16(at + 2) << 16)) >>> 0;
+  }
+}
+
+/**
+ * Lists a zip's files from its central directory, refusing anything that could make reading it
+ * unbounded or ambiguous. Nothing is inflated here.
+ */
+export function listZip(bytes: Uint8Array, label: string): Map<string, ZipEntry> {
+  const r = new Reader(bytes, label);
+  if (bytes.length > LIMITS.maxArchiveBytes)
+    r.tooLarge(`it is ${bytes.length} bytes, more than the ${LIMITS.maxArchiveBytes} Graft reads`);
+  const end = findEnd(r);
+  if (r.u16(end + 4) !== 0 || r.u16(end + 6) !== 0) r.corrupt('it is split across several disks');
+  const count = r.u16(end + 10);
+  const cdSize = r.u32(end + 12);
+  const cdOffset = r.u32(end + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+    r.tooLarge('it is a ZIP64 archive (over 4 GiB or 65 535 files), which Graft does not read');
+  if (r.u16(end + 8) !== count) r.corrupt('its directory counts disagree');
+  if (count > LIMITS.maxEntries) r.tooLarge(`it holds ${count} files, more than ${LIMITS.maxEntries}`);
+  if (cdOffset + cdSize > end) r.corrupt('its directory lies outside the file (is it truncated?)');
+
+  const entries = new Map<string, ZipEntry>();
+  const spans: [number, number][] = [];
+  let unpacked = 0;
+  let at = cdOffset;
+  for (let i = 0; i < count; i++) {
+    const { entry, next, localStart } = readCentral(r, at, cdOffset);
+    at = next;
+    if (entries.has(entry.name)) r.corrupt(`it holds ${quote(entry.name)} twice`);
+    unpacked += entry.size;
+    if (unpacked > LIMITS.maxUnpackedBytes)
+      r.tooLarge(`its files unpack to more than ${LIMITS.maxUnpackedBytes} bytes`);
+    entries.set(entry.name, entry);
+    spans.push([localStart, entry.dataOffset + entry.compressedSize]);
+  }
+  if (at !== cdOffset + cdSize) r.corrupt('its directory size is wrong');
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++)
+    if ((spans[i] as [number, number])[0] < (spans[i - 1] as [number, number])[1])
+      r.corrupt('two of its files overlap (a trick zip bombs use)');
+  return entries;
+}
+
+function findEnd(r: Reader): number {
+  const { bytes } = r;
+  const last = bytes.length - 22;
+  if (last < 0) r.corrupt('it is too short');
+  for (let at = last; at >= 0 && at >= last - 0xffff; at--) {
+    if (bytes[at] === 0x50 && bytes[at + 1] === 0x4b && r.u32(at) === SIG_END) {
+      if (at + 22 + r.u16(at + 20) === bytes.length) return at;
+    }
+  }
+  return r.corrupt('its end record is missing (the file is probably truncated)');
+}
+
+function readCentral(
+  r: Reader,
+  at: number,
+  cdOffset: number,
+): { entry: ZipEntry; next: number; localStart: number } {
+  if (r.u32(at) !== SIG_CENTRAL) r.corrupt('its directory is damaged');
+  const flags = r.u16(at + 8);
+  const method = r.u16(at + 10);
+  const crc = r.u32(at + 16);
+  const compressedSize = r.u32(at + 20);
+  const size = r.u32(at + 24);
+  const nameLength = r.u16(at + 28);
+  const next = at + 46 + nameLength + r.u16(at + 30) + r.u16(at + 32);
+  const localStart = r.u32(at + 42);
+  if (next > r.bytes.length) r.corrupt('its directory is cut short');
+  const nameBytes = r.bytes.subarray(at + 46, at + 46 + nameLength);
+  const name = decodeName(r, nameBytes);
+  if (flags & FLAG_ENCRYPTED) r.corrupt(`${quote(name)} is encrypted`);
+  if (method !== 0 && method !== 8)
+    r.corrupt(`${quote(name)} uses compression method ${method}; only stored and deflated files are read`);
+  if (method === 0 && compressedSize !== size)
+    r.corrupt(`${quote(name)} is stored uncompressed but declares two different sizes`);
+  if (size > LIMITS.maxBlobBytes)
+    r.tooLarge(
+      `${quote(name)} declares ${size} bytes, more than the ${LIMITS.maxBlobBytes} one file may hold`,
+    );
+  if (method === 8 && size > compressedSize * LIMITS.maxDeflateRatio + 1024)
+    r.tooLarge(
+      `${quote(name)} declares ${size} bytes from only ${compressedSize} compressed bytes, far beyond what DEFLATE can produce (a zip bomb?)`,
+    );
+
+  if (r.u32(localStart) !== SIG_LOCAL) r.corrupt(`the header of ${quote(name)} is missing`);
+  const localNameLength = r.u16(localStart + 26);
+  const dataOffset = localStart + 30 + localNameLength + r.u16(localStart + 28);
+  const localName = r.bytes.subarray(localStart + 30, localStart + 30 + localNameLength);
+  if (!sameBytes(localName, nameBytes)) r.corrupt(`the header of ${quote(name)} names another file`);
+  if (!(r.u16(localStart + 6) & FLAG_DATA_DESCRIPTOR)) {
+    if (
+      r.u32(localStart + 14) !== crc ||
+      r.u32(localStart + 18) !== compressedSize ||
+      r.u32(localStart + 22) !== size
+    )
+      r.corrupt(`the sizes of ${quote(name)} disagree between its header and the directory`);
+  }
+  if (dataOffset + compressedSize > cdOffset)
+    r.corrupt(`${quote(name)} runs past the end of the data (is the file truncated?)`);
+  return {
+    entry: { name, method: method as 0 | 8, crc, compressedSize, size, dataOffset },
+    next,
+    localStart,
+  };
+}
+
+function decodeName(r: Reader, bytes: Uint8Array): string {
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return r.corrupt('a file name is not valid text');
+  }
+  if (name.length === 0) r.corrupt('a file has no name');
+  return name;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * One entry's bytes. Stored entries are views into `bytes` (no copy). Deflated ones are inflated in
+ * chunks into a buffer of the declared size, and refused the moment they would overflow it.
+ */
+export function readZipEntry(
+  bytes: Uint8Array,
+  entry: ZipEntry,
+  label: string,
+  options: { checkCrc: boolean },
+): Uint8Array<ArrayBuffer> {
+  const r = new Reader(bytes, label);
+  const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  const out = entry.method === 0 ? raw : inflateBounded(r, raw, entry);
+  if (options.checkCrc && crc32(out) !== entry.crc)
+    r.corrupt(`${quote(entry.name)} does not match its checksum`);
+  return out as Uint8Array<ArrayBuffer>;
+}
+
+function inflateBounded(r: Reader, raw: Uint8Array, entry: ZipEntry): Uint8Array {
+  const out = new Uint8Array(entry.size);
+  let written = 0;
+  let ended = false;
+  const inflater = new Inflate((chunk, final) => {
+    if (written + chunk.length > out.length)
+      r.tooLarge(
+        `${quote(entry.name)} inflates to more than the ${entry.size} bytes it declares (a zip bomb?)`,
+      );
+    out.set(chunk, written);
+    written += chunk.length;
+    if (final) ended = true;
+  });
+  try {
+    for (let at = 0; at < raw.length || at === 0; at += INFLATE_CHUNK) {
+      const last = at + INFLATE_CHUNK >= raw.length;
+      inflater.push(raw.subarray(at, at + INFLATE_CHUNK), last);
+      if (last) break;
+    }
+  } catch (e) {
+    if (e instanceof GraftError) throw e;
+    r.corrupt(`${quote(entry.name)} cannot be decompressed (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!ended || written !== entry.size)
+    r.corrupt(`${quote(entry.name)} holds ${written} bytes, not the ${entry.size} it declares`);
+  return out;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 as zip uses it; fflate computes it when writing but does not check it when reading. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++)
+    c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,392 @@
+/**
+ * Bundles and standard TF.js files out of the version store, and bundles back in. Export reads and
+ * re-hashes every blob it packs, so damaged data never leaves. Import checks the whole bundle first
+ * (core/bundle/read.ts), then writes versions, blobs and refs in one transaction: the database is either
+ * fully updated or untouched.
+ */
+import { GraftError, isGraftError } from '../core/errors';
+import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
+import type { JsonObject } from '../core/json';
+import type { BundleManifest, BundleScope } from '../core/bundle/manifest';
+import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
+import { bundleFileName } from '../core/bundle/names';
+import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
+import { planRefImport, type RefImport } from '../core/bundle/refPlan';
+import { selectScope } from '../core/bundle/scope';
+import { blobsOf, buildManifest, writeBundle } from '../core/bundle/write';
+import { ancestors, graphOf } from '../core/versions/dag';
+import { toRow, type Repository, type RepoId, type Version, type VersionRow } from '../core/versions/types';
+import { checkVersionId } from '../core/versions/version';
+import { version as APP_VERSION } from '../../package.json';
+import type { GraftDb, BlobRow, ManifestRow } from './db';
+import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
+import { guard } from './errors';
+
+export type { Progress } from '../core/bundle/read';
+export type { BundleScope } from '../core/bundle/manifest';
+export type { RefImport, RefAction } from '../core/bundle/refPlan';
+export type { StandardModelFiles } from '../core/bundle/modelJson';
+
+export interface ExportOptions {
+  readonly repoId: RepoId;
+  readonly scope: BundleScope;
+  /** Versions the receiver already holds: blobs they and their ancestors use are left out. */
+  readonly thinAgainst?: readonly VersionId[];
+}
+
+export interface ExportStats {
+  readonly versions: number;
+  readonly refs: number;
+  /** Distinct blobs packed, and their bytes. */
+  readonly blobs: number;
+  readonly blobBytes: number;
+  /** Blobs a thin bundle leaves out. */
+  readonly omittedBlobs: number;
+  readonly bundleBytes: number;
+}
+
+export interface ExportedBundle {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly fileName: string;
+  readonly stats: ExportStats;
+}
+
+export interface ImportReport {
+  readonly repository: { readonly id: RepoId; readonly name: string; readonly created: boolean };
+  readonly addedVersions: readonly VersionId[];
+  readonly existingVersions: readonly VersionId[];
+  readonly addedBlobs: number;
+  readonly addedBytes: number;
+  readonly refs: readonly RefImport[];
+  readonly warnings: readonly string[];
+}
+
+const now = () => new Date().toISOString();
+
+// ---- export ---------------------------------------------------------------------------------------
+
+export function exportBundle(
+  store: DexieVersionStore,
+  options: ExportOptions,
+  onProgress?: Progress,
+): Promise<ExportedBundle> {
+  return guard(async () => {
+    const db = store.db;
+    const repo = await store.getRepository(options.repoId);
+    const [rows, refs] = await Promise.all([store.listVersions(repo.id), store.listRefs(repo.id)]);
+    const selection = selectScope(graphOf(rows), refs, repo.head, options.scope);
+    const versions = await readVersions(db, selection.versionIds);
+    const thin = options.thinAgainst?.length
+      ? { basis: [...options.thinAgainst], omitted: await blobsHeldBy(db, options.thinAgainst) }
+      : undefined;
+    const needed = blobsOf(versions);
+    const topologyHashes = new Set(versions.map((v) => v.topologyHash));
+    // Topologies are read even when left out: each version's model.json and README need them.
+    const toRead = needed.filter((h) => !thin?.omitted.has(h) || topologyHashes.has(h));
+    const blobs = await readVerifiedBlobs(db, toRead, onProgress);
+    const blobSizes = await sizesOf(db, needed, blobs);
+    const manifest = buildManifest({
+      createdAt: now(),
+      app: { name: APP_NAME, version: APP_VERSION },
+      repository: {
+        id: repo.id,
+        name: repo.name,
+        createdAt: repo.createdAt,
+        ...(repo.description ? { description: repo.description } : {}),
+      },
+      scope: options.scope,
+      head: selection.head,
+      refs: selection.refs,
+      versions,
+      blobSizes,
+      ...(thin ? { thin } : {}),
+    });
+    const bytes = writeBundle({ manifest, topologies: parseTopologies(blobs, topologyHashes), blobs });
+    return {
+      bytes,
+      fileName: bundleFileName(repo.name, options.scope, selection.tip, thin !== undefined),
+      stats: exportStats(manifest, bytes),
+    };
+  });
+}
+
+function exportStats(manifest: BundleManifest, bytes: Uint8Array): ExportStats {
+  const omitted = new Set(manifest.thin?.omitted ?? []);
+  const carried = manifest.blobs.filter((b) => !omitted.has(b.hash));
+  return {
+    versions: manifest.versions.length,
+    refs: manifest.refs.length,
+    blobs: carried.length,
+    blobBytes: carried.reduce((n, b) => n + b.size, 0),
+    omittedBlobs: omitted.size,
+    bundleBytes: bytes.byteLength,
+  };
+}
+
+async function readVersions(db: GraftDb, ids: readonly VersionId[]): Promise<Version[]> {
+  const [rows, manifests] = await Promise.all([
+    db.versions.bulkGet([...ids]),
+    db.manifests.bulkGet([...ids]),
+  ]);
+  const versions = ids.map((id, i) => {
+    const row = rows[i];
+    const manifest = manifests[i];
+    if (!row || !manifest)
+      throw new GraftError(
+        'storage/not-found',
+        `Version ${shortId(id)} vanished while exporting. Try again.`,
+      );
+    return joinVersion(row, manifest);
+  });
+  for (const v of versions)
+    if (!(await checkVersionId(v)))
+      throw new GraftError(
+        'version/invalid',
+        `Version ${shortId(v.id)} was altered after it was saved, so it cannot be exported. Run “Verify storage”.`,
+        { data: { id: v.id } },
+      );
+  return versions;
+}
+
+function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
+  const { tensorCount: _n, totalBytes: _b, ...rest } = row;
+  return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
+}
+
+/** Every blob that the given versions and all their ancestors use: what a thin bundle's receiver holds. */
+async function blobsHeldBy(db: GraftDb, basis: readonly VersionId[]): Promise<Set<BlobHash>> {
+  const held = new Set<BlobHash>();
+  const basisRows = await db.versions.bulkGet([...basis]);
+  const repos = new Set<RepoId>();
+  basisRows.forEach((row, i) => {
+    if (!row)
+      throw new GraftError(
+        'storage/not-found',
+        `Version ${shortId(basis[i] ?? '')}, named as one the receiver holds, is not in this browser.`,
+      );
+    repos.add(row.repoId);
+  });
+  for (const repoId of repos) {
+    const rows = await db.versions.where('repoId').equals(repoId).toArray();
+    const keep = ancestors(graphOf(rows), basis);
+    for (const r of rows) if (keep.has(r.id)) held.add(r.topologyHash);
+    for (const m of await db.manifests.bulkGet([...keep])) for (const t of m?.tensors ?? []) held.add(t.hash);
+  }
+  return held;
+}
+
+async function readVerifiedBlobs(
+  db: GraftDb,
+  hashes: readonly BlobHash[],
+  onProgress?: Progress,
+): Promise<Map<BlobHash, Uint8Array<ArrayBuffer>>> {
+  const rows = await db.blobs.bulkGet([...hashes]);
+  const total = rows.reduce((n, r) => n + (r?.size ?? 0), 0);
+  const out = new Map<BlobHash, Uint8Array<ArrayBuffer>>();
+  let done = 0;
+  onProgress?.(0, total);
+  for (const [i, row] of rows.entries()) {
+    const hash = hashes[i] as BlobHash;
+    if (!row)
+      throw new GraftError(
+        'storage/blob-missing',
+        `Blob ${hash.slice(0, 12)} is missing from this browser's store, so the export stopped. Run “Verify storage”.`,
+      );
+    const data = new Uint8Array(await row.data.arrayBuffer());
+    if (data.byteLength !== row.size || (await hashBlob(data)) !== hash)
+      throw new GraftError(
+        'storage/blob-corrupt',
+        `Blob ${hash.slice(0, 12)} is damaged in this browser's store, so the export stopped. Run “Verify storage”.`,
+      );
+    out.set(hash, data);
+    done += row.size;
+    onProgress?.(done, total);
+  }
+  return out;
+}
+
+async function sizesOf(
+  db: GraftDb,
+  needed: readonly BlobHash[],
+  read: ReadonlyMap<BlobHash, Uint8Array>,
+): Promise<Map<BlobHash, number>> {
+  const unread = needed.filter((h) => !read.has(h));
+  const rows = await db.blobs.bulkGet(unread);
+  const sizes = new Map<BlobHash, number>();
+  for (const [h, data] of read) sizes.set(h, data.byteLength);
+  rows.forEach((row, i) => {
+    if (!row)
+      throw new GraftError(
+        'storage/blob-missing',
+        `Blob ${(unread[i] ?? '').slice(0, 12)} is missing from this browser's store. Run “Verify storage”.`,
+      );
+    sizes.set(row.hash, row.size);
+  });
+  return sizes;
+}
+
+function parseTopologies(
+  blobs: ReadonlyMap<BlobHash, Uint8Array>,
+  hashes: ReadonlySet<BlobHash>,
+): Map<BlobHash, JsonObject> {
+  const out = new Map<BlobHash, JsonObject>();
+  for (const h of hashes) out.set(h, JSON.parse(new TextDecoder().decode(blobs.get(h))) as JsonObject);
+  return out;
+}
+
+/** A version as the two files `tf.io.browserDownloads` writes; `baseName` names them (default "model"). */
+export function exportTfjsModel(
+  store: DexieVersionStore,
+  versionId: VersionId,
+  options: { baseName?: string } = {},
+): Promise<StandardModelFiles> {
+  return guard(async () => standardModelFiles(await store.load(versionId), options.baseName));
+}
+
+// ---- import ---------------------------------------------------------------------------------------
+
+export async function importBundle(
+  store: DexieVersionStore,
+  bytes: Uint8Array,
+  onProgress?: Progress,
+): Promise<ImportReport> {
+  let opened: OpenedBundle;
+  try {
+    opened = await openBundle(bytes, onProgress);
+  } catch (e) {
+    if (isGraftError(e)) throw e;
+    throw new GraftError(
+      'bundle/corrupt',
+      `This bundle could not be read: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
+  return guard(() => writeImport(store.db, opened));
+}
+
+function writeImport(db: GraftDb, opened: OpenedBundle): Promise<ImportReport> {
+  const { manifest } = opened;
+  const repoId = manifest.repository.id;
+  return db.transaction(
+    'rw',
+    [db.repositories, db.versions, db.manifests, db.refs, db.refLog, db.blobs],
+    async () => {
+      const repo = await db.repositories.get(repoId);
+      const ids = manifest.versions.map((v) => v.id);
+      const have = new Set((await db.versions.bulkGet(ids)).flatMap((r) => (r ? [r.id] : [])));
+      const fresh = manifest.versions.filter((v) => !have.has(v.id));
+      await checkParents(db, fresh, new Set(ids), repoId);
+      await checkOmittedBlobs(db, fresh, manifest);
+      const localRows = await db.versions.where('repoId').equals(repoId).toArray();
+      const plan = planRefImport({
+        graph: graphOf([...localRows, ...fresh.map(toRow)]),
+        local: await db.refs.where('repoId').equals(repoId).toArray(),
+        incoming: manifest.refs,
+        bundleVersions: ids,
+        localHead: repo?.head ?? null,
+        bundleHead: manifest.head,
+      });
+      const written = await putBlobs(db, opened);
+      if (!repo) await db.repositories.add(newRepository(manifest, plan.head));
+      await db.versions.bulkAdd(fresh.map(toRow));
+      await db.manifests.bulkAdd(
+        fresh.map((v) => ({ id: v.id, tensors: v.tensors, provenance: v.provenance })),
+      );
+      await applyRefs(db, repoId, plan.refs);
+      return {
+        repository: { id: repoId, name: repo?.name ?? manifest.repository.name, created: !repo },
+        addedVersions: fresh.map((v) => v.id),
+        existingVersions: ids.filter((id) => have.has(id)),
+        addedBlobs: written.blobs,
+        addedBytes: written.bytes,
+        refs: plan.refs,
+        warnings: opened.warnings,
+      };
+    },
+  );
+}
+
+async function checkParents(
+  db: GraftDb,
+  fresh: readonly Version[],
+  inBundle: ReadonlySet<VersionId>,
+  repoId: RepoId,
+): Promise<void> {
+  const outside = [...new Set(fresh.flatMap((v) => v.parents))].filter((p) => !inBundle.has(p));
+  const rows = await db.versions.bulkGet(outside);
+  rows.forEach((row, i) => {
+    if (row && row.repoId === repoId) return;
+    const parent = outside[i] as VersionId;
+    const child = fresh.find((v) => v.parents.includes(parent)) as Version;
+    throw new GraftError(
+      'bundle/missing-parent',
+      `Version ${shortId(child.id)} in the bundle builds on version ${shortId(parent)}, which is neither in the bundle nor in this browser. Ask for a bundle of the whole branch, or of a range that starts earlier.`,
+      { data: { version: child.id, parent } },
+    );
+  });
+}
+
+/** A thin bundle leaves out blobs the receiver should hold; the new versions need them here. */
+async function checkOmittedBlobs(
+  db: GraftDb,
+  fresh: readonly Version[],
+  manifest: BundleManifest,
+): Promise<void> {
+  const omitted = new Set(manifest.thin?.omitted ?? []);
+  if (omitted.size === 0) return;
+  const needed = blobsOf(fresh).filter((h) => omitted.has(h));
+  const rows = await db.blobs.bulkGet(needed);
+  const sizes = new Map(manifest.blobs.map((b) => [b.hash, b.size]));
+  const missing = needed.filter((h, i) => rows[i]?.size !== sizes.get(h));
+  if (missing.length === 0) return;
+  const basis = (manifest.thin?.basis ?? []).map(shortId).join(', ');
+  throw new GraftError(
+    'bundle/missing-file',
+    `This is a thin bundle, made for someone who already has version ${basis}. This browser lacks ${missing.length} of the weights it leaves out, so it cannot be imported here. Ask the sender for a full export.`,
+    { data: { missing } },
+  );
+}
+
+async function putBlobs(db: GraftDb, opened: OpenedBundle): Promise<{ blobs: number; bytes: number }> {
+  const hashes = [...opened.blobs.keys()];
+  const present = new Set(await db.blobs.where(':id').anyOf(hashes).primaryKeys());
+  const topologies = new Set(opened.manifest.versions.map((v) => v.topologyHash));
+  const rows: BlobRow[] = [];
+  for (const [hash, data] of opened.blobs) {
+    if (present.has(hash)) continue;
+    const kind = topologies.has(hash) ? 'topology' : 'tensor';
+    rows.push({ hash, size: data.byteLength, kind, data: new Blob([data]) });
+  }
+  if (rows.length) await db.blobs.bulkAdd(rows);
+  return { blobs: rows.length, bytes: rows.reduce((n, r) => n + r.size, 0) };
+}
+
+function newRepository(manifest: BundleManifest, head: Repository['head']): Repository {
+  const { id, name, createdAt, description } = manifest.repository;
+  return { id, name, createdAt, head, ...(description ? { description } : {}) };
+}
+
+const REASONS: Record<RefImport['action'], string> = {
+  created: 'imported from a bundle',
+  moved: 'fast-forwarded by an imported bundle',
+  renamed: 'imported from a bundle under a new name (the local one points elsewhere)',
+  unchanged: '',
+};
+
+async function applyRefs(db: GraftDb, repoId: RepoId, refs: readonly RefImport[]): Promise<void> {
+  const at = now();
+  for (const r of refs) {
+    if (r.action === 'unchanged') continue;
+    const name = r.importedAs ?? r.name;
+    await db.refs.put({ repoId, name, kind: r.kind, target: r.target, updatedAt: at });
+    await db.refLog.add({
+      repoId,
+      name,
+      kind: r.kind,
+      from: r.previous ?? null,
+      to: r.target,
+      at,
+      reason: REASONS[r.action],
+    });
+  }
+}
