@@ -1,0 +1,134 @@
+/** The browser side of data: fetching the shipped files from the page's own origin and reading uploads. */
+import {
+  MAX_CSV_BYTES,
+  generateDataset as generate,
+  parseCsv,
+  parseShippedDataset,
+  shippedDatasetInfo,
+  tableToDataset,
+  type CsvParseOptions,
+  type CsvTable,
+  type CsvToDatasetOptions,
+  type Dataset,
+  type DatasetLoader,
+  type GeneratorKind,
+  type GeneratorParams,
+  type ShippedDatasetId,
+  type TextFile,
+} from '../core/data';
+import { GraftError } from '../core/errors';
+
+export interface FetchOptions {
+  readonly signal?: AbortSignal;
+  /** Tests pass their own; the page uses the global one. */
+  readonly fetch?: typeof fetch;
+  /** Defaults to Vite's `BASE_URL`, so the app works from any sub-path and offline. */
+  readonly baseUrl?: string;
+}
+
+export function datasetUrl(file: string, baseUrl: string = import.meta.env.BASE_URL): string {
+  return `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}datasets/${file}`;
+}
+
+export async function loadShippedDataset(id: ShippedDatasetId, options: FetchOptions = {}): Promise<Dataset> {
+  const info = shippedDatasetInfo(id);
+  if (info === undefined) throw new GraftError('data/not-found', `There is no shipped data set "${id}".`);
+  const texts = await Promise.all(
+    info.files.map(async (file) => {
+      const bytes = await fetchBytes(datasetUrl(file, options.baseUrl), info.name, options);
+      return file.endsWith('.gz') ? gunzipText(bytes, file) : new TextDecoder().decode(bytes);
+    }),
+  );
+  return parseShippedDataset(id, texts);
+}
+
+async function fetchBytes(
+  url: string,
+  name: string,
+  options: FetchOptions,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const notFound = (why: string, cause?: unknown): GraftError =>
+    new GraftError(
+      'data/not-found',
+      `Could not load the “${name}” data set (${url}: ${why}). It ships with Graft, so reload the page; if you opened Graft from a file, serve it instead (npm run preview).`,
+      { cause, data: { url } },
+    );
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, options.signal ? { signal: options.signal } : {});
+  } catch (e) {
+    // Cancelling is not an error: let the caller see the abort as such.
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw notFound(e instanceof Error ? e.message : String(e), e);
+  }
+  if (!response.ok) throw notFound(`HTTP ${response.status}`);
+  // Hosts that fall back to index.html for unknown paths answer a missing file with 200 and a web page.
+  if ((response.headers.get('content-type') ?? '').includes('text/html')) {
+    throw notFound('the server sent a web page instead of the data');
+  }
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw notFound(e instanceof Error ? e.message : String(e), e);
+  }
+}
+
+/**
+ * Gunzips with the browser's own `DecompressionStream`. Some servers (Vite's dev server among them) send
+ * `.gz` files with `Content-Encoding: gzip`, and then `fetch` has already decompressed them: bytes without
+ * the gzip magic number are taken to be the text itself.
+ */
+export async function gunzipText(bytes: Uint8Array<ArrayBuffer>, file = 'file'): Promise<string> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return await new Response(stream).text();
+  } catch (e) {
+    throw new GraftError('data/parse', `${file} is damaged: it could not be decompressed. Reload the page.`, {
+      cause: e,
+    });
+  }
+}
+
+/** Reads an uploaded file into a table, refusing a file too large to hold before reading it. */
+export async function readCsvFile(file: TextFile, options: CsvParseOptions = {}): Promise<CsvTable> {
+  if (file.size > MAX_CSV_BYTES) {
+    const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`;
+    throw new GraftError(
+      'data/invalid',
+      `${file.name} is ${mb(file.size)}; Graft reads CSV files of up to ${mb(MAX_CSV_BYTES)}. Upload a sample of the rows.`,
+      { data: { bytes: file.size } },
+    );
+  }
+  let text: string;
+  try {
+    text = await file.text();
+  } catch (e) {
+    throw new GraftError(
+      'data/not-found',
+      `Could not read ${file.name}: ${e instanceof Error ? e.message : String(e)}. Choose the file again.`,
+      { cause: e },
+    );
+  }
+  return parseCsv(text, options);
+}
+
+export type LoadCsvOptions = Omit<CsvToDatasetOptions, 'fileName'> & { readonly parse?: CsvParseOptions };
+
+export async function loadCsvFile(file: TextFile, options: LoadCsvOptions): Promise<Dataset> {
+  const table = await readCsvFile(file, options.parse);
+  return tableToDataset(table, { ...options, fileName: file.name });
+}
+
+export function generateDataset(kind: GeneratorKind, params: Partial<GeneratorParams> = {}): Dataset {
+  return generate(kind, params);
+}
+
+/** What the data picker is handed (see `DatasetLoader`). */
+export const datasetLoader: DatasetLoader = {
+  loadShipped: (id, signal) => loadShippedDataset(id, signal ? { signal } : {}),
+  readCsv: (file) => readCsvFile(file),
+  csvToDataset: (table, options) => tableToDataset(table, options),
+  generate: generateDataset,
+};
