@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GraftError, type ErrorCode } from '../errors';
-import { detectDelimiter, parseCsv, parseNumber, tableToDataset, type CsvToDatasetOptions } from './csv';
+import {
+  detectDelimiter,
+  parseCsv,
+  parseNumber,
+  tableToDataset,
+  withHeader,
+  type CsvToDatasetOptions,
+} from './csv';
 import type { Dataset } from './types';
 
 function load(text: string, options: Partial<CsvToDatasetOptions> = {}): Dataset {
@@ -81,6 +88,23 @@ describe('parseCsv', () => {
     expect(t.rows).toHaveLength(2);
     expect(t.rowNumbers).toEqual([1, 2]);
     expect(parseCsv('1,2\n3,4\n', { header: true }).header).toEqual(['1', '2']);
+  });
+
+  it('can be told the first line is data after all, or a header after all, and back', () => {
+    const guessed = parseCsv('5.1,3.5,setosa\n4.9,3.0,versicolor\n');
+    expect(guessed.hasHeader).toBe(true);
+    const data = withHeader(guessed, false);
+    expect(data.header).toEqual(['column 1', 'column 2', 'column 3']);
+    expect(data.rows).toEqual([
+      ['5.1', '3.5', 'setosa'],
+      ['4.9', '3.0', 'versicolor'],
+    ]);
+    expect(data.rowNumbers).toEqual([1, 2]);
+    expect(withHeader(data, true)).toEqual(guessed);
+    expect(withHeader(guessed, true)).toBe(guessed);
+    const numbers = withHeader(parseCsv('1,2\n3,4\n'), true);
+    expect(numbers.header).toEqual(['1', '2']);
+    expect(numbers.rowNumbers).toEqual([2]);
   });
 
   it('makes header names unique and fills in empty ones', () => {

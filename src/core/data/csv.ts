@@ -14,6 +14,9 @@ export interface CsvTable {
   readonly header: readonly string[];
   /** Whether the first line was a header (false when every cell of it was a number). */
   readonly hasHeader: boolean;
+  /** The header line's cells as written and its row number, kept so `withHeader` can make it data again. */
+  readonly headerCells: readonly string[] | null;
+  readonly headerRow: number;
   readonly rows: readonly (readonly string[])[];
   /** `rowNumbers[i]` is the line of the file where `rows[i]` starts. */
   readonly rowNumbers: readonly number[];
@@ -126,9 +129,42 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
   return {
     header,
     hasHeader,
+    headerCells: hasHeader ? rawNames : null,
+    headerRow: hasHeader ? first.line : 0,
     rows: dataRecords.map((r) => (columns === width ? r.fields : r.fields.slice(0, columns))),
     rowNumbers: dataRecords.map((r) => r.line),
     delimiter,
+  };
+}
+
+/**
+ * The same table with its first line taken as the header, or as data: for the files the automatic guess
+ * gets wrong (no header, but a text column; or a header made of numbers).
+ */
+export function withHeader(table: CsvTable, hasHeader: boolean): CsvTable {
+  if (table.hasHeader === hasHeader) return table;
+  if (!hasHeader) {
+    return {
+      ...table,
+      hasHeader: false,
+      header: uniqueNames(table.header.map(() => '')),
+      headerCells: null,
+      headerRow: 0,
+      rows: [table.headerCells ?? [], ...table.rows],
+      rowNumbers: [table.headerRow, ...table.rowNumbers],
+    };
+  }
+  const [first, ...rest] = table.rows;
+  if (first === undefined)
+    throw new GraftError('data/invalid', 'The file has no rows to take a header from.');
+  return {
+    ...table,
+    hasHeader: true,
+    header: uniqueNames(first.map((cell) => cell.trim())),
+    headerCells: first,
+    headerRow: table.rowNumbers[0] ?? 1,
+    rows: rest,
+    rowNumbers: table.rowNumbers.slice(1),
   };
 }
 
