@@ -138,6 +138,19 @@ describe('TF.js and Keras model files in', () => {
     model.dispose();
   });
 
+  it('reads a Teachable Machine style export, leaving its metadata.json aside', async () => {
+    const { files } = fixture('abalone-dense');
+    const metadata = {
+      name: 'metadata.json',
+      bytes: strToU8('{"labels": ["a", "b"], "tfjsVersion": "1.3.1"}'),
+    };
+    const imported = await readModelFiles([...files, metadata]);
+    expect(imported.warnings).toEqual([
+      '“metadata.json” was not read: only model.json and its weight files are.',
+    ]);
+    expect(imported.source.modelFile).toBe('model.json');
+  });
+
   it('warns about NaN weights but imports them', async () => {
     const { files } = fixture('abalone-dense');
     const weights = files.find((f) => f.name === 'weights.bin')!.bytes.slice();

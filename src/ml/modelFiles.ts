@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LIMITS } from '../core/bundle/limits';
-import { Fields, parseUntrustedJson, quote, type JsonLimits } from '../core/bundle/untrusted';
+import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
 import { countNonFinite } from '../core/bundle/read';
 import { GraftError, isGraftError } from '../core/errors';
@@ -41,13 +41,7 @@ export interface ImportedModel {
   readonly warnings: readonly string[];
 }
 
-const MODEL_JSON_LIMITS: JsonLimits = {
-  maxBytes: LIMITS.maxManifestBytes,
-  // Nested models and wrapped layers put Keras configs deeper than Graft's own manifests.
-  maxDepth: 128,
-  maxStringLength: LIMITS.maxStringLength,
-  maxNodes: LIMITS.maxJsonNodes,
-};
+const MODEL_JSON_LIMITS = TOPOLOGY_JSON_LIMITS;
 const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
 const MAX_GROUPS = 10_000;
 const MAX_WEIGHTS = 100_000;
@@ -75,7 +69,7 @@ export async function readModelFiles(picked: readonly ModelFile[]): Promise<Impo
   refuseGraphModel(json);
   checkLayerClasses(readTopology(json));
   const groups = readWeightsManifest(json.weightsManifest);
-  const { weightData, weightFiles } = gatherWeights(groups, files, modelFile);
+  const { weightData, weightFiles, ignored } = gatherWeights(groups, files, modelFile);
   const weightSpecs = groups.flatMap((g) => g.weights);
   checkWeightNames(await weightsTheModelNeeds(json), weightSpecs);
   const model = await build(() =>
@@ -91,7 +85,10 @@ export async function readModelFiles(picked: readonly ModelFile[]): Promise<Impo
     return {
       snapshot: await detachedSnapshot(model),
       source: sourceOf(json, modelFile.name, weightFiles),
-      warnings: nonFiniteWarnings(weightSpecs, weightData),
+      warnings: [
+        ...ignored.map((name) => `${quote(name)} was not read: only model.json and its weight files are.`),
+        ...nonFiniteWarnings(weightSpecs, weightData),
+      ],
     };
   } finally {
     model.dispose();
@@ -288,7 +285,7 @@ function gatherWeights(
   groups: readonly WeightGroup[],
   files: readonly ModelFile[],
   modelFile: ModelFile,
-): { weightData: Uint8Array<ArrayBuffer>; weightFiles: string[] } {
+): { weightData: Uint8Array<ArrayBuffer>; weightFiles: string[]; ignored: string[] } {
   const used = new Set<ModelFile>([modelFile]);
   const parts: Uint8Array[] = [];
   for (const [i, group] of groups.entries()) {
@@ -304,7 +301,10 @@ function gatherWeights(
       );
     parts.push(...shards.map((s) => s.bytes));
   }
-  const extra = files.find((f) => !used.has(f));
+  // Other JSON files ride along with models (Teachable Machine's metadata.json); they are never weights.
+  const unused = files.filter((f) => !used.has(f));
+  const ignored = unused.filter((f) => f.name.toLowerCase().endsWith('.json')).map((f) => f.name);
+  const extra = unused.find((f) => !f.name.toLowerCase().endsWith('.json'));
   if (extra)
     throw new GraftError(
       'import/weights-mismatch',
@@ -317,7 +317,7 @@ function gatherWeights(
     weightData.set(p, offset);
     offset += p.byteLength;
   }
-  return { weightData, weightFiles: [...used].filter((f) => f !== modelFile).map((f) => f.name) };
+  return { weightData, weightFiles: [...used].filter((f) => f !== modelFile).map((f) => f.name), ignored };
 }
 
 function findWeightFile(path: string, files: readonly ModelFile[], modelFile: ModelFile): ModelFile {

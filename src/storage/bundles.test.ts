@@ -1,4 +1,6 @@
 import { strToU8, unzipSync, zipSync } from 'fflate';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type BundleManifest } from '../core/bundle/manifest';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../core/bundle/names';
@@ -349,6 +351,33 @@ describe('export and import', () => {
     expect(card).toMatch(/\| dense\/kernel \| \[2, 2\] \| float32 \| 16 \|/);
     // Weights are stored, not deflated: the bundle stays close to the bytes of its distinct blobs.
     expect(stats.blobBytes).toBe(m.blobs.reduce((n, b) => n + b.size, 0));
+  });
+
+  it('keeps a bundle within 1% of the bytes of its distinct blobs', async () => {
+    const store = freshStore();
+    const repo = await store.createRepository('Large');
+    const big = (seed: number) => Array.from({ length: 2 ** 18 }, (_, i) => Math.sin(i * 0.37 + seed));
+    const base = tinySnapshot(big(1), big(2).slice(0, 2));
+    const v1 = await store.commit({
+      repoId: repo.id,
+      parent: null,
+      message: 'a',
+      change: 'created',
+      snapshot: base,
+      provenance: { app: 'graft' },
+    });
+    // A second version sharing the kernel: the bundle carries it once.
+    await store.commit({
+      repoId: repo.id,
+      parent: v1.version.id,
+      message: 'b',
+      change: 'trained',
+      snapshot: tinySnapshot(big(1), [7, 7]),
+      provenance: { app: 'graft' },
+    });
+    const { bytes, stats } = await exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' } });
+    expect(stats.blobBytes).toBeLessThan(2 ** 20 + 1000);
+    expect(bytes.byteLength / stats.blobBytes).toBeLessThan(1.01);
   });
 
   it('exports one version as the two files tf.io.browserDownloads writes', async () => {
@@ -896,5 +925,49 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
   it('the good bundle itself imports', async () => {
     const b = freshStore();
     expect((await importBundle(b, good)).addedVersions).toHaveLength(3);
+  });
+});
+
+// ---- frozen bundles -------------------------------------------------------------------------------
+
+const FROZEN = resolve(__dirname, '../../tests/fixtures/bundles');
+
+/**
+ * Bundles written by earlier Graft versions must import forever. Each format version has a frozen
+ * bundle and what importing it must give. To add one for a new format version (never to rewrite an old
+ * one): GRAFT_WRITE_FIXTURES=1 npx vitest run src/storage/bundles.test.ts -t frozen
+ */
+describe('frozen bundles', () => {
+  const name = 'format-1-repository';
+
+  it('imports the frozen format-1 bundle with the same ids, refs and bytes', async () => {
+    const zipPath = join(FROZEN, `${name}.graft.zip`);
+    const expectedPath = join(FROZEN, `${name}.expected.json`);
+    if (process.env.GRAFT_WRITE_FIXTURES === '1' && !existsSync(zipPath)) {
+      const a = await history();
+      const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
+      mkdirSync(FROZEN, { recursive: true });
+      writeFileSync(zipPath, bytes);
+      const loads = await Promise.all([a.v1, a.v2, a.v3, a.v4].map((id) => a.store.load(id)));
+      const expected = {
+        repository: { id: a.repo.id, name: a.repo.name },
+        versions: [a.v1, a.v2, a.v3, a.v4],
+        refs: await refsOf(a.store, a.repo.id),
+        head: (await a.store.getRepository(a.repo.id)).head,
+        kernels: loads.map((l) => toHex(new Uint8Array(l.tensors[0]!.data))),
+      };
+      writeFileSync(expectedPath, `${JSON.stringify(expected, null, 2)}\n`);
+    }
+    const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+    const b = freshStore();
+    const report = await importBundle(b, new Uint8Array(readFileSync(zipPath)));
+    expect(report.repository).toEqual({ ...expected.repository, created: true });
+    expect(new Set(report.addedVersions)).toEqual(new Set(expected.versions));
+    expect(await refsOf(b, expected.repository.id)).toEqual(expected.refs);
+    expect((await b.getRepository(expected.repository.id)).head).toEqual(expected.head);
+    for (const [i, id] of (expected.versions as VersionId[]).entries()) {
+      expect((await b.verify(id)).ok).toBe(true);
+      expect(toHex(new Uint8Array((await b.load(id)).tensors[0]!.data))).toBe(expected.kernels[i]);
+    }
   });
 });

@@ -11,7 +11,7 @@ import type { Version } from '../versions/types';
 import { checkVersionId, expectedByteLength } from '../versions/version';
 import { readManifest, type BundleManifest } from './manifest';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from './names';
-import { MANIFEST_JSON_LIMITS, parseUntrustedJson, quote } from './untrusted';
+import { MANIFEST_JSON_LIMITS, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from './untrusted';
 import { listZip, readZipEntry, type ZipEntry } from './zip';
 
 export type Progress = (done: number, total: number) => void;
@@ -149,7 +149,7 @@ function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Ar
   for (const hash of new Set(m.versions.map((v) => v.topologyHash))) {
     const data = blobs.get(hash);
     if (!data) continue;
-    const topology = parseUntrustedJson(data, MANIFEST_JSON_LIMITS, (problem) => {
+    const topology = parseUntrustedJson(data, TOPOLOGY_JSON_LIMITS, (problem) => {
       throw new GraftError('bundle/corrupt', `A model topology in the bundle cannot be read: ${problem}.`);
     });
     if (!isJsonObject(topology))

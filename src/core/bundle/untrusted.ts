@@ -21,6 +21,9 @@ export const MANIFEST_JSON_LIMITS: JsonLimits = {
   maxNodes: LIMITS.maxJsonNodes,
 };
 
+/** Keras topologies: nested models and wrapped layers go deeper than Graft's own manifests. */
+export const TOPOLOGY_JSON_LIMITS: JsonLimits = { ...MANIFEST_JSON_LIMITS, maxDepth: 128 };
+
 /** Names a value from a file in a message: quoted, on one line, and short enough to read. */
 export function quote(value: string, max = 80): string {
   const oneLine = value.replace(/\s+/g, ' ');

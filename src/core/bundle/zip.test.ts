@@ -1,0 +1,112 @@
+import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { isGraftError, type ErrorCode } from '../errors';
+import { crc32, isZip, listZip, readZipEntry, writeZip } from './zip';
+
+function codeOf(f: () => unknown): ErrorCode {
+  try {
+    f();
+  } catch (e) {
+    if (isGraftError(e)) return e.code;
+    throw e;
+  }
+  throw new Error('expected a GraftError');
+}
+
+const readAll = (zip: Uint8Array) =>
+  Object.fromEntries(
+    [...listZip(zip, 'test').values()].map((e) => [
+      e.name,
+      new TextDecoder().decode(readZipEntry(zip, e, 'test', { checkCrc: true })),
+    ]),
+  );
+
+/** What streaming writers (and many tools) produce: local headers without sizes, a descriptor after the data. */
+function streamedZip(files: Record<string, string>): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const zip = new Zip((err, chunk) => {
+    if (err) throw err;
+    chunks.push(chunk);
+  });
+  for (const [name, text] of Object.entries(files)) {
+    const file = name.endsWith('.txt') ? new ZipDeflate(name, { level: 9 }) : new ZipPassThrough(name);
+    zip.add(file);
+    file.push(strToU8(text), true);
+  }
+  zip.end();
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+describe('zip', () => {
+  it('reads back what it writes, stored and deflated, byte for byte', () => {
+    const weights = new Uint8Array(1000).map((_, i) => (i * 37) % 256);
+    const zip = writeZip(
+      [
+        { name: 'a.json', data: strToU8('{"x": 1}'.repeat(100)), compress: true },
+        { name: 'blobs/w', data: weights, compress: false },
+      ],
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    expect(isZip(zip)).toBe(true);
+    const entries = listZip(zip, 'test');
+    expect(entries.get('blobs/w')).toMatchObject({ method: 0, size: 1000, compressedSize: 1000 });
+    expect(entries.get('a.json')?.method).toBe(8);
+    expect(readZipEntry(zip, entries.get('blobs/w')!, 'test', { checkCrc: true })).toEqual(weights);
+    expect(readAll(zip)['a.json']).toBe('{"x": 1}'.repeat(100));
+  });
+
+  it('gives the same bytes for the same content', () => {
+    const make = () =>
+      writeZip([{ name: 'a', data: strToU8('same'), compress: true }], new Date('2026-01-01'));
+    expect(make()).toEqual(make());
+  });
+
+  it('reads zips whose sizes follow the data (data descriptors)', () => {
+    expect(readAll(streamedZip({ 'notes.txt': 'hello '.repeat(50), 'raw.bin': 'abc' }))).toEqual({
+      'notes.txt': 'hello '.repeat(50),
+      'raw.bin': 'abc',
+    });
+  });
+
+  it('computes the standard CRC-32', () => {
+    expect(crc32(strToU8('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it('stops inflating as soon as an entry outgrows the size it declares', () => {
+    // 8 MiB of zeros deflate to about 8 KB, a ratio DEFLATE can reach, so the honest entry is listed.
+    const bomb = zipSync({ 'zeros.bin': new Uint8Array(8 * 1024 * 1024) }, { level: 9 });
+    expect(bomb.length).toBeLessThan(20_000);
+    expect(listZip(bomb, 'test').get('zeros.bin')?.size).toBe(8 * 1024 * 1024);
+    const lying = bomb.slice();
+    const view = new DataView(lying.buffer);
+    const central = lying.length - 22 - (46 + 'zeros.bin'.length);
+    view.setUint32(central + 24, 1024, true);
+    view.setUint32(30 - 8, 1024, true);
+    expect(codeOf(() => readAll(lying))).toBe('bundle/too-large');
+  });
+
+  it('refuses entries that overlap, a classic of zip bombs', () => {
+    const zip = zipSync({ a: strToU8('aaaa'), b: strToU8('bbbb') }, { level: 0 });
+    const view = new DataView(zip.buffer);
+    const cd = view.getUint32(zip.length - 22 + 16, true);
+    const second = cd + 46 + 1;
+    view.setUint32(second + 42, 0, true); // b's directory entry points at a's header
+    expect(codeOf(() => listZip(zip, 'test'))).toBe('bundle/corrupt');
+  });
+
+  it('refuses an archive whose end record is missing or garbled', () => {
+    const zip = zipSync({ a: strToU8('a') });
+    expect(codeOf(() => listZip(zip.slice(0, -1), 'test'))).toBe('bundle/corrupt');
+    const garbled = zip.slice();
+    garbled[garbled.length - 22 + 10] = 9; // entry count
+    expect(codeOf(() => listZip(garbled, 'test'))).toBe('bundle/corrupt');
+    expect(codeOf(() => listZip(strToU8('PK\x05\x06'), 'test'))).toBe('bundle/corrupt');
+  });
+});
