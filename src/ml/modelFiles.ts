@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LIMITS } from '../core/bundle/limits';
 import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
-import { countNonFinite } from '../core/bundle/read';
+import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
 import { GraftError, isGraftError } from '../core/errors';
 import { isHash } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
@@ -340,10 +340,7 @@ function nonFiniteWarnings(specs: readonly WeightSpec[], data: Uint8Array): stri
     const length = bytesOf(spec);
     if (spec.dtype === 'float32' && !spec.quantization) {
       const n = countNonFinite(data.subarray(offset, offset + length));
-      if (n > 0)
-        warnings.push(
-          `Weight ${quote(spec.name)} holds ${n} NaN or infinite value${n === 1 ? '' : 's'}; this model may predict NaN.`,
-        );
+      if (n > 0) warnings.push(nonFiniteWarning(spec.name, n));
     }
     offset += length;
   }

@@ -27,9 +27,9 @@ export const LIMITS = {
   maxBlobBytes: 1024 ** 3,
   maxMetrics: 1_000,
   maxStringLength: 100_000,
-  maxMessageLength: 20_000,
+  maxMessageLength: 100_000,
   maxNameLength: 1_000,
   maxRepoNameLength: 120,
-  maxDescriptionLength: 5_000,
+  maxDescriptionLength: 100_000,
   maxThinBasis: 1_000,
 } as const;

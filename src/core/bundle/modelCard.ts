@@ -4,9 +4,8 @@
  * or from another tool is escaped, so a message can never become markup or a link.
  */
 import { shortId } from '../hashing';
-import type { JsonValue } from '../json';
+import type { JsonObject, JsonValue } from '../json';
 import type { Version } from '../versions/types';
-import type { JsonObject } from '../json';
 import { topologyLayers } from './modelJson';
 
 const CHANGE_WORDS: Record<Version['change'], string> = {

@@ -12,6 +12,7 @@ import { checkVersionId, expectedByteLength } from '../versions/version';
 import { readManifest, type BundleManifest } from './manifest';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from './names';
 import { MANIFEST_JSON_LIMITS, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from './untrusted';
+import { countNonFinite, nonFiniteWarning } from './nonFinite';
 import { listZip, readZipEntry, type ZipEntry } from './zip';
 
 export type Progress = (done: number, total: number) => void;
@@ -157,14 +158,6 @@ function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Ar
   }
 }
 
-/** Counts NaN and ±Infinity in float32 weights by their exponent bits, whatever the byte alignment. */
-export function countNonFinite(bytes: Uint8Array): number {
-  let n = 0;
-  for (let i = 3; i < bytes.length; i += 4)
-    if (((bytes[i] as number) & 0x7f) === 0x7f && ((bytes[i - 1] as number) & 0x80) !== 0) n++;
-  return n;
-}
-
 function nonFiniteWarnings(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): string[] {
   const warnings: string[] = [];
   const seen = new Set<BlobHash>();
@@ -174,10 +167,7 @@ function nonFiniteWarnings(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8
       if (t.dtype !== 'float32' || !data || seen.has(t.hash)) continue;
       seen.add(t.hash);
       const n = countNonFinite(data);
-      if (n > 0)
-        warnings.push(
-          `Weight ${quote(t.name)} of version ${shortId(v.id)} holds ${n} NaN or infinite value${n === 1 ? '' : 's'}; this model may predict NaN.`,
-        );
+      if (n > 0) warnings.push(nonFiniteWarning(t.name, n, ` of version ${shortId(v.id)}`));
     }
   return warnings;
 }
