@@ -1,0 +1,486 @@
+/**
+ * Graft's training loop: TF.js's own per-batch step with a seeded shuffle, per-batch progress, a Stop that
+ * takes effect at the next batch, NaN detection, and regular yields so the page stays responsive.
+ *
+ * It costs no more than `model.fit` because it does what fit does per batch (gather the batch, run the
+ * compiled train step) and never waits for the GPU inside an interval: the losses of all batches since
+ * the last yield are stacked and read back with one asynchronous `data()`, which is awaited only at the
+ * next yield, by when it has long finished.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GraftError } from '../core/errors';
+import {
+  assertValidTrainConfig,
+  isClassificationLoss,
+  type BatchLogs,
+  type EpochLogs,
+  type LossName,
+  type OptimizerName,
+  type TrainConfig,
+  type TrainResult,
+} from '../core/model/training';
+import { mulberry32 } from '../core/random';
+
+/** Values in row-major order with their full shape, rows first. */
+export interface ArrayData {
+  readonly values: Float32Array | Int32Array | Uint8Array;
+  readonly shape: readonly number[];
+}
+
+export interface TrainData {
+  readonly xTrain: ArrayData;
+  /** Targets, or class indices (one per row) which are one-hot encoded for categorical cross-entropy. */
+  readonly yTrain: ArrayData;
+  readonly xVal?: ArrayData;
+  readonly yVal?: ArrayData;
+}
+
+export interface TrainCallbacks {
+  /** After each batch, in order, at most one yield interval late (losses are read back in groups). */
+  onBatch?(epoch: number, batch: number, batches: number, logs: BatchLogs): void;
+  onEpoch?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  /** Asked before every batch; true stops there, keeping every update made so far. */
+  shouldStop?(): boolean;
+  /** After every `config.checkpointEvery`-th complete epoch; training waits for it, so the weights are that epoch's. */
+  onCheckpoint?(epoch: number, logs: EpochLogs): void | Promise<void>;
+}
+
+export interface TrainOptions {
+  /** Longest stretch of work, in ms, before handing the main thread back to the browser (default 16: one frame). */
+  readonly yieldEvery?: number;
+}
+
+type TrainStep = (data: tf.Tensor[]) => tf.Scalar[];
+
+const active = new WeakSet<tf.LayersModel>();
+
+const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+const shapeText = (shape: readonly (number | null)[]) => `[${shape.join(', ')}]`;
+const invalid = (message: string, data: Record<string, unknown> = {}) =>
+  new GraftError('train/invalid-config', message, { data });
+
+function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(learningRate);
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate);
+    case 'adagrad':
+      return tf.train.adagrad(learningRate);
+  }
+}
+
+/**
+ * The compiled LayersModel behind `model`: a Sequential compiles and fits an inner functional model it
+ * keeps privately, and only that one holds the loss functions and the train step.
+ */
+function compiledCore(model: tf.LayersModel): tf.LayersModel {
+  return (model as unknown as { model?: tf.LayersModel }).model ?? model;
+}
+
+/**
+ * The per-batch step `fit` runs. `trainOnBatch` would wait for each batch's loss (a GPU round trip per
+ * batch on WebGL), and `fit` cannot shuffle with a seed or stop before a given batch, so Graft drives the
+ * step itself. It is a protected method in TF.js's typings, hence the narrow cast; train.test.ts pins it
+ * for Sequential and functional models.
+ */
+function trainStepOf(core: tf.LayersModel): TrainStep {
+  const make = (core as unknown as { makeTrainFunction?: () => TrainStep }).makeTrainFunction;
+  if (typeof make !== 'function')
+    throw new GraftError('internal', 'This version of TF.js has no per-batch training step Graft can drive.');
+  return make.call(core);
+}
+
+function fixedShape(shape: readonly (number | null)[], what: string): number[] {
+  if (shape.some((d) => d === null || d < 0))
+    throw invalid(
+      `The model's ${what} ${shapeText(shape)} has a variable size; Graft trains fixed-size models.`,
+    );
+  return shape as number[];
+}
+
+function checkData(a: ArrayData, what: string): number {
+  const rows = a.shape[0] ?? 0;
+  if (a.shape.length === 0 || rows <= 0) throw invalid(`${what} has no rows.`);
+  if (a.values.length !== product(a.shape))
+    throw invalid(
+      `${what} has ${a.values.length} values but its shape ${shapeText(a.shape)} needs ${product(a.shape)}.`,
+    );
+  return rows;
+}
+
+/** The inputs as the model takes them: a data set's flat rows are reshaped when the sizes agree. */
+export function inputTensor(model: tf.LayersModel, a: ArrayData, what: string): tf.Tensor {
+  const rows = checkData(a, what);
+  const input = fixedShape(model.inputs[0]?.shape.slice(1) ?? [], 'input shape');
+  const per = product(a.shape.slice(1));
+  if (per !== product(input))
+    throw invalid(
+      `Each example of ${what} has ${per} values but the model takes ${shapeText(input)} (${product(input)} values); change the model's input shape or pick matching data.`,
+    );
+  return tf.tensor(a.values instanceof Float32Array ? a.values : Float32Array.from(a.values), [
+    rows,
+    ...input,
+  ]);
+}
+
+/** The targets in the form `loss` needs for the model's output. */
+export function targetTensor(model: tf.LayersModel, a: ArrayData, loss: LossName, what: string): tf.Tensor {
+  const rows = checkData(a, what);
+  const output = fixedShape(model.outputs[0]?.shape.slice(1) ?? [], 'output shape');
+  const units = output[output.length - 1] ?? 1;
+  const per = product(a.shape.slice(1));
+  const values = a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
+
+  const asIndices = (): Int32Array => {
+    const out = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const v = values[r] as number;
+      if (!Number.isInteger(v) || v < 0 || v >= units)
+        throw invalid(
+          `Label ${v} in row ${r + 1} of ${what} is not a class of this model, whose last layer has ${units} output${units === 1 ? '' : 's'} (classes 0 to ${units - 1}).`,
+          { row: r },
+        );
+      out[r] = v;
+    }
+    return out;
+  };
+
+  if ((loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') && units < 2)
+    throw invalid(
+      `${loss} needs a last layer with one unit per class (at least 2); this model has ${units}.`,
+    );
+  if (loss === 'sparseCategoricalCrossentropy') {
+    if (per !== 1)
+      throw invalid(`sparseCategoricalCrossentropy needs one class index per row; ${what} has ${per}.`);
+    return tf.tensor1d(Float32Array.from(asIndices()));
+  }
+  if (loss === 'categoricalCrossentropy' && per === 1 && output.length === 1)
+    return tf.tidy(() => tf.oneHot(tf.tensor1d(asIndices(), 'int32'), units).toFloat());
+  if (per !== product(output))
+    throw invalid(
+      `${what} has ${per} value${per === 1 ? '' : 's'} per row but the model outputs ${shapeText(output)}; for ${loss} they must match.`,
+    );
+  if (loss === 'binaryCrossentropy')
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (!(v >= 0 && v <= 1))
+        throw invalid(
+          `binaryCrossentropy needs targets between 0 and 1; ${what} has ${v} in row ${Math.floor(i / per) + 1}.`,
+        );
+    }
+  return tf.tensor(values, [rows, ...output]);
+}
+
+function permutation(n: number, next: () => number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const t = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = t;
+  }
+  return order;
+}
+
+/** Hands the main thread back for one task: input and rendering run, then training continues (no 4 ms timer clamp). */
+export function makeYielder(): { yieldNow: () => Promise<void>; close: () => void } {
+  const channel = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return {
+    yieldNow: () =>
+      new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        channel.port2.postMessage(null);
+      }),
+    close: () => {
+      channel.port1.close();
+      channel.port2.close();
+    },
+  };
+}
+
+interface PendingBatch {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly size: number;
+  readonly outs: tf.Scalar[];
+}
+
+interface EpochTotals {
+  seen: number;
+  lossSum: number;
+  accSum: number;
+  batches: number;
+}
+
+/**
+ * Collects each batch's loss tensors and reads them back in groups, one asynchronous read per group,
+ * awaited one group later so the GPU never idles waiting for the CPU to look at a number.
+ */
+class BatchReader {
+  #pending: PendingBatch[] = [];
+  #inFlight: Promise<void> | null = null;
+  // A failed read is kept here and rethrown when awaited: a rejected promise left unawaited for a whole
+  // interval would be reported as unhandled.
+  #failure: { error: unknown } | null = null;
+  #totals: EpochTotals = { seen: 0, lossSum: 0, accSum: 0, batches: 0 };
+  nonFinite: { epoch: number; batch: number; loss: number } | null = null;
+
+  constructor(
+    private readonly batches: number,
+    private readonly hasAcc: boolean,
+    private readonly onBatch: TrainCallbacks['onBatch'],
+  ) {}
+
+  add(batch: PendingBatch): void {
+    this.#pending.push(batch);
+  }
+
+  /** Starts reading what has been trained since the last call, and waits for the previous read. */
+  async flush(): Promise<void> {
+    const group = this.#pending;
+    this.#pending = [];
+    const previous = this.#inFlight;
+    this.#inFlight =
+      group.length === 0
+        ? null
+        : this.#read(group).catch((error: unknown) => {
+            this.#failure ??= { error };
+          });
+    await previous;
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Waits until every batch trained so far has been read and reported. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.flush();
+  }
+
+  takeEpochTotals(): EpochTotals {
+    const t = this.#totals;
+    this.#totals = { seen: 0, lossSum: 0, accSum: 0, batches: 0 };
+    return t;
+  }
+
+  /** Releases every tensor still held, after any read in flight has finished with its own. */
+  async dispose(): Promise<void> {
+    for (const p of this.#pending) tf.dispose(p.outs);
+    this.#pending = [];
+    await this.#inFlight;
+  }
+
+  async #read(group: PendingBatch[]): Promise<void> {
+    const stacked = tf.tidy(() => tf.stack(group.flatMap((g) => g.outs)));
+    for (const g of group) tf.dispose(g.outs);
+    let values: Float32Array;
+    try {
+      values = (await stacked.data()) as Float32Array;
+    } finally {
+      stacked.dispose();
+    }
+    let k = 0;
+    for (const g of group) {
+      const loss = values[k] as number;
+      const acc = this.hasAcc ? (values[k + 1] as number) : undefined;
+      k += g.outs.length;
+      if (!Number.isFinite(loss) && this.nonFinite === null)
+        this.nonFinite = { epoch: g.epoch, batch: g.batch, loss };
+      if (this.nonFinite !== null) continue;
+      this.#totals.seen += g.size;
+      this.#totals.batches += 1;
+      this.#totals.lossSum += loss * g.size;
+      if (acc !== undefined) this.#totals.accSum += acc * g.size;
+      this.onBatch?.(g.epoch, g.batch, this.batches, acc === undefined ? { loss } : { loss, acc });
+    }
+  }
+}
+
+/** Loss and accuracy over a whole set in inference mode, read back once. */
+async function evaluateSet(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  chunk: number,
+  yieldIfDue: () => Promise<void>,
+): Promise<{ loss: number; acc?: number }> {
+  const core = compiledCore(model);
+  const lossFn = core.lossFunctions[0];
+  const accFn = core.metricsTensors[0]?.[0];
+  if (!lossFn) throw new GraftError('internal', 'The model was not compiled with a loss.');
+  const rows = x.shape[0] ?? 0;
+  let sums = tf.zeros([3]);
+  try {
+    for (let start = 0; start < rows; start += chunk) {
+      const size = Math.min(chunk, rows - start);
+      const next = tf.tidy(() => {
+        const xb = x.slice(start, size);
+        const yb = y.slice(start, size);
+        const pred = model.predictOnBatch(xb) as tf.Tensor;
+        const losses = lossFn(yb, pred);
+        const accs = accFn ? accFn(yb, pred).sum() : tf.scalar(0);
+        return sums.add(tf.stack([losses.sum(), accs, tf.scalar(losses.size)]));
+      });
+      sums.dispose();
+      sums = next;
+      await yieldIfDue();
+    }
+    const [lossSum = NaN, accSum = NaN, count = 0] = await sums.data();
+    return accFn ? { loss: lossSum / count, acc: accSum / (count || 1) } : { loss: lossSum / count };
+  } finally {
+    sums.dispose();
+  }
+}
+
+/**
+ * Trains `model` in place. Compiles it with a fresh optimiser (its state is disposed at the end: Graft
+ * versions keep weights, not optimiser moments, so a later run starts the optimiser afresh either way).
+ * Frozen layers (`trainable` false) are respected. On a non-finite loss it throws `train/nan-loss` with
+ * the epoch and batch where it happened and the history so far, and leaves the model as it is.
+ */
+export async function train(
+  model: tf.LayersModel,
+  data: TrainData,
+  config: TrainConfig,
+  callbacks: TrainCallbacks = {},
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  assertValidTrainConfig(config);
+  if (active.has(model)) throw new GraftError('train/busy', 'This model is already training.');
+  const started = performance.now();
+  const yieldEvery = options.yieldEvery ?? 16;
+  const owned: tf.Tensor[] = [];
+  const own = <T extends tf.Tensor>(t: T): T => {
+    owned.push(t);
+    return t;
+  };
+  const optimizer = makeOptimizer(config.optimizer, config.learningRate);
+  const yielder = makeYielder();
+  active.add(model);
+  let reader: BatchReader | null = null;
+  try {
+    let x = own(inputTensor(model, data.xTrain, 'the training inputs'));
+    let y = own(targetTensor(model, data.yTrain, config.loss, 'the training targets'));
+    if ((y.shape[0] ?? 0) !== (x.shape[0] ?? 0))
+      throw invalid(`The training set has ${x.shape[0]} input rows but ${y.shape[0]} target rows.`);
+    let xVal: tf.Tensor | null = null;
+    let yVal: tf.Tensor | null = null;
+    if (data.xVal && data.yVal) {
+      xVal = own(inputTensor(model, data.xVal, 'the validation inputs'));
+      yVal = own(targetTensor(model, data.yVal, config.loss, 'the validation targets'));
+      if (yVal.shape[0] !== xVal.shape[0])
+        throw invalid(`The validation set has ${xVal.shape[0]} input rows but ${yVal.shape[0]} target rows.`);
+    } else if ((config.validationSplit ?? 0) > 0) {
+      const rows = x.shape[0] ?? 0;
+      const splitAt = Math.floor(rows * (1 - (config.validationSplit ?? 0)));
+      if (splitAt < 1)
+        throw invalid(
+          `A validation split of ${config.validationSplit} leaves no training rows out of ${rows}.`,
+        );
+      if (splitAt < rows) {
+        xVal = own(x.slice(splitAt));
+        yVal = own(y.slice(splitAt));
+        x = own(x.slice(0, splitAt));
+        y = own(y.slice(0, splitAt));
+      }
+    }
+
+    const hasAcc = isClassificationLoss(config.loss);
+    model.compile({ optimizer, loss: config.loss, metrics: hasAcc ? ['acc'] : [] });
+    const step = trainStepOf(compiledCore(model));
+
+    const rows = x.shape[0] ?? 0;
+    const batchSize = Math.min(config.batchSize, rows);
+    const batches = Math.ceil(rows / batchSize);
+    const next = mulberry32(config.seed);
+    const history: EpochLogs[] = [];
+    const batchReader = new BatchReader(batches, hasAcc, callbacks.onBatch);
+    reader = batchReader;
+    let lastYield = performance.now();
+    const yieldIfDue = async () => {
+      if (performance.now() - lastYield < yieldEvery) return;
+      await batchReader.flush();
+      await yielder.yieldNow();
+      lastYield = performance.now();
+    };
+    const nanError = () => {
+      const at = batchReader.nonFinite;
+      if (!at) return null;
+      const what = Number.isNaN(at.loss) ? 'NaN' : 'infinite';
+      return new GraftError(
+        'train/nan-loss',
+        `The loss became ${what} in epoch ${at.epoch + 1}, batch ${at.batch + 1}, so training stopped. A lower learning rate (now ${config.learningRate}) or normalised inputs usually fix this.`,
+        { data: { epoch: at.epoch, batch: at.batch, loss: at.loss, history } },
+      );
+    };
+
+    let stopped = false;
+    for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
+      const epochStart = performance.now();
+      const indices = tf.tensor1d(permutation(rows, next), 'int32');
+      let trained = 0;
+      try {
+        for (let batch = 0; batch < batches; batch++) {
+          if (callbacks.shouldStop?.()) {
+            stopped = true;
+            break;
+          }
+          const start = batch * batchSize;
+          const size = Math.min(batchSize, rows - start);
+          const outs = tf.tidy(() => {
+            const ids = indices.slice(start, size);
+            return step([tf.gather(x, ids), tf.gather(y, ids)]);
+          });
+          batchReader.add({ epoch, batch, size, outs });
+          trained++;
+          await yieldIfDue();
+          const failed = nanError();
+          if (failed) throw failed;
+        }
+      } finally {
+        indices.dispose();
+      }
+      await batchReader.drain();
+      const failed = nanError();
+      if (failed) throw failed;
+      if (trained === 0) break;
+
+      const totals = batchReader.takeEpochTotals();
+      let logs: EpochLogs = {
+        epoch,
+        loss: totals.lossSum / totals.seen,
+        ...(hasAcc ? { acc: totals.accSum / totals.seen } : {}),
+        batches: trained,
+        totalBatches: batches,
+        timeMs: 0,
+      };
+      if (xVal && yVal) {
+        const val = await evaluateSet(model, xVal, yVal, Math.max(batchSize, 128), yieldIfDue);
+        logs = { ...logs, val_loss: val.loss, ...(val.acc === undefined ? {} : { val_acc: val.acc }) };
+      }
+      logs = { ...logs, timeMs: performance.now() - epochStart };
+      history.push(logs);
+      await callbacks.onEpoch?.(epoch, logs);
+      const every = config.checkpointEvery ?? 0;
+      if (!stopped && every > 0 && (epoch + 1) % every === 0) await callbacks.onCheckpoint?.(epoch, logs);
+    }
+    return {
+      history,
+      epochsRun: history.length,
+      stoppedEarly: stopped,
+      wallTimeMs: performance.now() - started,
+      backend: tf.getBackend(),
+    };
+  } finally {
+    await reader?.dispose();
+    tf.dispose(owned);
+    optimizer.dispose();
+    yielder.close();
+    active.delete(model);
+  }
+}
