@@ -8,7 +8,16 @@ import {
   sequentialTopology,
   SEQUENTIAL_WEIGHTS,
 } from './fixtures';
-import { diffTopology, layoutLayerGraph, parseTopology, type LayerDiff, type TopologyDiff } from './topology';
+import {
+  countLayerParams,
+  diffTopology,
+  layoutLayerGraph,
+  parseTopology,
+  weightLayerNames,
+  type LayerDiff,
+  type TopologyDiff,
+} from './topology';
+import { diffWeights } from './weights';
 
 function diff(a: unknown, b: unknown, tensors?: Parameters<typeof diffTopology>[2]): TopologyDiff {
   const r = diffTopology(a, b, tensors);
@@ -529,5 +538,43 @@ describe('layoutLayerGraph', () => {
     });
     expect(layout.positions.size).toBe(3);
     expect(layout.positions.get('dense_Dense2')?.rank).toBe(0);
+  });
+});
+
+describe('one version’s layers', () => {
+  it('counts parameters per layer of a single topology', () => {
+    const t = parseTopology(functionalTopology());
+    if (!t.ok) throw t.error;
+    const counts = countLayerParams(t.value, [...FUNCTIONAL_WEIGHTS, { name: 'orphan', shape: [2, 2] }]);
+    expect(Object.fromEntries(counts.perLayer)).toEqual({ a: 16, b: 16, out: 5 });
+    expect(counts.total).toBe(41);
+    expect(counts.unassigned).toBe(4);
+  });
+
+  it('hands diffWeights the names it needs to assign nested weights', () => {
+    const t = parseTopology({
+      class_name: 'Sequential',
+      config: {
+        layers: [
+          {
+            class_name: 'Sequential',
+            config: {
+              name: 'encoder',
+              layers: [{ class_name: 'Dense', config: { name: 'inner', units: 2 } }],
+            },
+          },
+        ],
+      },
+    });
+    if (!t.ok) throw t.error;
+    const names = weightLayerNames(t.value);
+    expect(names.layerNames).toEqual(['encoder']);
+    const w = {
+      name: 'inner/kernel',
+      shape: [2, 2],
+      dtype: 'float32' as const,
+      hash: 'h'.repeat(64) as never,
+    };
+    expect(diffWeights([w], [w], names).tensors[0]?.layer).toBe('encoder');
   });
 });

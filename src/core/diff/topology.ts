@@ -387,18 +387,27 @@ function push<K, V>(m: Map<K, V[]>, key: K, value: V): void {
   else m.set(key, [value]);
 }
 
-/** Parameter counts per layer name; `null` for the whole map when no tensors were given. */
-function paramsByLayer(
-  topology: ParsedTopology,
-  tensors: readonly WeightShape[] | undefined,
-): { perLayer: Map<string, number>; total: number; unassigned: number } | null {
-  if (!tensors) return null;
-  const aliases = new Map<string, string>();
-  for (const layer of topology.layers) for (const inner of layer.nested) aliases.set(inner, layer.name);
-  const index = new WeightLayerIndex(
-    topology.layers.map((l) => l.name),
-    aliases,
-  );
+export interface LayerParams {
+  readonly perLayer: ReadonlyMap<string, number>;
+  readonly total: number;
+  /** Parameters of weights whose name matched no layer. */
+  readonly unassigned: number;
+}
+
+/** A topology's layer names and nested-layer aliases, as `diffWeights` takes them to assign weights. */
+export function weightLayerNames(topology: ParsedTopology): {
+  readonly layerNames: readonly string[];
+  readonly layerAliases: ReadonlyMap<string, string>;
+} {
+  const layerAliases = new Map<string, string>();
+  for (const layer of topology.layers) for (const inner of layer.nested) layerAliases.set(inner, layer.name);
+  return { layerNames: topology.layers.map((l) => l.name), layerAliases };
+}
+
+/** Parameter counts per layer of a parsed topology, from a version's tensor list. */
+export function countLayerParams(topology: ParsedTopology, tensors: readonly WeightShape[]): LayerParams {
+  const names = weightLayerNames(topology);
+  const index = new WeightLayerIndex(names.layerNames, names.layerAliases);
   const perLayer = new Map<string, number>();
   let total = 0;
   let unassigned = 0;
@@ -410,6 +419,13 @@ function paramsByLayer(
     else perLayer.set(layer, (perLayer.get(layer) ?? 0) + n);
   }
   return { perLayer, total, unassigned };
+}
+
+function paramsByLayer(
+  topology: ParsedTopology,
+  tensors: readonly WeightShape[] | undefined,
+): LayerParams | null {
+  return tensors ? countLayerParams(topology, tensors) : null;
 }
 
 /** Compares two topologies. Either may be a bare topology, a `model_config` wrapper or a whole model.json. */

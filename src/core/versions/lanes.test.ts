@@ -173,7 +173,16 @@ describe('layoutLanes', () => {
  */
 function syntheticHistory(count: number, seed: number): GraphNode[] {
   const next = mulberry32(seed);
-  const id = (i: number) => i.toString(16).padStart(64, '0') as VersionId;
+  // Random hex like real SHA-256 ids: long shared prefixes would make every id lookup slow.
+  const id = (i: number) => {
+    const words = mulberry32(i + 1);
+    let hex = '';
+    for (let k = 0; k < 8; k++)
+      hex += Math.floor(words() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0');
+    return hex as VersionId;
+  };
   const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
   const nodes: GraphNode[] = [{ id: id(0), parents: [], createdAt: at(0) }];
   const heads: VersionId[] = [id(0)];

@@ -87,8 +87,16 @@ export function laneRow(layout: LaneLayout, r: number): LaneRow {
  */
 export function layoutLanes(rows: readonly LaneInput[]): LaneLayout {
   const n = rows.length;
-  const position = new Map<string, number>();
-  for (let i = 0; i < n; i++) position.set((rows[i] as LaneInput).id, i);
+  // Most parents are the very next row; the id → row map is built only when one is not.
+  let position: Map<string, number> | null = null;
+  const rowOf = (id: string, r: number): number | undefined => {
+    if (r + 1 < n && (rows[r + 1] as LaneInput).id === id) return r + 1;
+    if (position === null) {
+      position = new Map<string, number>();
+      for (let i = 0; i < n; i++) position.set((rows[i] as LaneInput).id, i);
+    }
+    return position.get(id);
+  };
 
   // active[k]: the row that the line in lane k is heading down to, or FREE. Row numbers rather than ids
   // keep the inner loops on small integers instead of 64-character string compares.
@@ -150,7 +158,7 @@ export function layoutLanes(rows: readonly LaneInput[]): LaneLayout {
     shown.length = 0;
     let truncated = false;
     for (const p of row.parents) {
-      const at = position.get(p);
+      const at = rowOf(p, r);
       if (at === undefined) truncated = true;
       else if (at > r) shown.push(at);
     }
