@@ -19,6 +19,9 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // State here is immutable data in $state.raw, replaced whole; a Map or Set built inside a function
+      // or a $derived is a local, not state, and SvelteMap/SvelteSet would only add overhead.
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
   {

@@ -73,13 +73,30 @@ export function createWorkspace(): Workspace<LiveModel> {
       },
     },
     location: {
-      read: () => ({ repo: new URL(location.href).searchParams.get('repo') }),
-      write: ({ repo }) => {
+      read: () => {
+        const params = new URL(location.href).searchParams;
+        return { repo: params.get('repo'), version: params.get('v') };
+      },
+      write: ({ repo, version }) => {
         const url = new URL(location.href);
-        if (repo) url.searchParams.set('repo', repo);
-        else url.searchParams.delete('repo');
+        for (const [key, value] of [
+          ['repo', repo],
+          ['v', version],
+        ] as const) {
+          if (value) url.searchParams.set(key, value);
+          else url.searchParams.delete(key);
+        }
         history.replaceState(history.state, '', url);
       },
+    },
+    storageManager: {
+      async estimate() {
+        if (!navigator.storage?.estimate) return null;
+        const e = await navigator.storage.estimate();
+        return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+      },
+      persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
+      persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
     },
   };
   return new Workspace(services);

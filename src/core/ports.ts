@@ -134,6 +134,8 @@ export interface VersionStore {
     target: VersionId,
     options?: { branch?: string; message?: string },
   ): Promise<CommitResult>;
+  /** Reads only a version's topology (verified), for architecture views and diffs. */
+  getTopology(id: VersionId): Promise<JsonObject>;
   /** Reads a version's topology and weights, re-hashing every blob; corrupt or missing data is refused. */
   load(id: VersionId): Promise<LoadedVersion>;
 

@@ -1,10 +1,31 @@
 /** The app's state: which model is open, its history as every tab sees it, and the live model. */
 import { GraftError, toGraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
-import type { LayerInfo, RepositoryView, VerifyReport } from '../core/ports';
+import type { GcReport, LayerInfo, RepositoryView, StorageUsage, VerifyReport } from '../core/ports';
+import { graphOf, log } from '../core/versions/dag';
+import { assertRefName, freeRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
-import type { ChangeKind, ModelSummary, RepoId, Repository, VersionRow } from '../core/versions/types';
+import type {
+  ChangeKind,
+  Metrics,
+  ModelSummary,
+  RefLogEntry,
+  RepoId,
+  Repository,
+  Version,
+  VersionRow,
+} from '../core/versions/types';
+import type { JsonObject } from '../core/json';
 import type { BackendChoice, BackendInfo, ProbeResult, Services } from './services';
+
+/** What saving the live model now would record, beyond what Graft notes by itself. */
+export interface PendingChange {
+  readonly change: ChangeKind;
+  /** In words, for the save form: “trained 2 epochs on Digits”. */
+  readonly description: string;
+  readonly provenance: Readonly<Record<string, unknown>>;
+  readonly metrics: Metrics;
+}
 
 export interface LiveModel<M> {
   readonly repoId: RepoId;
@@ -13,9 +34,16 @@ export interface LiveModel<M> {
   readonly layers: readonly LayerInfo[];
   /** The version this live model was saved as or checked out from; null before its first save. */
   readonly base: VersionId | null;
-  /** What saving now would record: null when the live model is exactly `base`. */
-  readonly pendingChange: ChangeKind | null;
+  /** What changed since `base`; null when the live model is exactly `base`. */
+  readonly pending: PendingChange | null;
   readonly probe: ProbeResult | null;
+}
+
+export interface StorageInfo {
+  readonly usage: number | null;
+  readonly quota: number | null;
+  readonly persisted: boolean;
+  readonly repo: StorageUsage | null;
 }
 
 const PREF_BACKEND = 'graft.backend';
@@ -31,7 +59,9 @@ export class Workspace<M> {
   repoId = $state.raw<RepoId | null>(null);
   view = $state.raw<RepositoryView | null>(null);
   live = $state.raw<LiveModel<M> | null>(null);
+  selectedId = $state.raw<VersionId | null>(null);
   verifyReports = $state.raw<Readonly<Record<VersionId, VerifyReport>>>({});
+  storage = $state.raw<StorageInfo | null>(null);
   /** What Graft is doing right now, in words; null when idle. */
   busy = $state<string | null>(null);
   lastError = $state.raw<GraftError | null>(null);
@@ -41,17 +71,31 @@ export class Workspace<M> {
 
   readonly repo: Repository | null = $derived(this.view?.repository ?? null);
   readonly versions: readonly VersionRow[] = $derived(this.view?.versions ?? []);
+  /** Every version, children before parents, newest first: the order the history graph draws. */
+  readonly graphOrder: readonly VersionRow[] = $derived.by(() => {
+    const g = graphOf(this.versions);
+    return log(g, g.keys());
+  });
   readonly refs = $derived(this.view?.refs ?? []);
+  readonly branches = $derived(
+    this.refs.filter((r) => r.kind === 'branch').sort((a, b) => a.name.localeCompare(b.name)),
+  );
+  readonly tags = $derived(
+    this.refs.filter((r) => r.kind === 'tag').sort((a, b) => a.name.localeCompare(b.name)),
+  );
   readonly currentBranch: string | null = $derived(
     this.repo?.head.kind === 'branch' ? this.repo.head.name : null,
   );
   readonly branchHead: VersionId | null = $derived(
     this.refs.find((r) => r.kind === 'branch' && r.name === this.currentBranch)?.target ?? null,
   );
+  readonly selected: VersionRow | null = $derived(
+    this.versions.find((v) => v.id === this.selectedId) ?? null,
+  );
   readonly canSave: boolean = $derived(
     this.live !== null &&
       this.live.repoId === this.repoId &&
-      this.live.pendingChange !== null &&
+      this.live.pending !== null &&
       this.busy === null,
   );
 
@@ -73,11 +117,17 @@ export class Workspace<M> {
       );
       const repos = await this.#s.store.listRepositories();
       this.repositories = repos;
-      const wantedRepo = this.#s.location.read().repo ?? this.#s.prefs.get(PREF_LAST_REPO);
+      const link = this.#s.location.read();
+      const wantedRepo = link.repo ?? this.#s.prefs.get(PREF_LAST_REPO);
       const open = repos.find((r) => r.id === wantedRepo) ?? repos[0];
-      if (open) await this.#open(open.id, { checkoutHead: true });
+      if (open) {
+        await this.#open(open.id, { checkoutHead: true });
+        if (link.version && this.versions.some((v) => v.id === link.version))
+          this.select(link.version as VersionId);
+      }
     });
     this.ready = true;
+    void this.refreshStorage();
   }
 
   destroy(): void {
@@ -94,6 +144,20 @@ export class Workspace<M> {
     this.notice = null;
   }
 
+  /** Shows an error raised outside the workspace's own actions (a feature panel's). */
+  report(e: unknown): void {
+    this.lastError = toGraftError(e);
+  }
+
+  say(message: string): void {
+    this.notice = message;
+  }
+
+  select(id: VersionId | null): void {
+    this.selectedId = id;
+    this.#s.location.write({ repo: this.repoId, version: id });
+  }
+
   openRepository(id: RepoId): Promise<void> {
     return this.#run('Opening the model', () => this.#open(id, { checkoutHead: true }));
   }
@@ -106,9 +170,44 @@ export class Workspace<M> {
         description: template.description,
       });
       const model = this.#s.ml.createFromTemplate(templateId);
-      await this.#setLive({ repoId: repo.id, model, base: null, pendingChange: 'created' });
+      await this.#setLive({
+        repoId: repo.id,
+        model,
+        base: null,
+        pending: {
+          change: 'created',
+          description: `created from the template “${template.name}”`,
+          provenance: { template: template.id },
+          metrics: {},
+        },
+      });
       await this.#open(repo.id, { checkoutHead: false });
       this.notice = `Created “${repo.name}”. Write a message and save its first version.`;
+    });
+  }
+
+  /** Starts a repository whose first version is a model from elsewhere (files, another tool). */
+  async createFromModel(name: string, model: M, pending: PendingChange): Promise<void> {
+    await this.#run('Creating the model', async () => {
+      const repo = await this.#s.store.createRepository(name);
+      await this.#setLive({ repoId: repo.id, model, base: null, pending });
+      await this.#open(repo.id, { checkoutHead: false });
+    });
+  }
+
+  /**
+   * Makes `model` the live model of the open repository with a change to save (an edit, a training run,
+   * an import). The previous live model is disposed unless it is the same object (trained in place).
+   */
+  async replaceLive(model: M, pending: PendingChange): Promise<void> {
+    const live = this.live;
+    const repoId = this.repoId;
+    if (!repoId) throw new GraftError('repo/not-found', 'Open or create a model first.');
+    await this.#setLive({
+      repoId,
+      model,
+      base: live?.repoId === repoId ? live.base : this.branchHead,
+      pending: mergePending(live?.pending ?? null, pending),
     });
   }
 
@@ -120,32 +219,59 @@ export class Workspace<M> {
         throw new GraftError('ml/model-invalid', 'There is no model to save.');
       if (!message.trim())
         throw new GraftError('version/invalid', 'Write a short message saying what changed, then save.');
-      if (live.pendingChange === null)
+      if (live.pending === null)
         throw new GraftError('version/invalid', 'Nothing changed since this version was saved.');
+      const pending = live.pending;
+      let branch = this.currentBranch;
+      let branchedOff = false;
+      // Saving on top of an older version starts a new line rather than rewriting the branch.
+      if (branch === null || (live.base !== null && live.base !== this.branchHead)) {
+        const taken = new Set(this.refs.map((r) => r.name));
+        branch = freeRefName(branch ?? 'branch', taken);
+        if (live.base)
+          await this.#s.store.setRef(repo.id, branch, 'branch', live.base, {
+            create: true,
+            reason: 'saved on an older version',
+          });
+        await this.#s.store.setHead(repo.id, { kind: 'branch', name: branch });
+        branchedOff = true;
+      }
       const started = performance.now();
       const snapshot = await this.#s.ml.snapshot(live.model);
       const env = this.#s.ml.environment();
       const result = await this.#s.store.commit({
         repoId: repo.id,
+        branch,
         parent: live.base,
         message,
-        change: live.pendingChange,
+        change: pending.change,
         snapshot,
-        provenance: { app: 'graft', ...env, wallTimeMs: Math.round(performance.now() - started) },
+        provenance: {
+          app: 'graft',
+          ...env,
+          ...pending.provenance,
+          saveTimeMs: Math.round(performance.now() - started),
+        },
+        metrics: pending.metrics,
       });
-      this.live = { ...live, base: result.version.id, pendingChange: null };
+      this.live = { ...live, base: result.version.id, pending: null };
+      this.select(result.version.id);
       if (result.conflict) {
         await this.#s.store.setHead(repo.id, { kind: 'branch', name: result.branch });
         this.notice = `“${result.conflict.requestedBranch}” changed in another tab while you worked, so your version was kept on a new branch, “${result.branch}”. Both versions are safe.`;
+      } else if (branchedOff) {
+        this.notice = `Saved version ${shortId(result.version.id)} on a new branch, “${result.branch}”, because the live model came from an older version.`;
       } else {
         this.notice = `Saved version ${shortId(result.version.id)} on “${result.branch}” (${formatBytes(result.bytesWritten)} of new data).`;
       }
+      void this.refreshStorage();
     });
   }
 
   checkout(id: VersionId): Promise<void> {
     return this.#run('Checking out', async () => {
       await this.#checkout(id);
+      this.select(id);
       this.notice = `The live model is now version ${shortId(id)}. No branch moved.`;
     });
   }
@@ -155,6 +281,7 @@ export class Workspace<M> {
       if (!this.repoId) return;
       const result = await this.#s.store.rollback(this.repoId, id);
       await this.#checkout(result.version.id);
+      this.select(result.version.id);
       this.notice = `Rolled back to ${shortId(id)}. The rollback is version ${shortId(result.version.id)}; roll forward to undo it.`;
     });
   }
@@ -173,6 +300,131 @@ export class Workspace<M> {
     });
   }
 
+  // ---- branches and tags ---------------------------------------------------------------------------
+
+  createBranch(name: string, at: VersionId): Promise<void> {
+    return this.#run('Creating a branch', async () => {
+      const repoId = this.#requireRepo();
+      assertRefName(name.trim());
+      await this.#s.store.setRef(repoId, name.trim(), 'branch', at, {
+        create: true,
+        reason: 'branch created',
+      });
+      await this.#s.store.setHead(repoId, { kind: 'branch', name: name.trim() });
+      await this.#checkout(at);
+      this.select(at);
+      this.notice = `Started branch “${name.trim()}” at ${shortId(at)}. Saves now go there.`;
+    });
+  }
+
+  switchBranch(name: string): Promise<void> {
+    return this.#run('Switching branch', async () => {
+      const repoId = this.#requireRepo();
+      const ref = this.branches.find((b) => b.name === name);
+      if (!ref) throw new GraftError('ref/not-found', `There is no branch named “${name}”.`);
+      await this.#s.store.setHead(repoId, { kind: 'branch', name });
+      await this.#checkout(ref.target);
+      this.select(ref.target);
+      this.notice = `Switched to branch “${name}”.`;
+    });
+  }
+
+  renameRef(from: string, to: string): Promise<void> {
+    return this.#run('Renaming', async () => {
+      await this.#s.store.renameRef(this.#requireRepo(), from, to.trim());
+      this.notice = `Renamed “${from}” to “${to.trim()}”.`;
+    });
+  }
+
+  /** What deleting a ref would make unreachable; the UI asks before deleting when this is not empty. */
+  previewDeleteRef(name: string): Promise<GcReport> {
+    return this.#s.store.previewDeleteRef(this.#requireRepo(), name);
+  }
+
+  deleteRef(name: string): Promise<void> {
+    return this.#run('Deleting', async () => {
+      await this.#s.store.deleteRef(this.#requireRepo(), name);
+      this.notice = `Deleted “${name}”. Its versions stay until you clean up storage.`;
+    });
+  }
+
+  tag(name: string, at: VersionId): Promise<void> {
+    return this.#run('Tagging', async () => {
+      const clean = name.trim();
+      const previous = this.tags.find((t) => t.name === clean);
+      await this.#s.store.setRef(this.#requireRepo(), clean, 'tag', at, {
+        reason: previous ? `moved from ${shortId(previous.target)}` : 'tag placed',
+      });
+      this.notice = previous
+        ? `Moved tag “${clean}” from ${shortId(previous.target)} to ${shortId(at)}.`
+        : `Tagged ${shortId(at)} as “${clean}”.`;
+    });
+  }
+
+  getVersion(id: VersionId): Promise<Version> {
+    return this.#s.store.getVersion(id);
+  }
+
+  getTopology(id: VersionId): Promise<JsonObject> {
+    return this.#s.store.getTopology(id);
+  }
+
+  refHistory(name?: string): Promise<RefLogEntry[]> {
+    return this.#s.store.refLog(this.#requireRepo(), name);
+  }
+
+  amendMessage(id: VersionId, message: string): Promise<void> {
+    return this.#run('Changing the message', async () => {
+      await this.#s.store.amendMessage(id, message);
+      this.notice = `Changed the message of ${shortId(id)}. Its content and id are unchanged.`;
+    });
+  }
+
+  deleteVersion(id: VersionId): Promise<void> {
+    return this.#run('Deleting a version', async () => {
+      await this.#s.store.deleteVersion(id);
+      if (this.selectedId === id) this.select(null);
+      this.notice = `Deleted version ${shortId(id)}. Its data is freed by “Clean up storage”.`;
+    });
+  }
+
+  // ---- storage -------------------------------------------------------------------------------------
+
+  async refreshStorage(): Promise<void> {
+    try {
+      const [estimate, persisted, repo] = await Promise.all([
+        this.#s.storageManager.estimate(),
+        this.#s.storageManager.persisted(),
+        this.repoId ? this.#s.store.usage(this.repoId) : Promise.resolve(null),
+      ]);
+      this.storage = { usage: estimate?.usage ?? null, quota: estimate?.quota ?? null, persisted, repo };
+    } catch (e) {
+      this.lastError = toGraftError(e);
+    }
+  }
+
+  requestPersistence(): Promise<void> {
+    return this.#run('Asking for persistent storage', async () => {
+      const granted = await this.#s.storageManager.persist();
+      this.notice = granted
+        ? 'The browser will keep Graft’s data even when space runs low.'
+        : 'The browser did not grant persistent storage. Your data is kept, but the browser may clear it when space runs very low; export bundles of what matters.';
+      await this.refreshStorage();
+    });
+  }
+
+  previewCleanup(): Promise<GcReport> {
+    return this.#s.store.gc({ dryRun: true });
+  }
+
+  cleanup(): Promise<void> {
+    return this.#run('Cleaning up storage', async () => {
+      const report = await this.#s.store.gc({ dryRun: false });
+      this.notice = `Freed ${formatBytes(report.bytes)}: ${report.blobs} unused weight objects and ${report.versions.length} unreachable versions removed.`;
+      await this.refreshStorage();
+    });
+  }
+
   switchBackend(choice: BackendChoice): Promise<void> {
     return this.#run('Switching backend', async () => {
       const live = this.live;
@@ -185,6 +437,16 @@ export class Workspace<M> {
       }
       this.#s.prefs.set(PREF_BACKEND, choice);
     });
+  }
+
+  /** Runs a feature's action with the shared busy indicator and error reporting. */
+  run(label: string, op: () => Promise<void>): Promise<void> {
+    return this.#run(label, op);
+  }
+
+  #requireRepo(): RepoId {
+    if (!this.repoId) throw new GraftError('repo/not-found', 'Open or create a model first.');
+    return this.repoId;
   }
 
   async #open(id: RepoId, options: { checkoutHead: boolean }): Promise<void> {
@@ -203,7 +465,8 @@ export class Workspace<M> {
       },
       (e) => (this.lastError = toGraftError(e)),
     );
-    this.#s.location.write({ repo: id });
+    this.selectedId = null;
+    this.#s.location.write({ repo: id, version: null });
     this.#s.prefs.set(PREF_LAST_REPO, id);
     if (options.checkoutHead && this.live?.repoId !== id) {
       const head = this.branchHead;
@@ -213,15 +476,16 @@ export class Workspace<M> {
         this.live = null;
       }
     }
+    void this.refreshStorage();
   }
 
   async #checkout(id: VersionId): Promise<void> {
     const loaded = await this.#s.store.load(id);
     const model = await this.#s.ml.materialize(loaded);
-    await this.#setLive({ repoId: loaded.version.repoId, model, base: id, pendingChange: null });
+    await this.#setLive({ repoId: loaded.version.repoId, model, base: id, pending: null });
   }
 
-  async #setLive(next: Pick<LiveModel<M>, 'repoId' | 'model' | 'base' | 'pendingChange'>): Promise<void> {
+  async #setLive(next: Pick<LiveModel<M>, 'repoId' | 'model' | 'base' | 'pending'>): Promise<void> {
     const previous = this.live;
     let probe: ProbeResult | null;
     try {
@@ -251,6 +515,19 @@ export class Workspace<M> {
       this.tensorCount = this.#s.ml.tensorCount();
     }
   }
+}
+
+/** Two unsaved changes in a row save as one version: the later kind wins, both records are kept. */
+function mergePending(previous: PendingChange | null, next: PendingChange): PendingChange {
+  if (!previous) return next;
+  const change =
+    previous.change === 'created' || previous.change === 'imported' ? previous.change : next.change;
+  return {
+    change,
+    description: `${previous.description}, then ${next.description}`,
+    provenance: { ...previous.provenance, ...next.provenance },
+    metrics: { ...previous.metrics, ...next.metrics },
+  };
 }
 
 export function formatBytes(n: number): string {

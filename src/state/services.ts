@@ -44,9 +44,17 @@ export interface Preferences {
   set(key: string, value: string): void;
 }
 
+/** The URL: which repository and version a reload or a shared link opens. */
 export interface Location {
-  read(): { repo: string | null };
-  write(state: { repo: string | null }): void;
+  read(): { repo: string | null; version: string | null };
+  write(state: { repo: string | null; version: string | null }): void;
+}
+
+/** The browser's storage manager: room used, quota, and whether data is protected from eviction. */
+export interface StorageManagerPort {
+  estimate(): Promise<{ usage: number; quota: number } | null>;
+  persisted(): Promise<boolean>;
+  persist(): Promise<boolean>;
 }
 
 export interface Services<M> {
@@ -54,4 +62,5 @@ export interface Services<M> {
   readonly ml: MlServices<M>;
   readonly prefs: Preferences;
   readonly location: Location;
+  readonly storageManager: StorageManagerPort;
 }

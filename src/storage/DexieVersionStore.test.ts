@@ -359,3 +359,14 @@ describe('refs, deletion and GC', () => {
     expect((await rejects(store.getRepository('nope' as RepoId))).code).toBe('repo/not-found');
   });
 });
+
+describe('topology reads', () => {
+  it('reads only the verified topology of a version', async () => {
+    const { store, commit } = await seeded();
+    const v = await commit(null, [1, 2, 3, 4]);
+    expect(await store.getTopology(v.version.id)).toEqual(tinySnapshot([1, 2, 3, 4], [0, 0]).topology);
+    const row = (await store.listVersions(v.version.repoId))[0]!;
+    await store.db.blobs.update(row.topologyHash, { data: new Blob(['{}']) });
+    expect((await rejects(store.getTopology(v.version.id))).code).toBe('storage/blob-corrupt');
+  });
+});

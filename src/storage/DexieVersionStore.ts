@@ -379,6 +379,21 @@ export class DexieVersionStore implements VersionStore {
 
   // ---- reading weights ----------------------------------------------------------------------------
 
+  getTopology(id: VersionId): Promise<JsonObject> {
+    return guard(async () => {
+      const row = await this.db.versions.get(id);
+      if (!row)
+        throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`);
+      const bytes = (await this.#readVerified([row.topologyHash])).get(row.topologyHash);
+      if (bytes === undefined || bytes === 'corrupt')
+        throw new GraftError(
+          bytes === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
+          `The architecture of version ${shortId(id)} is ${bytes === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+        );
+      return JSON.parse(new TextDecoder().decode(bytes)) as JsonObject;
+    });
+  }
+
   load(id: VersionId): Promise<LoadedVersion> {
     return guard(async () => {
       const version = await this.getVersion(id);

@@ -37,12 +37,12 @@ test('the seed model is committed on WebGL, survives a reload and checks out bit
   // Commit it.
   await page.getByRole('textbox', { name: 'Message' }).fill('Seed model, untrained');
   await page.getByRole('button', { name: 'Save version' }).click();
-  const history = page.getByRole('region', { name: 'History' });
-  await expect(history.getByRole('listitem')).toHaveCount(1);
+  const history = page.getByRole('region', { name: 'History', exact: true });
+  await expect(history.getByRole('option')).toHaveCount(1);
   await expect(history).toContainText('Seed model, untrained');
   await expect(history).toContainText('HEAD → main');
   await expect(page.getByRole('button', { name: 'Save version' })).toBeDisabled();
-  const versionId = await history.getByRole('listitem').first().getAttribute('data-version');
+  const versionId = await history.getByRole('option').first().getAttribute('data-version');
   expect(versionId).toMatch(/^[0-9a-f]{64}$/);
   await page.screenshot({ path: `${SHOTS}/02-first-version.png`, fullPage: true });
 
@@ -50,12 +50,16 @@ test('the seed model is committed on WebGL, survives a reload and checks out bit
   await page.reload();
   await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
   await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(/.+/);
-  await expect(history.getByRole('listitem')).toHaveCount(1);
+  await expect(history.getByRole('option')).toHaveCount(1);
   await expect(page.getByTestId('live-base')).toHaveText(versionId!.slice(0, 8));
   expect(await fingerprint(page)).toBe(before);
 
   // Verify re-hashes every blob of the version.
-  await history.getByRole('button', { name: 'Verify' }).click();
+  await history
+    .getByRole('option')
+    .first()
+    .click({ position: { x: 12, y: 12 } });
+  await page.getByRole('region', { name: 'Version details' }).getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'is intact' })).toBeVisible();
 
   // Checking out again, repeatedly, gives the same predictions and leaks no tensors.
@@ -67,5 +71,6 @@ test('the seed model is committed on WebGL, survives a reload and checks out bit
     await page.getByRole('button', { name: 'Dismiss' }).last().click();
   }
   expect(Number(await page.getByTestId('tensor-count').textContent())).toBe(tensorsBefore);
+  await page.screenshot({ path: `${SHOTS}/03-history-details.png`, fullPage: true });
   expect(errors).toEqual([]);
 });
