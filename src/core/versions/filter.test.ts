@@ -157,6 +157,7 @@ describe('parseQuery', () => {
     expect(unknown.message).toMatch(/Unknown filter "color:".*quotes/);
     expect(problem('kind:trianed').message).toMatch(/no kind of change "trianed".*created, trained/);
     expect(problem('tag:').message).toMatch(/needs a value, for example tag:best/);
+    expect(problem('kind:,').message).toMatch(/needs a value, for example kind:trained/);
     expect(problem('acc>high').message).toMatch(/"high" is not a number/);
     expect(problem('acc>').message).toMatch(/needs a number/);
     expect(problem('>0.9').message).toMatch(/compares nothing/);

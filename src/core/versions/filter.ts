@@ -218,6 +218,7 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
         .split(',')
         .map((v) => v.trim())
         .filter((v) => v !== '');
+      if (list.length === 0) return at(`"${keyed[1]}:" needs a value, for example ${exampleFor(key)}.`);
       switch (key) {
         case 'kind': {
           const kinds: ChangeKind[] = [];
