@@ -175,6 +175,17 @@ describe('filterVersions', () => {
     expect(ids('message:best')).toEqual([]);
   });
 
+  it('finds a version by its amended message and by the original', () => {
+    const amended = {
+      ...(versions[2] as VersionRow),
+      note: { message: 'Regularise the head', at: local(2026, 2, 2) },
+    };
+    const rows = [amended];
+    expect(filterVersions(rows, [], q('regularise')).length).toBe(1);
+    expect(filterVersions(rows, [], q('message:dropout')).length).toBe(1);
+    expect(filterVersions(rows, [], q('-regularise')).length).toBe(0);
+  });
+
   it('finds versions by id prefix', () => {
     expect(ids('id:4')).toEqual(['4']);
     expect(ids('40000')).toEqual(['4']);

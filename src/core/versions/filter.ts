@@ -356,16 +356,24 @@ function escapeRegExp(s: string): string {
 
 type RefLike = Pick<Ref, 'name' | 'kind'>;
 
+/** An amended message replaces the original in the history, but both are worth finding. */
+function messageHas(row: VersionRow, text: string): boolean {
+  return (
+    row.message.toLowerCase().includes(text) ||
+    (row.note !== undefined && row.note.message.toLowerCase().includes(text))
+  );
+}
+
 function termMatches(term: QueryTerm, row: VersionRow, refs: readonly RefLike[]): boolean {
   switch (term.type) {
     case 'text':
       return (
-        row.message.toLowerCase().includes(term.text) ||
+        messageHas(row, term.text) ||
         (term.text.length >= 4 && row.id.startsWith(term.text)) ||
         refs.some((r) => r.name.toLowerCase().includes(term.text))
       );
     case 'message':
-      return row.message.toLowerCase().includes(term.text);
+      return messageHas(row, term.text);
     case 'id':
       return row.id.startsWith(term.prefix);
     case 'kind':

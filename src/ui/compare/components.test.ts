@@ -131,6 +131,13 @@ describe('HistoryGraph', () => {
     expect(body).toMatch(/<button[^>]*disabled[^>]*>Rollback<\/button>/);
   });
 
+  it('shows an amended message in place of the original, marked as edited', () => {
+    const amended = { ...top, note: { message: 'Better words', at: top.createdAt } };
+    const { body } = render(HistoryGraph, { props: graphProps([amended, ...versions.slice(1)], null, refs) });
+    expect(body).toMatch(/title="Edited; originally “Version 9999”"[^>]*>Better words</);
+    expect(body).toContain('>edited</span>');
+  });
+
   it('says when there is nothing to show', () => {
     expect(render(HistoryGraph, { props: graphProps([], null) }).body).toContain('No saved versions yet.');
     expect(render(HistoryGraph, { props: { ...graphProps([], null), filtered: true } }).body).toContain(
