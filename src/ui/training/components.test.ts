@@ -2,6 +2,7 @@
  * Server-side renders of the model-building and training components: what a screen reader and a
  * Playwright test find by role and name, with the data each component is given.
  */
+import type { Component } from 'svelte';
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { analyzeSpec } from '../../core/model/analyze';
@@ -20,8 +21,8 @@ import TrainingPanel from './TrainingPanel.svelte';
 const noop = () => {};
 
 /** The rendered HTML without Svelte's scoping classes and hydration comments, as a reader would see it. */
-function html<P extends Record<string, unknown>>(component: Parameters<typeof render>[0], props: P): string {
-  const { body } = render(component as never, { props } as never);
+function html<P extends object>(component: Component<P>, props: P): string {
+  const { body } = render(component, { props });
   return body
     .replace(/<!--[^>]*-->/g, '')
     .replace(/ class="svelte-[a-z0-9]+"/g, '')
