@@ -301,6 +301,46 @@ class BatchReader {
   }
 }
 
+interface PreparedData {
+  readonly x: tf.Tensor;
+  readonly y: tf.Tensor;
+  readonly xVal: tf.Tensor | null;
+  readonly yVal: tf.Tensor | null;
+}
+
+/** Tensors for training and validation; every tensor made goes through `own` so the caller can dispose it. */
+function prepareData(
+  model: tf.LayersModel,
+  data: TrainData,
+  config: TrainConfig,
+  own: <T extends tf.Tensor>(t: T) => T,
+): PreparedData {
+  const x = own(inputTensor(model, data.xTrain, 'the training inputs'));
+  const y = own(targetTensor(model, data.yTrain, config.loss, 'the training targets'));
+  const rows = x.shape[0] ?? 0;
+  if (y.shape[0] !== rows)
+    throw invalid(`The training set has ${rows} input rows but ${y.shape[0]} target rows.`);
+  if (data.xVal && data.yVal) {
+    const xVal = own(inputTensor(model, data.xVal, 'the validation inputs'));
+    const yVal = own(targetTensor(model, data.yVal, config.loss, 'the validation targets'));
+    if (yVal.shape[0] !== xVal.shape[0])
+      throw invalid(`The validation set has ${xVal.shape[0]} input rows but ${yVal.shape[0]} target rows.`);
+    return { x, y, xVal, yVal };
+  }
+  const split = config.validationSplit ?? 0;
+  if (split <= 0) return { x, y, xVal: null, yVal: null };
+  // As Keras does: the last rows, before any shuffling, so the same rows validate every epoch.
+  const splitAt = Math.floor(rows * (1 - split));
+  if (splitAt < 1) throw invalid(`A validation split of ${split} leaves no training rows out of ${rows}.`);
+  if (splitAt === rows) return { x, y, xVal: null, yVal: null };
+  return {
+    x: own(x.slice(0, splitAt)),
+    y: own(y.slice(0, splitAt)),
+    xVal: own(x.slice(splitAt)),
+    yVal: own(y.slice(splitAt)),
+  };
+}
+
 /** Loss and accuracy over a whole set in inference mode, read back once. */
 async function evaluateSet(
   model: tf.LayersModel,
@@ -364,31 +404,7 @@ export async function train(
   active.add(model);
   let reader: BatchReader | null = null;
   try {
-    let x = own(inputTensor(model, data.xTrain, 'the training inputs'));
-    let y = own(targetTensor(model, data.yTrain, config.loss, 'the training targets'));
-    if ((y.shape[0] ?? 0) !== (x.shape[0] ?? 0))
-      throw invalid(`The training set has ${x.shape[0]} input rows but ${y.shape[0]} target rows.`);
-    let xVal: tf.Tensor | null = null;
-    let yVal: tf.Tensor | null = null;
-    if (data.xVal && data.yVal) {
-      xVal = own(inputTensor(model, data.xVal, 'the validation inputs'));
-      yVal = own(targetTensor(model, data.yVal, config.loss, 'the validation targets'));
-      if (yVal.shape[0] !== xVal.shape[0])
-        throw invalid(`The validation set has ${xVal.shape[0]} input rows but ${yVal.shape[0]} target rows.`);
-    } else if ((config.validationSplit ?? 0) > 0) {
-      const rows = x.shape[0] ?? 0;
-      const splitAt = Math.floor(rows * (1 - (config.validationSplit ?? 0)));
-      if (splitAt < 1)
-        throw invalid(
-          `A validation split of ${config.validationSplit} leaves no training rows out of ${rows}.`,
-        );
-      if (splitAt < rows) {
-        xVal = own(x.slice(splitAt));
-        yVal = own(y.slice(splitAt));
-        x = own(x.slice(0, splitAt));
-        y = own(y.slice(0, splitAt));
-      }
-    }
+    const { x, y, xVal, yVal } = prepareData(model, data, config, own);
 
     const hasAcc = isClassificationLoss(config.loss);
     model.compile({ optimizer, loss: config.loss, metrics: hasAcc ? ['acc'] : [] });
@@ -415,7 +431,7 @@ export async function train(
       return new GraftError(
         'train/nan-loss',
         `The loss became ${what} in epoch ${at.epoch + 1}, batch ${at.batch + 1}, so training stopped. A lower learning rate (now ${config.learningRate}) or normalised inputs usually fix this.`,
-        { data: { epoch: at.epoch, batch: at.batch, loss: at.loss, history } },
+        { data: { epoch: at.epoch, batch: at.batch, loss: at.loss, history: [...history] } },
       );
     };
 

@@ -4,6 +4,8 @@ import {
   assertValidTrainConfig,
   checkpointsToKeep,
   DEFAULT_TRAIN_CONFIG,
+  finalMetrics,
+  historyColumns,
   progressFraction,
   validateTrainConfig,
   type TrainConfig,
@@ -88,5 +90,28 @@ describe('checkpoint retention', () => {
     expect(checkpointsToKeep(cps, 'last')).toEqual(new Set(['d']));
     expect(checkpointsToKeep(cps, 'all').size).toBe(4);
     expect(checkpointsToKeep([], 'best+last').size).toBe(0);
+  });
+});
+
+describe('history for provenance', () => {
+  const epoch = (e: number, loss: number, extra: object = {}) => ({
+    epoch: e,
+    loss,
+    batches: 1,
+    totalBatches: 1,
+    timeMs: 1,
+    ...extra,
+  });
+  it('lays a history out as Keras does, with null for non-finite values', () => {
+    const h = [epoch(0, 1, { acc: 0.5, val_loss: 1.2 }), epoch(1, Number.NaN, { acc: 0.6, val_loss: 1.1 })];
+    expect(historyColumns(h)).toEqual({ loss: [1, null], acc: [0.5, 0.6], val_loss: [1.2, 1.1] });
+    expect(historyColumns([])).toEqual({});
+  });
+  it('takes the final metrics from the last epoch', () => {
+    expect(finalMetrics([epoch(0, 2), epoch(1, 1, { acc: 0.9, val_acc: Number.NaN })])).toEqual({
+      loss: 1,
+      acc: 0.9,
+    });
+    expect(finalMetrics([])).toEqual({});
   });
 });

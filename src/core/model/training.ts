@@ -81,6 +81,37 @@ export interface EpochLogs {
   readonly timeMs: number;
 }
 
+const METRIC_KEYS = ['loss', 'acc', 'val_loss', 'val_acc'] as const;
+export type MetricKey = (typeof METRIC_KEYS)[number];
+
+/**
+ * A history as Keras's `History.history` lays it out, one array per metric (absent metrics left out), ready
+ * for a version's provenance. Non-finite values become null, since JSON has no NaN.
+ */
+export function historyColumns(history: readonly EpochLogs[]): Partial<Record<MetricKey, (number | null)[]>> {
+  const out: Partial<Record<MetricKey, (number | null)[]>> = {};
+  for (const key of METRIC_KEYS) {
+    if (!history.some((h) => h[key] !== undefined)) continue;
+    out[key] = history.map((h) => {
+      const v = h[key];
+      return v !== undefined && Number.isFinite(v) ? v : null;
+    });
+  }
+  return out;
+}
+
+/** The last epoch's finite metrics, for a version's `metrics`. */
+export function finalMetrics(history: readonly EpochLogs[]): Partial<Record<MetricKey, number>> {
+  const last = history[history.length - 1];
+  const out: Partial<Record<MetricKey, number>> = {};
+  if (!last) return out;
+  for (const key of METRIC_KEYS) {
+    const v = last[key];
+    if (v !== undefined && Number.isFinite(v)) out[key] = v;
+  }
+  return out;
+}
+
 export interface TrainResult {
   readonly history: readonly EpochLogs[];
   /** Epochs that trained at least one batch (the last may be partial after a Stop). */
