@@ -10,6 +10,9 @@ import { DexieVersionStore, watchRepositories, watchRepository } from '../storag
 import { GraftDb } from '../storage/db';
 import type { MlServices, Services } from '../state/services';
 import { Workspace } from '../state/Workspace.svelte';
+import { CompareState } from '../state/Compare.svelte';
+import { Share } from '../state/Share.svelte';
+import { createShareServices } from './shareServices';
 
 export type LiveModel = tf.LayersModel;
 
@@ -48,8 +51,7 @@ export function createMl(): MlServices<LiveModel> {
   };
 }
 
-export function createWorkspace(): Workspace<LiveModel> {
-  const store = new DexieVersionStore(new GraftDb());
+export function createWorkspace(store = new DexieVersionStore(new GraftDb())): Workspace<LiveModel> {
   const services: Services<LiveModel> = {
     store: Object.assign(store, {
       watchRepository: watchRepository.bind(null, store),
@@ -100,4 +102,19 @@ export function createWorkspace(): Workspace<LiveModel> {
     },
   };
   return new Workspace(services);
+}
+
+/** The app's state: the workspace and the Share feature, over one store. */
+export function createApp(): {
+  workspace: Workspace<LiveModel>;
+  share: Share<LiveModel>;
+  compare: CompareState<LiveModel>;
+} {
+  const store = new DexieVersionStore(new GraftDb());
+  const workspace = createWorkspace(store);
+  return {
+    workspace,
+    share: new Share(workspace, createShareServices(store)),
+    compare: new CompareState(workspace),
+  };
 }

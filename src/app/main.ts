@@ -1,8 +1,8 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { createWorkspace } from './compose';
+import { createApp } from './compose';
 import '../ui/common/theme.css';
 
-const workspace = createWorkspace();
-mount(App, { target: document.getElementById('app') as HTMLElement, props: { workspace } });
-void workspace.init();
+const app = createApp();
+mount(App, { target: document.getElementById('app') as HTMLElement, props: app });
+void app.workspace.init();

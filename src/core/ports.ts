@@ -134,6 +134,8 @@ export interface VersionStore {
     target: VersionId,
     options?: { branch?: string; message?: string },
   ): Promise<CommitResult>;
+  /** Reads some of a version's weights (verified), by tensor name: what a weight diff needs, no more. */
+  loadTensors(id: VersionId, names: readonly string[]): Promise<LoadedVersion['tensors']>;
   /** Reads only a version's topology (verified), for architecture views and diffs. */
   getTopology(id: VersionId): Promise<JsonObject>;
   /** Reads a version's topology and weights, re-hashing every blob; corrupt or missing data is refused. */

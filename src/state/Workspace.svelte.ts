@@ -1,7 +1,14 @@
 /** The app's state: which model is open, its history as every tab sees it, and the live model. */
 import { GraftError, toGraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
-import type { GcReport, LayerInfo, RepositoryView, StorageUsage, VerifyReport } from '../core/ports';
+import type {
+  GcReport,
+  LayerInfo,
+  LoadedVersion,
+  RepositoryView,
+  StorageUsage,
+  VerifyReport,
+} from '../core/ports';
 import { graphOf, log } from '../core/versions/dag';
 import { assertRefName, freeRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
@@ -367,6 +374,15 @@ export class Workspace<M> {
 
   getTopology(id: VersionId): Promise<JsonObject> {
     return this.#s.store.getTopology(id);
+  }
+
+  loadTensors(id: VersionId, names: readonly string[]): Promise<LoadedVersion['tensors']> {
+    return this.#s.store.loadTensors(id, names);
+  }
+
+  /** A version as a live model of its own, for comparing behaviour; the caller disposes it. */
+  async materialize(id: VersionId): Promise<M> {
+    return this.#s.ml.materialize(await this.#s.store.load(id));
   }
 
   refHistory(name?: string): Promise<RefLogEntry[]> {

@@ -370,3 +370,17 @@ describe('topology reads', () => {
     expect((await rejects(store.getTopology(v.version.id))).code).toBe('storage/blob-corrupt');
   });
 });
+
+describe('partial weight reads', () => {
+  it('reads only the named tensors, verified', async () => {
+    const { store, commit } = await seeded();
+    const v = await commit(null, [1, 2, 3, 4], 'v', [7, 8]);
+    const [bias, ...rest] = await store.loadTensors(v.version.id, ['dense/bias']);
+    expect(rest).toEqual([]);
+    expect(new Uint8Array(bias!.data)).toEqual(floats([7, 8]));
+    await store.db.blobs.update(bias!.entry.hash, { data: new Blob([floats([7, 9])]) });
+    expect((await rejects(store.loadTensors(v.version.id, ['dense/bias']))).code).toBe(
+      'storage/blob-corrupt',
+    );
+  });
+});

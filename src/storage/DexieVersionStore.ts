@@ -379,6 +379,24 @@ export class DexieVersionStore implements VersionStore {
 
   // ---- reading weights ----------------------------------------------------------------------------
 
+  loadTensors(id: VersionId, names: readonly string[]): Promise<LoadedVersion['tensors']> {
+    return guard(async () => {
+      const version = await this.getVersion(id);
+      const wanted = new Set(names);
+      const entries = version.tensors.filter((t) => wanted.has(t.name));
+      const bytes = await this.#readVerified([...new Set(entries.map((t) => t.hash))]);
+      return entries.map((entry) => {
+        const data = bytes.get(entry.hash);
+        if (data === undefined || data === 'corrupt')
+          throw new GraftError(
+            data === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
+            `The weights “${entry.name}” of version ${shortId(id)} are ${data === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+          );
+        return { entry, data };
+      });
+    });
+  }
+
   getTopology(id: VersionId): Promise<JsonObject> {
     return guard(async () => {
       const row = await this.db.versions.get(id);

@@ -1,0 +1,142 @@
+/** Comparing versions: which are picked, and the topology, weight, metric and behaviour diffs between them. */
+import { toGraftError } from '../core/errors';
+import type { VersionId } from '../core/hashing';
+import { compareMetrics, historyOf, type MetricComparison } from '../core/diff/metrics';
+import { diffPredictions, type PredictionDiff, type PredictionMatrix } from '../core/diff/predictions';
+import { diffTopology, parseTopology, weightLayerNames, type TopologyDiff } from '../core/diff/topology';
+import { diffWeights, tensorsToRead, valuesByName, type WeightDiff } from '../core/diff/weights';
+import type { Version } from '../core/versions/types';
+import type { Workspace } from './Workspace.svelte';
+
+export const MAX_PICKS = 4;
+
+/** Predictions of two versions on the same rows, made by whoever holds the data set. */
+export interface BehaviourSource {
+  readonly label: string;
+  readonly classNames?: readonly string[];
+  predict(
+    a: VersionId,
+    b: VersionId,
+  ): Promise<{ a: PredictionMatrix; b: PredictionMatrix; labels?: ArrayLike<number> }>;
+}
+
+export interface Comparison {
+  readonly versions: readonly Version[];
+  readonly topology: TopologyDiff | null;
+  readonly weights: WeightDiff | null;
+  readonly metrics: MetricComparison | null;
+  readonly behaviour: PredictionDiff | null;
+  readonly errors: { topology?: string; weights?: string; behaviour?: string };
+  readonly pending: { weights?: boolean; behaviour?: boolean };
+}
+
+export class CompareState<M> {
+  readonly #ws: Workspace<M>;
+  #generation = 0;
+
+  picks = $state.raw<readonly VersionId[]>([]);
+  result = $state.raw<Comparison | null>(null);
+  behaviourSource = $state.raw<BehaviourSource | null>(null);
+
+  constructor(workspace: Workspace<M>) {
+    this.#ws = workspace;
+  }
+
+  /**
+   * Adds a version. With nothing picked, “Compare” on a version means “what changed in it”: it is paired
+   * with its first parent. Returns true when two or more versions are picked.
+   */
+  pick(id: VersionId): boolean {
+    if (!this.picks.includes(id)) {
+      const row = this.#ws.versions.find((v) => v.id === id);
+      const first = row?.parents[0];
+      this.picks = this.picks.length === 0 && first ? [first, id] : [...this.picks, id].slice(-MAX_PICKS);
+    }
+    if (this.picks.length >= 2) void this.compute();
+    return this.picks.length >= 2;
+  }
+
+  remove(id: VersionId): void {
+    this.picks = this.picks.filter((p) => p !== id);
+    if (this.picks.length >= 2) void this.compute();
+    else this.result = null;
+  }
+
+  clear(): void {
+    this.picks = [];
+    this.result = null;
+  }
+
+  setBehaviourSource(source: BehaviourSource | null): void {
+    this.behaviourSource = source;
+    if (this.picks.length >= 2) void this.compute();
+  }
+
+  /** The first pick is the baseline; topology, weights and behaviour compare it with the last pick. */
+  async compute(): Promise<void> {
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation;
+    const ids = this.picks;
+    const errors: Comparison['errors'] = {};
+    try {
+      const versions = await Promise.all(ids.map((id) => this.#ws.getVersion(id)));
+      const a = versions[0] as Version;
+      const b = versions[versions.length - 1] as Version;
+      const [ta, tb] = await Promise.all([this.#ws.getTopology(a.id), this.#ws.getTopology(b.id)]);
+      const topo = diffTopology(ta, tb, { tensors: { before: a.tensors, after: b.tensors } });
+      if (!topo.ok) errors.topology = topo.error.message;
+      const metrics = compareMetrics(
+        versions.map((v) => ({ id: v.id, metrics: v.metrics, history: historyOf(v.provenance) })),
+      );
+      const hasBehaviour = this.behaviourSource !== null;
+      if (!current()) return;
+      this.result = {
+        versions,
+        topology: topo.ok ? topo.value : null,
+        weights: diffWeights(a.tensors, b.tensors),
+        metrics,
+        behaviour: null,
+        errors: { ...errors },
+        pending: { weights: true, behaviour: hasBehaviour },
+      };
+
+      // Only tensors present in both with the same shape and different bytes need reading.
+      const names = tensorsToRead(a.tensors, b.tensors);
+      const [va, vb] = await Promise.all([
+        this.#ws.loadTensors(a.id, names),
+        this.#ws.loadTensors(b.id, names),
+      ]);
+      const parsed = parseTopology(tb);
+      const weights = diffWeights(a.tensors, b.tensors, {
+        ...(parsed.ok ? weightLayerNames(parsed.value) : {}),
+        values: { before: valuesByName(va), after: valuesByName(vb) },
+      });
+      if (!current() || !this.result) return;
+      this.result = { ...this.result, weights, pending: { ...this.result.pending, weights: false } };
+
+      const source = this.behaviourSource;
+      if (source) {
+        try {
+          const p = await source.predict(a.id, b.id);
+          const diff = diffPredictions(p.a, p.b, p.labels ? { labels: p.labels } : {});
+          if (!current() || !this.result) return;
+          this.result = {
+            ...this.result,
+            behaviour: diff.ok ? diff.value : null,
+            errors: diff.ok ? this.result.errors : { ...this.result.errors, behaviour: diff.error.message },
+            pending: { ...this.result.pending, behaviour: false },
+          };
+        } catch (e) {
+          if (!current() || !this.result) return;
+          this.result = {
+            ...this.result,
+            errors: { ...this.result.errors, behaviour: toGraftError(e).message },
+            pending: { ...this.result.pending, behaviour: false },
+          };
+        }
+      }
+    } catch (e) {
+      if (current()) this.#ws.report(e);
+    }
+  }
+}
