@@ -134,6 +134,12 @@ export interface VersionStore {
     target: VersionId,
     options?: { branch?: string; message?: string },
   ): Promise<CommitResult>;
+  /**
+   * Like `load`, but returns as soon as the bytes are read, with their re-hashing still running in
+   * `verified` (which rejects with the errors `load` would throw). A checkout builds the model while the
+   * hashes are checked and throws the model away if they do not match: nothing unverified is ever used.
+   */
+  loadOverlapped(id: VersionId): Promise<LoadedVersion & { readonly verified: Promise<void> }>;
   /** Reads some of a version's weights (verified), by tensor name: what a weight diff needs, no more. */
   loadTensors(id: VersionId, names: readonly string[]): Promise<LoadedVersion['tensors']>;
   /** Reads only a version's topology (verified), for architecture views and diffs. */

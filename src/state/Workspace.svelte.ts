@@ -496,8 +496,15 @@ export class Workspace<M> {
   }
 
   async #checkout(id: VersionId): Promise<void> {
-    const loaded = await this.#s.store.load(id);
+    // The model is built while the weights are re-hashed; a mismatch throws it away unseen.
+    const loaded = await this.#s.store.loadOverlapped(id);
     const model = await this.#s.ml.materialize(loaded);
+    try {
+      await loaded.verified;
+    } catch (e) {
+      this.#s.ml.dispose(model);
+      throw e;
+    }
     await this.#setLive({ repoId: loaded.version.repoId, model, base: id, pending: null });
   }
 

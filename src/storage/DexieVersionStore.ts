@@ -418,16 +418,7 @@ export class DexieVersionStore implements VersionStore {
       const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
       const bytes = await this.#readVerified(hashes);
       const problems = problemsOf(version, bytes);
-      if (problems.length) {
-        const first = problems[0] as BlobProblem;
-        const what =
-          first.problem === 'missing' ? 'is missing' : 'is damaged (its bytes no longer match their hash)';
-        throw new GraftError(
-          first.problem === 'missing' ? 'storage/blob-missing' : 'storage/blob-corrupt',
-          `Version ${shortId(id)} cannot be opened: the data of ${first.tensor} ${what}. Run “Verify storage” to see every problem; other versions may still be intact.`,
-          { data: { problems } },
-        );
-      }
+      if (problems.length) throw blobError(id, problems);
       const topology = JSON.parse(
         new TextDecoder().decode(bytes.get(version.topologyHash) as ArrayBuffer),
       ) as JsonObject;
@@ -435,6 +426,42 @@ export class DexieVersionStore implements VersionStore {
         version,
         topology,
         tensors: version.tensors.map((entry) => ({ entry, data: bytes.get(entry.hash) as ArrayBuffer })),
+      };
+    });
+  }
+
+  loadOverlapped(id: VersionId): Promise<LoadedVersion & { readonly verified: Promise<void> }> {
+    return guard(async () => {
+      const version = await this.getVersion(id);
+      const topologyBytes = (await this.#readVerified([version.topologyHash])).get(version.topologyHash);
+      const hashes = [...new Set(version.tensors.map((t) => t.hash))];
+      const rows = await this.db.blobs.bulkGet(hashes);
+      const read = new Map<BlobHash, ArrayBuffer>();
+      await Promise.all(
+        rows.map(async (row, i) => {
+          if (row) read.set(hashes[i] as BlobHash, await row.data.arrayBuffer());
+        }),
+      );
+      const early = new Map<BlobHash, ArrayBuffer | 'corrupt'>(read);
+      if (topologyBytes !== undefined) early.set(version.topologyHash, topologyBytes);
+      const sizeProblems = problemsOf(version, early);
+      if (sizeProblems.length) throw blobError(id, sizeProblems);
+      const verified = Promise.all(
+        [...read].map(async ([hash, data]) => ((await hashBlob(data)) === hash ? null : hash)),
+      ).then((bad) => {
+        const corrupt = new Map<BlobHash, ArrayBuffer | 'corrupt'>(early);
+        for (const h of bad) if (h) corrupt.set(h, 'corrupt');
+        const problems = problemsOf(version, corrupt);
+        if (problems.length) throw blobError(id, problems);
+      });
+      // The caller awaits it later; until then a failure must not surface as an unhandled rejection.
+      verified.catch(() => undefined);
+      const topology = JSON.parse(new TextDecoder().decode(topologyBytes as ArrayBuffer)) as JsonObject;
+      return {
+        version,
+        topology,
+        tensors: version.tensors.map((entry) => ({ entry, data: read.get(entry.hash) as ArrayBuffer })),
+        verified,
       };
     });
   }
@@ -710,6 +737,17 @@ function checkRepoName(name: string): string {
 function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
   const { tensorCount: _n, totalBytes: _b, note: _note, ...rest } = row;
   return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
+}
+
+function blobError(id: VersionId, problems: readonly BlobProblem[]): GraftError {
+  const first = problems[0] as BlobProblem;
+  const what =
+    first.problem === 'missing' ? 'is missing' : 'is damaged (its bytes no longer match their hash)';
+  return new GraftError(
+    first.problem === 'missing' ? 'storage/blob-missing' : 'storage/blob-corrupt',
+    `Version ${shortId(id)} cannot be opened: the data of ${first.tensor} ${what}. Run “Verify storage” to see every problem; other versions may still be intact.`,
+    { data: { problems } },
+  );
 }
 
 function problemsOf(version: Version, bytes: ReadonlyMap<BlobHash, ArrayBuffer | 'corrupt'>): BlobProblem[] {
