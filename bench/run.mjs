@@ -1,0 +1,239 @@
+/**
+ * `npm run bench`: builds the app (bench page included), serves dist/ with `vite preview` on a free port,
+ * runs bench/index.html in headless Chromium, prints the figures and writes bench/results.json. When the
+ * app has no index.html or does not build, the bench page is built alone into node_modules/.cache.
+ *
+ * Flags: --no-build (reuse the newest earlier build), --reps N (default 3, the minimum; 5 takes about
+ * 3-4 min on a quiet 2-core machine), --backend cpu|webgl (default cpu),
+ * --strict (exit 1 when a target is missed), --timeout-min M (default 20).
+ * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
+ * Exit status: 0 when the page finished, 1 when it threw, crashed or timed out (or a target was missed
+ * under --strict).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const resultsPath = join(here, 'results.json');
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+function option(name, fallback) {
+  const eq = argv.find((a) => a.startsWith(`${name}=`));
+  if (eq) return eq.slice(name.length + 1);
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+}
+const reps = Math.max(3, Math.floor(Number(option('--reps', '3'))) || 3);
+const backend = option('--backend', 'cpu') === 'webgl' ? 'webgl' : 'cpu';
+const timeoutMs = Number(option('--timeout-min', '20')) * 60_000;
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+const appDist = join(root, 'dist');
+/** Where the bench page alone is built when the app is missing or does not build; never touches dist/. */
+const benchOnlyDist = join(root, 'node_modules/.cache/graft-bench');
+
+/** Builds and returns the folder to serve: dist/ from `npx vite build`, else the bench page alone. */
+async function buildForBench() {
+  if (existsSync(join(root, 'index.html'))) {
+    console.log('$ npx vite build');
+    const r = spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' });
+    if (r.status === 0) return appDist;
+    console.warn(
+      `vite build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): building the bench page alone instead.`,
+    );
+  } else {
+    console.log('index.html is missing: building the bench page alone.');
+  }
+  // Without vite.config.ts: the bench needs no Svelte, and an app that does not compile must not stop it.
+  await build({
+    root,
+    configFile: false,
+    publicDir: false,
+    logLevel: 'warn',
+    build: {
+      outDir: benchOnlyDist,
+      emptyOutDir: true,
+      target: 'es2022',
+      chunkSizeWarningLimit: 4096,
+      rollupOptions: { input: { bench: join(root, 'bench/index.html') } },
+    },
+  });
+  return benchOnlyDist;
+}
+
+/** With --no-build: the newest earlier build that has the bench page. */
+function existingBuild() {
+  const built = [appDist, benchOnlyDist].filter((d) => existsSync(join(d, 'bench/index.html')));
+  if (!built.length) throw new Error('No earlier build has bench/index.html: run without --no-build.');
+  return built.sort(
+    (a, b) => statSync(join(b, 'bench/index.html')).mtimeMs - statSync(join(a, 'bench/index.html')).mtimeMs,
+  )[0];
+}
+
+function fmt(x, unit) {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
+  if (unit === 'bytes') return Math.round(x).toLocaleString('en-US');
+  return x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+function table(header, rows, rightAligned) {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
+  const line = (r) =>
+    r
+      .map((cell, c) =>
+        rightAligned.has(c) ? String(cell).padStart(widths[c]) : String(cell).padEnd(widths[c]),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function printReport(report, browserVersion) {
+  const m = report.meta;
+  console.log('');
+  console.log(`Browser:  Chromium ${browserVersion} (${m.userAgent})`);
+  console.log(
+    `Backend:  ${m.backend}${m.backend !== m.requestedBackend ? ` (requested ${m.requestedBackend})` : ''}`,
+  );
+  console.log(`TF.js:    ${m.tfjs}`);
+  console.log(`Model:    ${m.layers}, ${m.params.toLocaleString('en-US')} params`);
+  console.log(
+    `Weights:  ${m.tensors} tensors, ${m.weightBytes.toLocaleString('en-US')} bytes (${(m.weightBytes / 2 ** 20).toFixed(2)} MiB); ` +
+      `head ${m.headTensors} tensors, ${m.headBytes.toLocaleString('en-US')} bytes`,
+  );
+  console.log(
+    `Runs:     median of ${m.reps}, Graft and baseline interleaved; page took ${(m.totalMs / 1000).toFixed(1)} s`,
+  );
+  console.log('');
+  const rows = report.results.map((r) => [
+    r.name,
+    fmt(r.value, r.unit),
+    r.unit,
+    fmt(r.baseline, r.unit),
+    r.ratio.toFixed(r.unit === 'ms' ? 2 : 4),
+    r.target,
+    r.met === null ? '-' : r.met ? 'yes' : 'NO',
+  ]);
+  console.log(
+    table(['name', 'value', 'unit', 'baseline', 'ratio', 'target', 'met?'], rows, new Set([1, 3, 4])),
+  );
+  console.log('');
+  console.log(
+    'ratio: for ms, baseline ÷ Graft (above 1 = Graft faster); for bytes, see the note in results.json.',
+  );
+  console.log('');
+  console.log('Where the time goes (each part alone, median ms):');
+  console.log(
+    table(
+      ['part', 'ms', 'runs'],
+      report.breakdown.map((b) => [
+        b.name,
+        fmt(b.ms, 'ms'),
+        b.samples.length > 6 ? `${b.samples.length} runs` : b.samples.join(', '),
+      ]),
+      new Set([1]),
+    ),
+  );
+}
+
+async function main() {
+  const outDir = flag('--no-build') ? existingBuild() : await buildForBench();
+  console.log(`Serving ${relative(root, outDir)}/`);
+
+  const port = await freePort();
+  // Only static files are served, so vite.config.ts is left out (it would load the Svelte plugin for nothing).
+  const server = await preview({
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+  });
+  const executablePath =
+    process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      args: [
+        '--use-angle=swiftshader',
+        ...(backend === 'webgl' ? ['--enable-unsafe-swiftshader'] : []),
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        // Lets the page collect garbage before each timed run, for both sides alike.
+        '--js-flags=--expose-gc',
+      ],
+    });
+    const browserVersion = browser.version();
+    console.log(`Chromium ${browserVersion} from ${executablePath ?? "Playwright's own install"}`);
+    const page = await browser.newPage();
+    let failure = null;
+    const failed = new Promise((_, reject) => {
+      page.on('pageerror', (e) => {
+        console.error(`[page error] ${e.stack ?? e.message}`);
+        failure ??= e;
+        reject(e);
+      });
+      page.on('crash', () => reject(new Error('The bench page crashed (out of memory?).')));
+    });
+    failed.catch(() => undefined);
+    page.on('console', (msg) => {
+      const text = `[page] ${msg.text()}`;
+      if (msg.type() === 'error') console.error(text);
+      else console.log(text);
+    });
+
+    const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}`;
+    console.log(`Opening ${url}`);
+    await page.goto(url);
+    await page.waitForFunction(() => window.__benchDone !== undefined, null, { timeout: 60_000 });
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`The bench did not finish in ${timeoutMs / 60_000} min.`)),
+        timeoutMs,
+      );
+    });
+    const report = await Promise.race([page.evaluate(() => window.__benchDone), failed, timeout]).finally(
+      () => clearTimeout(timer),
+    );
+    if (failure) throw failure;
+
+    writeFileSync(resultsPath, `${JSON.stringify(report.results, null, 2)}\n`);
+    printReport(report, browserVersion);
+    console.log('');
+    console.log(`Wrote ${resultsPath}`);
+    const missed = report.results.filter((r) => r.met === false).map((r) => r.name);
+    if (missed.length) console.log(`Targets missed: ${missed.join(', ')}`);
+    if (missed.length && flag('--strict')) process.exitCode = 1;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+});
