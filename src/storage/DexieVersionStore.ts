@@ -44,6 +44,8 @@ export const APP_NAME = 'graft';
 /** Where a blob's bytes come from if the store does not hold it yet. */
 interface BlobSource {
   readonly kind: BlobKind;
+  /** The bytes as a Blob already, when the commit made one while hashing. */
+  readonly blob?: Blob;
   readonly get: () => Promise<Uint8Array<ArrayBuffer>>;
 }
 
@@ -190,13 +192,17 @@ export class DexieVersionStore implements VersionStore {
       const snapshotTensors = req.snapshot.tensors;
       // Bytes read so far; tensors whose hash the runtime already knows are read only if the store lacks them.
       const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
+      // Unknown tensors are almost always new ones: their Blobs are made while the hashes compute.
+      const made = new Map<number, Blob>();
       const [topologyHash, ...hashes] = await Promise.all([
         hashBlob(topologyBytes),
         ...snapshotTensors.map(async (t, i) => {
           if (t.hash) return t.hash;
           const b = await tensorBytes(t);
           bytes.set(i, b);
-          const h = await hashBlob(b);
+          const hashing = hashBlob(b);
+          made.set(i, new Blob([b]));
+          const h = await hashing;
           t.onHashed?.(h);
           return h;
         }),
@@ -225,8 +231,10 @@ export class DexieVersionStore implements VersionStore {
       sources.set(version.topologyHash, { kind: 'topology', get: async () => topologyBytes });
       snapshotTensors.forEach((t, i) => {
         const hash = hashes[i] as BlobHash;
+        const blob = made.get(i);
         sources.set(hash, {
           kind: 'tensor',
+          ...(blob ? { blob } : {}),
           get: async () => {
             const known = bytes.get(i);
             if (known) return known;
@@ -300,8 +308,8 @@ export class DexieVersionStore implements VersionStore {
     const missing = [...sources].filter(([hash]) => !have.has(hash));
     const rows = await Promise.all(
       missing.map(async ([hash, source]): Promise<BlobRow> => {
-        const bytes = await source.get();
-        return { hash, size: bytes.byteLength, kind: source.kind, data: new Blob([bytes]) };
+        const data = source.blob ?? new Blob([await source.get()]);
+        return { hash, size: data.size, kind: source.kind, data };
       }),
     );
     if (rows.length) await this.db.blobs.bulkPut(rows);
