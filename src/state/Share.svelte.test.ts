@@ -1,0 +1,337 @@
+import { describe, expect, it, vi } from 'vitest';
+import { GraftError, toGraftError } from '../core/errors';
+import type { VersionId } from '../core/hashing';
+import { graphOf, log } from '../core/versions/dag';
+import type { Ref, RepoId, Repository, VersionRow } from '../core/versions/types';
+import {
+  Share,
+  importSummary,
+  suggestName,
+  type ImportReport,
+  type PickedFile,
+  type ShareServices,
+} from './Share.svelte';
+import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+
+const id = (c: string) => c.repeat(64) as VersionId;
+const REPO = 'repo-1' as RepoId;
+
+/** The part of the Workspace that Share uses, with the same run/report/say semantics. */
+class FakeWorkspace {
+  versions = $state.raw<VersionRow[]>([]);
+  refs = $state.raw<Ref[]>([]);
+  repo = $state.raw<Repository | null>(null);
+  repoId = $state.raw<RepoId | null>(null);
+  live = $state.raw<LiveModel<string> | null>(null);
+  selectedId = $state.raw<VersionId | null>(null);
+  busy = $state<string | null>(null);
+  lastError = $state.raw<GraftError | null>(null);
+  notice = $state<string | null>(null);
+
+  get selected() {
+    return this.versions.find((v) => v.id === this.selectedId) ?? null;
+  }
+  get graphOrder() {
+    const g = graphOf(this.versions);
+    return log(g, g.keys());
+  }
+  get branches() {
+    return this.refs.filter((r) => r.kind === 'branch');
+  }
+  get currentBranch() {
+    return this.repo?.head.kind === 'branch' ? this.repo.head.name : null;
+  }
+  get branchHead() {
+    return this.branches.find((b) => b.name === this.currentBranch)?.target ?? null;
+  }
+
+  async run(label: string, op: () => Promise<void>) {
+    this.busy = label;
+    this.lastError = null;
+    try {
+      await op();
+    } catch (e) {
+      this.lastError = toGraftError(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+  report(e: unknown) {
+    this.lastError = toGraftError(e);
+  }
+  say(message: string) {
+    this.notice = message;
+  }
+  openRepository = vi.fn(async (repoId: RepoId) => {
+    this.repoId = repoId;
+  });
+  createFromModel = vi.fn(async (_name: string, model: string, pending: PendingChange) => {
+    this.repoId = 'repo-new' as RepoId;
+    this.live = this.#live(model, pending);
+  });
+  replaceLive = vi.fn(async (model: string, pending: PendingChange) => {
+    this.live = this.#live(model, pending);
+  });
+  save = vi.fn(async () => {
+    if (this.live) this.live = { ...this.live, base: id('9'), pending: null };
+  });
+
+  #live(model: string, pending: PendingChange): LiveModel<string> {
+    return {
+      repoId: this.repoId as RepoId,
+      model,
+      summary: SUMMARY,
+      layers: [],
+      base: null,
+      pending,
+      probe: null,
+    };
+  }
+}
+
+const SUMMARY = {
+  className: 'Sequential',
+  layerCount: 1,
+  paramCount: 3,
+  inputShape: [null, 2],
+  outputShape: [null, 1],
+};
+
+function row(c: string, parents: string[], message = `version ${c}`): VersionRow {
+  return { id: id(c), repoId: REPO, parents: parents.map(id), message } as unknown as VersionRow;
+}
+
+/** main: a ← b ← c; side: a ← d. */
+function history(ws: FakeWorkspace) {
+  ws.versions = [row('a', []), row('b', ['a']), row('c', ['b']), row('d', ['a'])];
+  ws.refs = [
+    { repoId: REPO, name: 'main', kind: 'branch', target: id('c'), updatedAt: '' },
+    { repoId: REPO, name: 'side', kind: 'branch', target: id('d'), updatedAt: '' },
+  ];
+  ws.repo = { id: REPO, name: 'Iris', createdAt: '', head: { kind: 'branch', name: 'main' } };
+  ws.repoId = REPO;
+}
+
+function services(overrides: Partial<ShareServices<string>> = {}): ShareServices<string> {
+  return {
+    exportBundle: vi.fn(async (_request, onProgress) => {
+      onProgress(5, 10);
+      onProgress(10, 10);
+      const stats = { versions: 3, refs: 1, blobs: 4, blobBytes: 10, omittedBlobs: 0, bundleBytes: 12 };
+      return { bytes: new Uint8Array([1]), fileName: 'iris--all--cccccccc.graft.zip', stats };
+    }),
+    importBundle: vi.fn(async () => REPORT),
+    exportTfjsModel: vi.fn(async (_id, base) => ({
+      modelJson: { modelTopology: {}, format: 'layers-model', weightsManifest: [] } as never,
+      weightsBin: new Uint8Array(8),
+      modelFileName: `${base}.json`,
+      weightsFileName: `${base}.weights.bin`,
+    })),
+    readModelFiles: vi.fn(async (files) => ({
+      model: 'tf-model',
+      summary: SUMMARY,
+      source: {
+        format: 'layers-model',
+        generatedBy: 'keras v2.2.4',
+        convertedBy: null,
+        kerasVersion: '2.2.4',
+        backend: 'tensorflow',
+        modelFile: files[0]?.name ?? '',
+        weightFiles: [],
+        graftVersionId: null,
+      },
+      warnings: [],
+    })),
+    sourceProvenance: (source) => ({ kind: 'tfjs-layers-files', modelFile: source.modelFile }),
+    disposeModel: vi.fn(),
+    saveFile: vi.fn(),
+    ...overrides,
+  };
+}
+
+const REPORT: ImportReport = {
+  repository: { id: 'repo-2' as RepoId, name: 'Other', created: true },
+  addedVersions: [id('e')],
+  existingVersions: [],
+  addedBlobs: 2,
+  addedBytes: 40,
+  refs: [{ name: 'main', kind: 'branch', target: id('e'), action: 'created' }],
+  warnings: [],
+};
+
+const file = (name: string, bytes: Uint8Array = new Uint8Array([1, 2, 3])): PickedFile => ({
+  name,
+  size: bytes.byteLength,
+  arrayBuffer: async () => bytes.slice().buffer,
+});
+
+function setup(overrides: Partial<ShareServices<string>> = {}) {
+  const ws = new FakeWorkspace();
+  const s = services(overrides);
+  const share = new Share(ws as unknown as Workspace<string>, s);
+  return { ws, s, share };
+}
+
+describe('Share: export', () => {
+  it('exports the chosen scope, downloads it under its own name and clears the progress', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    share.scopeKind = 'branch';
+    share.branch = 'side';
+    expect(share.scope).toEqual({ kind: 'branch', name: 'side' });
+    expect(share.scopeCounts.branch).toBe(2);
+    const seen: (number | undefined)[] = [];
+    vi.mocked(s.exportBundle).mockImplementationOnce(async (_r, onProgress) => {
+      onProgress(1, 4);
+      seen.push(share.progress?.done);
+      return { bytes: new Uint8Array([1]), fileName: 'x.graft.zip', stats: {} as never };
+    });
+    await share.exportBundle();
+    expect(s.exportBundle).toHaveBeenCalledWith(
+      { repoId: REPO, scope: { kind: 'branch', name: 'side' } },
+      expect.any(Function),
+    );
+    expect(seen).toEqual([1]);
+    expect(s.saveFile).toHaveBeenCalledWith(new Uint8Array([1]), 'x.graft.zip', 'application/zip');
+    expect(share.progress).toBeNull();
+    expect(share.lastExport?.fileName).toBe('x.graft.zip');
+  });
+
+  it('counts a range like git from..to and refuses an empty one', () => {
+    const { ws, share } = setup();
+    history(ws);
+    share.scopeKind = 'range';
+    expect(share.rangeTo).toBe(id('c'));
+    expect(share.scopeCounts.range).toBe(3);
+    share.rangeFrom = id('a');
+    expect(share.scopeCounts.range).toBe(2);
+    share.rangeFrom = id('c');
+    expect(share.exportBlocked).toMatch(/holds no versions/);
+  });
+
+  it('makes a thin bundle against the parent of the newest exported version by default', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    share.thin = true;
+    expect(share.thinBasis).toBe(id('b'));
+    await share.exportBundle();
+    expect(vi.mocked(s.exportBundle).mock.calls[0]?.[0]).toMatchObject({ thinAgainst: [id('b')] });
+  });
+
+  it('falls back to defaults when a picked version or branch leaves the repository', () => {
+    const { ws, share } = setup();
+    history(ws);
+    share.version = id('d');
+    share.branch = 'side';
+    ws.versions = ws.versions.filter((v) => v.id !== id('d'));
+    ws.refs = ws.refs.filter((r) => r.name !== 'side');
+    expect(share.version).toBe(id('c'));
+    expect(share.branch).toBe('main');
+  });
+
+  it('downloads a version as the two files tf.io.browserDownloads writes', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    await share.downloadTfjsModel(id('b'));
+    expect(s.exportTfjsModel).toHaveBeenCalledWith(id('b'), 'iris-bbbbbbbb');
+    const saved = vi.mocked(s.saveFile).mock.calls.map(([, name, mime]) => [name, mime]);
+    expect(saved).toEqual([
+      ['iris-bbbbbbbb.json', 'application/json'],
+      ['iris-bbbbbbbb.weights.bin', 'application/octet-stream'],
+    ]);
+  });
+});
+
+describe('Share: import', () => {
+  it('imports a dropped bundle, opens its repository and keeps the report', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    await share.importFiles([file('iris.graft.zip')]);
+    expect(s.importBundle).toHaveBeenCalledOnce();
+    expect(ws.openRepository).toHaveBeenCalledWith('repo-2');
+    expect(share.lastImport?.fileName).toBe('iris.graft.zip');
+    expect(ws.notice).toMatch(/^Imported iris\.graft\.zip into a new model, “Other”: 1 version added/);
+  });
+
+  it('refuses a bundle dropped together with other files, importing nothing', async () => {
+    const { ws, s, share } = setup();
+    await share.importFiles([file('a.graft.zip'), file('model.json')]);
+    expect(s.importBundle).not.toHaveBeenCalled();
+    expect(s.readModelFiles).not.toHaveBeenCalled();
+    expect(ws.lastError?.message).toMatch(/import one bundle at a time/);
+  });
+
+  it('shows a bundle error in the workspace and keeps no report', async () => {
+    const error = new GraftError('bundle/hash-mismatch', 'Blob 0123 in the bundle is damaged.');
+    const { ws, share } = setup({ importBundle: vi.fn(async () => Promise.reject(error)) });
+    await share.importBundleFile(file('bad.graft.zip'));
+    expect(ws.lastError).toBe(error);
+    expect(share.lastImport).toBeNull();
+    expect(share.progress).toBeNull();
+  });
+
+  it('holds model files until the user chooses, then saves them as a new model', async () => {
+    const { ws, s, share } = setup();
+    await share.importFiles([file('abalone/model.json'), file('abalone/weights.bin')]);
+    expect(share.pendingModel?.suggestedName).toBe('abalone');
+    expect(share.pendingModel?.suggestedMessage).toBe('Imported abalone (keras v2.2.4)');
+    await share.confirmModelImport({ destination: 'repository', name: '  ', message: '' });
+    expect(share.pendingModel).toBeNull();
+    expect(ws.createFromModel).toHaveBeenCalledWith('abalone', 'tf-model', {
+      change: 'imported',
+      description: 'imported from abalone/model.json',
+      provenance: { source: { kind: 'tfjs-layers-files', modelFile: 'abalone/model.json' } },
+      metrics: {},
+    });
+    expect(ws.save).toHaveBeenCalledWith('Imported abalone (keras v2.2.4)');
+    expect(s.disposeModel).not.toHaveBeenCalled();
+    expect(ws.notice).toMatch(/as a new model, “abalone”: version 99999999/);
+  });
+
+  it('adds model files as a version of the open repository', async () => {
+    const { ws, share } = setup();
+    history(ws);
+    await share.importModelFiles([file('model.json')]);
+    await share.confirmModelImport({ destination: 'version', name: '', message: 'Keras weights' });
+    expect(ws.replaceLive).toHaveBeenCalledOnce();
+    expect(ws.save).toHaveBeenCalledWith('Keras weights');
+    expect(ws.notice).toMatch(/as a new version of “Iris”/);
+  });
+
+  it('disposes a model the user cancels, or that never became live', async () => {
+    const { ws, s, share } = setup();
+    await share.importModelFiles([file('model.json')]);
+    share.cancelModelImport();
+    expect(s.disposeModel).toHaveBeenCalledWith('tf-model');
+
+    ws.createFromModel.mockImplementationOnce(async () => {
+      ws.lastError = new GraftError('repo/invalid-name', 'That name cannot be used.');
+    });
+    await share.importModelFiles([file('model.json')]);
+    await share.confirmModelImport({ destination: 'repository', name: 'x', message: '' });
+    expect(s.disposeModel).toHaveBeenCalledTimes(2);
+    expect(ws.save).not.toHaveBeenCalled();
+  });
+});
+
+describe('names and summaries', () => {
+  const bytes = (name: string) => ({ name, bytes: new Uint8Array([1]) });
+  it('names a model after its folder, its zip, or its own file when that is not just “model”', () => {
+    expect(suggestName([bytes('mnist/model.json')], 'mnist/model.json')).toBe('mnist');
+    expect(suggestName([bytes('digits.json')], 'digits.json')).toBe('digits');
+    expect(suggestName([bytes('model.json')], 'model.json')).toBe('Imported model');
+  });
+
+  it('says when a second import changed nothing', () => {
+    const again: ImportReport = {
+      ...REPORT,
+      repository: { ...REPORT.repository, created: false },
+      addedVersions: [],
+      existingVersions: [id('e')],
+      refs: [{ ...REPORT.refs[0]!, action: 'unchanged' }],
+    };
+    expect(importSummary('x.graft.zip', again)).toBe(
+      'Nothing to import from x.graft.zip: its one version and every branch and tag were already here.',
+    );
+  });
+});
