@@ -9,6 +9,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
     rollupOptions: {
       input: { main: 'index.html', bench: 'bench/index.html' },
+      output: {
+        // TF.js and Dexie change rarely: their own chunks stay cached across app updates.
+        manualChunks: (id: string) =>
+          id.includes('node_modules/@tensorflow') ? 'tfjs' : id.includes('node_modules/dexie') ? 'dexie' : undefined,
+      },
     },
   },
   preview: { port: 4173, strictPort: true },
