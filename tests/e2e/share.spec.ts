@@ -92,11 +92,16 @@ async function refChips(page: Page): Promise<Record<string, string[]>> {
     );
 }
 
+/** Checks out a version with the history's keyboard controls, which layout shifts cannot misdirect. */
 async function checkout(page: Page, id: string) {
-  const row = history(page).locator(`[data-version="${id}"]`);
-  await row.click({ position: { x: 12, y: 12 } });
+  const list = history(page).getByRole('listbox', { name: 'Versions' });
+  const row = list.locator(`[data-version="${id}"]`);
+  const index = Number(await row.getAttribute('aria-posinset')) - 1;
+  await list.focus();
+  await list.press('Home');
+  for (let i = 0; i < index; i++) await list.press('ArrowDown');
   await expect(row).toHaveAttribute('aria-selected', 'true');
-  await history(page).getByRole('button', { name: 'Check out' }).click();
+  await list.press('Enter');
   await expect(notice(page, `The live model is now version ${id.slice(0, 8)}`)).toBeVisible();
 }
 
@@ -109,6 +114,8 @@ async function importModel(
   choice: { as: 'new'; name?: string; message: string } | { as: 'version'; message: string },
 ) {
   if (await page.getByRole('tab', { name: 'Share' }).isVisible()) await openTab(page, 'Share');
+  // The previous import's notice must not be mistaken for this one's.
+  await dismissNotices(page);
   await page.getByLabel('Import TF.js / Keras model…').setInputFiles(files as string[]);
   const dialog = page.getByRole('dialog', { name: 'Import a TF.js model' });
   await expect(dialog).toBeVisible();
@@ -121,6 +128,12 @@ async function importModel(
   await dialog.getByRole('button', { name: 'Import model' }).click();
   await expect(dialog).toBeHidden();
   await expect(notice(page, /Imported .* as a new/)).toBeVisible();
+  await expect(history(page)).toContainText(choice.message);
+}
+
+async function dismissNotices(page: Page) {
+  const dismiss = page.getByRole('status').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
 }
 
 const fixtureFiles = (dir: string, names: string[]) => names.map((n) => path.join(MODELS, dir, n));
