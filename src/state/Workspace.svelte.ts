@@ -526,15 +526,22 @@ export class Workspace<M> {
     this.tensorCount = this.#s.ml.tensorCount();
   }
 
+  #depth = 0;
+
+  /** Runs an action under the busy indicator; nested actions keep it on until the outermost one ends. */
   async #run(label: string, op: () => Promise<void>): Promise<void> {
+    const outer = this.#depth === 0;
+    this.#depth++;
+    if (outer) this.lastError = null;
+    const previous = this.busy;
     this.busy = label;
-    this.lastError = null;
     try {
       await op();
     } catch (e) {
       this.lastError = toGraftError(e);
     } finally {
-      this.busy = null;
+      this.#depth--;
+      this.busy = this.#depth === 0 ? null : previous;
       this.tensorCount = this.#s.ml.tensorCount();
     }
   }
