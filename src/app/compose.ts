@@ -13,12 +13,15 @@ import { Workspace } from '../state/Workspace.svelte';
 import { CompareState } from '../state/Compare.svelte';
 import { Share } from '../state/Share.svelte';
 import { createShareServices } from './shareServices';
+import { Builder } from '../state/Builder.svelte';
+import { Training } from '../state/Training.svelte';
+import { createTrainingServices } from './trainingServices';
 
 export type LiveModel = tf.LayersModel;
 
 export function createMl(): MlServices<LiveModel> {
   return {
-    templates: TEMPLATES.map(({ id, name, description }) => ({ id, name, description })),
+    templates: TEMPLATES.map(({ id, name, description, datasets }) => ({ id, name, description, datasets })),
     startBackend,
     async moveToBackend(model, choice) {
       const snapshotFirst = await snapshotModel(model);
@@ -109,12 +112,18 @@ export function createApp(): {
   workspace: Workspace<LiveModel>;
   share: Share<LiveModel>;
   compare: CompareState<LiveModel>;
+  builder: Builder<LiveModel>;
+  training: Training<LiveModel>;
 } {
   const store = new DexieVersionStore(new GraftDb());
   const workspace = createWorkspace(store);
+  const compare = new CompareState(workspace);
+  const trainingServices = createTrainingServices(store);
   return {
     workspace,
     share: new Share(workspace, createShareServices(store)),
-    compare: new CompareState(workspace),
+    compare,
+    builder: new Builder(workspace, trainingServices),
+    training: new Training(workspace, trainingServices, compare),
   };
 }

@@ -1,19 +1,29 @@
-/** Starting models a user can pick. The seed example comes first. */
+/** Starting models a user can pick: every model template, built from its spec. The seed example comes first. */
 import type * as tf from '@tensorflow/tfjs';
-import { createSeedModel } from './seedModel';
+import { GENERATORS, SHIPPED_DATASETS } from '../core/data';
+import { MODEL_TEMPLATES } from '../core/model/templates';
+import { buildModel } from './build';
+
+/** Templates are always built from this seed, so the seed template gives exactly `createSeedModel(42)`. */
+export const TEMPLATE_SEED = 42;
 
 export interface TemplateDef {
   readonly id: string;
   readonly name: string;
   readonly description: string;
+  /** Names of the data sets it suits. */
+  readonly datasets: readonly string[];
   readonly create: () => tf.LayersModel;
 }
 
-export const TEMPLATES: readonly TemplateDef[] = [
-  {
-    id: 'seed-mlp',
-    name: 'Seed MLP (100 → 64 → 10)',
-    description: 'Input 100 → Dense 64 relu → Dense 10 softmax: the network from Graft’s founding example.',
-    create: () => createSeedModel(),
-  },
-];
+function datasetName(id: string): string {
+  return SHIPPED_DATASETS.find((d) => d.id === id)?.name ?? GENERATORS.find((g) => g.kind === id)?.name ?? id;
+}
+
+export const TEMPLATES: readonly TemplateDef[] = MODEL_TEMPLATES.map((t) => ({
+  id: t.id,
+  name: t.name,
+  description: t.description,
+  datasets: t.datasets.map(datasetName),
+  create: () => buildModel(t.spec, { seed: TEMPLATE_SEED }),
+}));

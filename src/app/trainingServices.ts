@@ -1,0 +1,69 @@
+/** The model builder's and trainer's services: TF.js building, training and evaluation, and checkpoint saves. */
+import * as tf from '@tensorflow/tfjs';
+import type { JsonObject } from '../core/json';
+import { activeBackend, TFJS_VERSION } from '../ml/backend';
+import { buildModel } from '../ml/build';
+import { carryOverWeights } from '../ml/carryOver';
+import { evaluateModel, predict } from '../ml/evaluate';
+import { snapshotModel } from '../ml/snapshot';
+import { train } from '../ml/train';
+import type { DexieVersionStore } from '../storage/DexieVersionStore';
+import type { TrainingServices } from '../state/services';
+import { datasetLoader } from './datasetSource';
+
+export function createTrainingServices(store: DexieVersionStore): TrainingServices<tf.LayersModel> {
+  return {
+    datasets: datasetLoader,
+    topologyOf: (model) => model.toJSON(null, false) as unknown as JsonObject,
+    build: (spec, seed) => buildModel(spec, { seed }),
+    carryOver: carryOverWeights,
+    holdWeights(model) {
+      // Clones share the variables' buffers: nothing is copied until training replaces the originals.
+      const held = model.getWeights().map((w) => w.clone());
+      return {
+        restore: () => model.setWeights(held),
+        dispose: () => tf.dispose(held),
+      };
+    },
+    train: (model, data, config, callbacks) => train(model, data, config, callbacks),
+    evaluate: (model, x, y, options) => evaluateModel(model, x, y, options),
+    predict: (model, x) => predict(model, x),
+    dispose: (model) => model.dispose(),
+
+    async commitCheckpoint(request) {
+      const { repoId, branch, parent } = request;
+      // The branch exists before the commit, so the store sees an ordinary save on it, not a race.
+      if (parent)
+        await store.setRef(repoId, branch, 'branch', parent, { create: true, reason: 'checkpoint' });
+      try {
+        const result = await store.commit({
+          repoId,
+          branch,
+          parent,
+          message: request.message,
+          change: 'checkpoint',
+          snapshot: await snapshotModel(request.model),
+          provenance: {
+            app: 'graft',
+            backend: activeBackend(),
+            tfjsVersion: TFJS_VERSION,
+            userAgent: navigator.userAgent,
+            ...request.provenance,
+          },
+          metrics: request.metrics,
+        });
+        return { id: result.version.id, branch: result.branch };
+      } catch (e) {
+        if (parent) await store.deleteRef(repoId, branch).catch(() => undefined);
+        throw e;
+      }
+    },
+    async deleteCheckpoint(repoId, branch, id) {
+      await store.deleteRef(repoId, branch);
+      await store.deleteVersion(id);
+    },
+    nextFrame: (callback) => {
+      requestAnimationFrame(() => callback());
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * The model builder: the live model read back as a spec, the user's edits to it, and applying them as a
+ * new live model that keeps the trained weights of every layer the edit left intact.
+ */
+import { err, GraftError, toGraftError, type Result } from '../core/errors';
+import { analyzeSpec, formatShape, type SpecAnalysis } from '../core/model/analyze';
+import { planCarryOver, type CarryOverDecision, type CarryOverReport } from '../core/model/carryOver';
+import { setInputShape, updateLayer } from '../core/model/edit';
+import { graphFromSpec, graphFromTopology, type LayerGraph } from '../core/model/graph';
+import type { LayerSpec, ModelSpec } from '../core/model/spec';
+import { specFromTopology } from '../core/model/topology';
+import type { TrainingServices } from './services';
+import type { Workspace } from './Workspace.svelte';
+
+/** Seed of the initialisers of layers an edit adds or reshapes; recorded with the edit. */
+export const EDIT_SEED = 42;
+
+/** The last edit applied, for the carry-over report. */
+export interface AppliedEdit<M> {
+  /** The model the edit made; the report is shown while it is live. */
+  readonly model: M;
+  readonly description: string;
+  readonly report: CarryOverReport;
+}
+
+/** What a data set asks of a model's ends: values per example in, and units out (null: any). */
+export interface DataFit {
+  readonly name: string;
+  readonly features: number;
+  readonly outputs: number | null;
+  readonly task: 'classification' | 'regression';
+}
+
+const IGNORED_KEYS = new Set(['id', 'kind', 'name', 'trainable']);
+
+function words(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return formatShape(value as number[]);
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** A new layer's main options, as a user would say them: "64 units, relu". */
+function layerGist(layer: LayerSpec): string {
+  switch (layer.kind) {
+    case 'Dense':
+    case 'LSTM':
+      return ` (${layer.units} units, ${layer.activation})`;
+    case 'Conv2D':
+      return ` (${layer.filters} filters, ${layer.kernelSize.join('×')})`;
+    case 'MaxPooling2D':
+      return ` (${layer.poolSize.join('×')})`;
+    case 'Dropout':
+      return ` (rate ${layer.rate})`;
+    case 'Reshape':
+      return ` (to ${formatShape(layer.targetShape)})`;
+    default:
+      return '';
+  }
+}
+
+/** What changed from `from` to `to`, one phrase per change, in the order a reader would check them. */
+export function describeSpecChanges(from: ModelSpec, to: ModelSpec): string[] {
+  const out: string[] = [];
+  if (formatShape(from.inputShape) !== formatShape(to.inputShape))
+    out.push(`set the input to ${formatShape(to.inputShape)} (was ${formatShape(from.inputShape)})`);
+  const before = new Map(from.layers.map((l) => [l.id, l]));
+  const after = new Map(to.layers.map((l) => [l.id, l]));
+  for (const layer of to.layers)
+    if (!before.has(layer.id)) out.push(`added ${layer.kind} layer “${layer.name}”${layerGist(layer)}`);
+  for (const layer of from.layers)
+    if (!after.has(layer.id)) out.push(`removed ${layer.kind} layer “${layer.name}”`);
+
+  const keptBefore = from.layers.filter((l) => after.has(l.id)).map((l) => l.id);
+  const keptAfter = to.layers.filter((l) => before.has(l.id)).map((l) => l.id);
+  keptAfter.forEach((id, i) => {
+    if (keptBefore[i] !== id) out.push(`moved “${after.get(id)?.name ?? id}”`);
+  });
+
+  for (const layer of to.layers) {
+    const old = before.get(layer.id);
+    if (!old) continue;
+    if (old.name !== layer.name) out.push(`renamed “${old.name}” to “${layer.name}”`);
+    if (old.trainable !== layer.trainable)
+      out.push(`${layer.trainable ? 'unfroze' : 'froze'} “${layer.name}”`);
+    const a = old as unknown as Record<string, unknown>;
+    const b = layer as unknown as Record<string, unknown>;
+    for (const key of Object.keys(b)) {
+      if (IGNORED_KEYS.has(key) || JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+      out.push(`changed ${words(key)} of “${layer.name}” from ${show(a[key])} to ${show(b[key])}`);
+    }
+  }
+  return out;
+}
+
+/** The changes as one phrase for the save form: the first few, then how many more. */
+export function summarizeChanges(changes: readonly string[]): string {
+  if (changes.length <= 3) return changes.join(', ');
+  return `${changes.slice(0, 3).join(', ')} and ${changes.length - 3} more changes`;
+}
+
+const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+
+/**
+ * `spec` with its input taking `fit.features` values per example and, where its last layer is Dense, as
+ * many outputs as the data needs. Null when nothing needs to change. The result may still be invalid (a
+ * Reshape that no longer fits, say): applying it then names the layer at fault.
+ */
+export function adaptedSpec(spec: ModelSpec, fit: DataFit): ModelSpec | null {
+  let next = spec;
+  if (product(spec.inputShape) !== fit.features) next = setInputShape(next, [fit.features]);
+  const last: LayerSpec | undefined = next.layers[next.layers.length - 1];
+  if (fit.outputs !== null && last?.kind === 'Dense' && last.units !== fit.outputs) {
+    const activation =
+      fit.task === 'regression' ? 'linear' : fit.outputs === 1 ? 'sigmoid' : ('softmax' as const);
+    next = updateLayer(next, last.id, { units: fit.outputs, activation });
+  }
+  return next === spec ? null : next;
+}
+
+export class Builder<M> {
+  readonly #ws: Workspace<M>;
+  readonly #svc: TrainingServices<M>;
+  /** The user's unapplied edits, and the live model they were made on: a new live model discards them. */
+  #edit = $state.raw<{ readonly model: M; readonly spec: ModelSpec } | null>(null);
+
+  lastApplied = $state.raw<AppliedEdit<M> | null>(null);
+
+  /** The live model's topology, read once per live model. */
+  readonly topology = $derived.by(() => {
+    const live = this.#ws.live;
+    return live ? this.#svc.topologyOf(live.model) : null;
+  });
+
+  /** The live model as a spec, or why the builder cannot edit it. */
+  readonly source: Result<ModelSpec> | null = $derived.by(() => {
+    const topology = this.topology;
+    if (!topology) return null;
+    try {
+      return specFromTopology(topology);
+    } catch (e) {
+      return err(toGraftError(e));
+    }
+  });
+  readonly spec: ModelSpec | null = $derived(this.source?.ok ? this.source.value : null);
+  readonly readOnlyReason: string | null = $derived(
+    this.source && !this.source.ok ? this.source.error.message : null,
+  );
+
+  readonly draft: ModelSpec | null = $derived.by(() =>
+    this.#edit && this.#edit.model === this.#ws.live?.model ? this.#edit.spec : this.spec,
+  );
+  readonly analysis: SpecAnalysis | null = $derived(this.draft ? analyzeSpec(this.draft) : null);
+  readonly changes: readonly string[] = $derived(
+    this.spec && this.draft && this.draft !== this.spec ? describeSpecChanges(this.spec, this.draft) : [],
+  );
+  readonly dirty: boolean = $derived(this.changes.length > 0);
+  /** Which layers would keep their trained weights if the draft were applied now. */
+  readonly plan: readonly CarryOverDecision[] = $derived(
+    this.spec && this.draft && this.dirty && this.analysis?.ok ? planCarryOver(this.spec, this.draft) : [],
+  );
+  readonly canApply: boolean = $derived.by(
+    () =>
+      this.dirty &&
+      this.analysis?.ok === true &&
+      this.#ws.busy === null &&
+      this.#ws.live !== null &&
+      this.#ws.live.repoId === this.#ws.repoId,
+  );
+  /** The layer graph to draw: the draft as it is edited, or the stored topology of a model the builder cannot edit. */
+  readonly graph: LayerGraph | null = $derived.by(() => {
+    if (this.draft && this.analysis) return graphFromSpec(this.draft, this.analysis);
+    const live = this.#ws.live;
+    return this.topology && live ? graphFromTopology(this.topology, live.layers) : null;
+  });
+  /** The report of the last edit, while the model it made is live. */
+  readonly report: AppliedEdit<M> | null = $derived.by(() =>
+    this.lastApplied && this.lastApplied.model === this.#ws.live?.model ? this.lastApplied : null,
+  );
+
+  constructor(workspace: Workspace<M>, services: TrainingServices<M>) {
+    this.#ws = workspace;
+    this.#svc = services;
+  }
+
+  edit(spec: ModelSpec): void {
+    const live = this.#ws.live;
+    if (!live || !this.spec) return;
+    this.#edit = { model: live.model, spec };
+  }
+
+  discard(): void {
+    this.#edit = null;
+  }
+
+  /** Builds the draft and makes it the live model, carrying over every layer's weights that still fit. */
+  apply(): Promise<void> {
+    const from = this.spec;
+    const to = this.draft;
+    if (!from || !to || !this.dirty) return Promise.resolve();
+    return this.#ws.run('Applying the changes', () =>
+      this.#replace(from, to, summarizeChanges(describeSpecChanges(from, to))),
+    );
+  }
+
+  /** Whether `adapt(fit)` has something to change. */
+  canAdapt(fit: DataFit): boolean {
+    return this.spec !== null && adaptedSpec(this.spec, fit) !== null;
+  }
+
+  /** Changes the live model's input (and, where it can, its output) to fit a data set, as one edit. */
+  adapt(fit: DataFit): Promise<void> {
+    return this.#ws.run('Adapting the model', async () => {
+      const from = this.spec;
+      if (!from)
+        throw new GraftError(
+          'model/invalid-stack',
+          this.readOnlyReason ?? 'Create or open a model first, then adapt it to the data.',
+        );
+      const to = adaptedSpec(from, fit);
+      if (!to) return;
+      const changes = describeSpecChanges(from, to);
+      await this.#replace(from, to, `adapted to ${fit.name}: ${summarizeChanges(changes)}`);
+    });
+  }
+
+  async #replace(from: ModelSpec, to: ModelSpec, description: string): Promise<void> {
+    const live = this.#ws.live;
+    if (!live) throw new GraftError('repo/not-found', 'Open or create a model first.');
+    const problem = analyzeSpec(to).problems[0];
+    if (problem) throw new GraftError(problem.code, `${problem.message}. Fix it in the layer editor.`);
+    const model = this.#svc.build(to, EDIT_SEED);
+    let report: CarryOverReport;
+    try {
+      report = this.#svc.carryOver(live.model, model, from, to);
+    } catch (e) {
+      this.#svc.dispose(model);
+      throw e;
+    }
+    await this.#ws.replaceLive(model, {
+      change: 'edited',
+      description,
+      provenance: {
+        edit: {
+          changes: describeSpecChanges(from, to),
+          kept: [...report.kept],
+          initialised: report.initialised.map((i) => ({ name: i.name, reason: i.reason })),
+          seed: EDIT_SEED,
+        },
+      },
+      metrics: {},
+    });
+    this.#edit = null;
+    this.lastApplied = { model, description, report };
+  }
+}

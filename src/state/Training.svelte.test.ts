@@ -1,0 +1,336 @@
+import { describe, expect, it } from 'vitest';
+import { generateDataset, type Dataset } from '../core/data';
+import type { PredictionMatrix } from '../core/diff/predictions';
+import { GraftError } from '../core/errors';
+import type { VersionId } from '../core/hashing';
+import type { ModelSpec } from '../core/model/spec';
+import { findTemplate, SEED_SPEC } from '../core/model/templates';
+import { DEFAULT_TRAIN_CONFIG, type EpochLogs, type TrainConfig } from '../core/model/training';
+import type { Version } from '../core/versions/types';
+import type { BehaviourSource } from './Compare.svelte';
+import type { TrainingServices } from './services';
+import { classScores, runIdAt, Training } from './Training.svelte';
+import {
+  FAKE_REPO,
+  FakeWorkspace,
+  fakeModel,
+  fakeServices,
+  runFrames,
+  type FakeModel,
+} from './testWorkspace.svelte';
+
+const TOY = findTemplate('toy-2d')?.spec as ModelSpec;
+const SINE = findTemplate('sine')?.spec as ModelSpec;
+const CONFIG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, loss: 'categoricalCrossentropy' };
+const BATCHES = 3;
+
+interface FakeRun {
+  /** Validation loss of each epoch; the training loss is 1 / (epoch + 1). */
+  valLoss?: readonly number[];
+  /** Called after each batch, with the batch's number counted over the whole run. */
+  afterBatch?: (n: number) => void;
+  /** Throws a NaN-loss error in this epoch (0-based), after changing the weights. */
+  nanAt?: number;
+}
+
+/** A training loop with TF.js's callback order: batches, the epoch, then a checkpoint when due. */
+function fakeTrain(run: FakeRun = {}): TrainingServices<FakeModel>['train'] {
+  return async (model, _data, config, callbacks) => {
+    const history: EpochLogs[] = [];
+    let n = 0;
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      let trained = 0;
+      for (let batch = 0; batch < BATCHES; batch++) {
+        if (callbacks.shouldStop?.()) break;
+        for (const w of model.weights.values()) w.fill(epoch + 1);
+        if (run.nanAt === epoch)
+          throw new GraftError('train/nan-loss', `The loss became NaN in epoch ${epoch + 1}, batch 1.`, {
+            data: { epoch, batch, loss: NaN, history: [...history] },
+          });
+        callbacks.onBatch?.(epoch, batch, BATCHES, { loss: 1 / (epoch + 1), acc: 0.5 });
+        trained++;
+        run.afterBatch?.(++n);
+      }
+      if (trained === 0) break;
+      const logs: EpochLogs = {
+        epoch,
+        loss: 1 / (epoch + 1),
+        acc: 0.5 + epoch / 10,
+        val_loss: run.valLoss?.[epoch] ?? 1,
+        val_acc: 0.5,
+        batches: trained,
+        totalBatches: BATCHES,
+        timeMs: 1,
+      };
+      history.push(logs);
+      await callbacks.onEpoch?.(epoch, logs);
+      const every = config.checkpointEvery ?? 0;
+      if (trained === BATCHES && every > 0 && (epoch + 1) % every === 0)
+        await callbacks.onCheckpoint?.(epoch, logs);
+      if (trained < BATCHES) break;
+    }
+    const stoppedEarly = history.length < config.epochs || (history.at(-1)?.batches ?? 0) < BATCHES;
+    return { history, epochsRun: history.length, stoppedEarly, wallTimeMs: 12, backend: 'cpu' };
+  };
+}
+
+async function setup(options: { spec?: ModelSpec; run?: FakeRun; dataset?: Dataset; base?: VersionId } = {}) {
+  const model = fakeModel(options.spec ?? TOY, 0.25);
+  const ws = new FakeWorkspace(model, options.base ?? null);
+  const { services, log } = fakeServices(fakeTrain(options.run));
+  const sources: (BehaviourSource | null)[] = [];
+  const training = new Training(ws.asWorkspace(), services, { setBehaviourSource: (s) => sources.push(s) });
+  await training.useDataset(options.dataset ?? generateDataset('xor', { n: 40 }));
+  return { ws, model, training, log, sources };
+}
+
+function version(id: VersionId, parents: VersionId[], provenance: Record<string, unknown>): Version {
+  return {
+    id,
+    repoId: FAKE_REPO,
+    parents,
+    message: id,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    change: 'trained',
+    topologyHash: 'a'.repeat(64),
+    summary: { className: 'Sequential', layerCount: 0, paramCount: 0, inputShape: null, outputShape: null },
+    tensors: [],
+    provenance: { app: 'graft', ...provenance },
+    metrics: {},
+  } as unknown as Version;
+}
+
+const id = (c: string) => c.repeat(64) as VersionId;
+
+describe('Training', () => {
+  it('suggests the data’s template settings with the loss the model’s output needs', async () => {
+    const { training } = await setup();
+    expect(training.suggestedConfig).toMatchObject({
+      learningRate: 0.03,
+      epochs: 100,
+      loss: 'categoricalCrossentropy',
+    });
+    expect(training.suitedTemplates.map((t) => t.id)).toEqual(['toy-2d']);
+    expect(training.compatibility?.problems).toEqual([]);
+    expect(training.blockedReason).toBeNull();
+    expect(training.prepared?.split.validation.length).toBe(8);
+  });
+
+  it('brings progress to the screen once per frame, not once per batch', async () => {
+    let seenMidRun: number | null = null;
+    let framesMidRun = 0;
+    const { training, log } = await setup({
+      run: {
+        afterBatch: (n) => {
+          if (n !== BATCHES) return;
+          // Three batches in: nothing has been drawn yet, and only one frame was asked for.
+          seenMidRun = training.batchLosses.length;
+          framesMidRun = log.frames.length;
+          runFrames(log);
+        },
+      },
+    });
+    await training.train(CONFIG);
+    expect(seenMidRun).toBe(0);
+    expect(framesMidRun).toBe(1);
+    expect(training.batchLosses).toHaveLength(2 * BATCHES);
+    expect(training.history).toHaveLength(2);
+    expect(training.progress).toEqual({ epoch: 1, epochs: 2, batch: BATCHES, batches: BATCHES });
+    expect(training.running).toBe(false);
+  });
+
+  it('makes the trained model a change to save that records how it was trained', async () => {
+    const { ws, training, model } = await setup({ run: { valLoss: [0.8, 0.6] } });
+    await training.train(CONFIG);
+    expect(ws.lastError).toBeNull();
+    const [{ model: trained, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
+    expect(trained).toBe(model);
+    expect(pending.change).toBe('trained');
+    expect(pending.description).toBe('trained 2 epochs on XOR');
+    expect(pending.provenance['training']).toEqual({
+      optimizer: 'adam',
+      learningRate: 0.01,
+      loss: 'categoricalCrossentropy',
+      batchSize: 32,
+      epochs: 2,
+      epochsRun: 2,
+      stoppedEarly: false,
+      seed: 42,
+      validationSplit: 0.2,
+      backend: 'cpu',
+      history: { loss: [1, 0.5], acc: [0.5, 0.6], val_loss: [0.8, 0.6], val_acc: [0.5, 0.5] },
+      wallTimeMs: 12,
+    });
+    expect(pending.provenance['dataset']).toMatchObject({
+      name: 'XOR',
+      rows: 40,
+      fingerprint: training.prepared?.fingerprint,
+      split: { seed: 42, validationFraction: 0.2, trainRows: 32, validationRows: 8 },
+    });
+    expect(pending.metrics).toEqual({ loss: 0.5, acc: 0.6, val_loss: 0.6, val_acc: 0.5 });
+  });
+
+  it('offers the last run’s settings again, with a loss that fits the model', async () => {
+    const { training } = await setup();
+    await training.train({ ...CONFIG, epochs: 3, loss: 'sparseCategoricalCrossentropy' });
+    expect(training.config).toMatchObject({ epochs: 3, loss: 'sparseCategoricalCrossentropy' });
+    await training.train({ ...CONFIG, epochs: 3, loss: 'meanSquaredError' });
+    expect(training.config).toMatchObject({ epochs: 3, loss: 'categoricalCrossentropy' });
+  });
+
+  it('splits again when a run asks for another seed or validation share', async () => {
+    const { ws, training } = await setup();
+    const before = training.prepared?.fingerprint;
+    await training.train({ ...CONFIG, seed: 7, validationSplit: 0.5 });
+    expect(training.prepared?.split.validation.length).toBe(20);
+    expect(training.prepared?.fingerprint).not.toBe(before);
+    expect(ws.replaced[0]?.pending.provenance['dataset']).toMatchObject({
+      fingerprint: training.prepared?.fingerprint,
+    });
+  });
+
+  it('stops at the next batch and keeps what was learned', async () => {
+    const { ws, training } = await setup({ run: { afterBatch: (n) => n === 4 && training.stop() } });
+    await training.train({ ...CONFIG, epochs: 10 });
+    expect(training.result?.stoppedEarly).toBe(true);
+    expect(training.history).toHaveLength(2);
+    expect(ws.replaced[0]?.pending.description).toBe('trained 2 epochs on XOR (stopped early)');
+  });
+
+  it('puts the model back after a NaN loss, saves nothing, and keeps the broken run only when asked', async () => {
+    const { ws, training, model } = await setup({ run: { nanAt: 1 } });
+    await training.train(CONFIG);
+    expect(ws.replaced).toEqual([]);
+    expect(ws.lastError).toBeNull();
+    expect(training.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
+    expect([...model.weights.values()].every((w) => w.every((v) => v === 0.25))).toBe(true);
+
+    await training.keepBrokenRun();
+    expect(training.failure).toBeNull();
+    const pending = ws.replaced[0]?.pending;
+    expect(pending?.description).toBe('trained on XOR until the loss became NaN in epoch 2');
+    expect(pending?.provenance['training']).toMatchObject({
+      epochsRun: 1,
+      nonFiniteLoss: { epoch: 1, batch: 0 },
+    });
+    expect([...model.weights.values()].every((w) => w.every((v) => v === 2))).toBe(true);
+  });
+
+  it('saves a checkpoint every N epochs on its own branch and keeps only the best and the last', async () => {
+    const base = id('b');
+    const { ws, training, log } = await setup({ base, run: { valLoss: [0.5, 0.3, 0.4, 0.45] } });
+    await training.train({ ...CONFIG, epochs: 4, checkpointEvery: 1, checkpointRetention: 'best+last' });
+    expect(log.checkpoints.map((c) => c.branch.replace(/^checkpoints\/[\d-]+\//, ''))).toEqual([
+      'epoch-1',
+      'epoch-2',
+      'epoch-3',
+      'epoch-4',
+    ]);
+    expect(log.checkpoints.every((c) => c.parent === base && c.repoId === FAKE_REPO)).toBe(true);
+    expect(log.checkpoints[1]?.message).toBe('Checkpoint after epoch 2 of 4 on XOR');
+    expect(log.checkpoints[1]?.metrics).toMatchObject({ val_loss: 0.3 });
+    const [first, second, third, fourth] = ['1', '2', '3', '4'].map((n) => n.padStart(64, '0'));
+    expect(log.deleted).toEqual([first, third]);
+    expect(training.checkpoints.map((c) => c.epoch)).toEqual([2, 4]);
+    expect(ws.replaced[0]?.pending.provenance['training']).toMatchObject({
+      checkpoints: [second, fourth],
+      checkpointEvery: 1,
+    });
+  });
+
+  it('says why a model does not fit the data and will not train it', async () => {
+    const { ws, training, log } = await setup({ spec: SEED_SPEC });
+    expect(training.compatibility?.problems).toEqual([
+      'The model takes 100 values per example (input [100]), but XOR has 2 features.',
+      'The model has 10 outputs, but XOR has 2 classes.',
+    ]);
+    expect(training.compatibility?.fit).toEqual({
+      name: 'XOR',
+      features: 2,
+      outputs: 2,
+      task: 'classification',
+    });
+    expect(training.blockedReason).toMatch(/does not fit the data/);
+    await training.train(CONFIG);
+    expect(ws.lastError?.message).toMatch(/^The model takes 100 values per example/);
+    expect(log.frames).toEqual([]);
+  });
+
+  it('predicts with the scaling stored in the nearest trained ancestor, in the data’s own units', async () => {
+    const trained = id('1');
+    const edited = id('2');
+    const { ws, training } = await setup({
+      spec: SINE,
+      dataset: generateDataset('sine', { n: 40 }),
+      base: edited,
+    });
+    ws.stored.set(
+      trained,
+      version(trained, [], {
+        dataset: {
+          name: 'Noisy sine',
+          normalization: { method: 'standard', offset: [10], scale: [2], target: { offset: 100, scale: 10 } },
+        },
+      }),
+    );
+    ws.stored.set(edited, version(edited, [trained], { edit: {} }));
+    // The fake model answers with its first scaled input: (14 − 10) / 2 = 2, which is 2 × 10 + 100 in data units.
+    await training.predictExample([14]);
+    expect(training.tryError).toBeNull();
+    expect(training.currentTry?.value).toBe(120);
+
+    await training.predictExample([Number.NaN]);
+    expect(training.tryError).toBe('“x” needs a number.');
+  });
+
+  it('evaluates a saved version and forgets a live result once the live model changes', async () => {
+    const { ws, training } = await setup();
+    await training.evaluate('live');
+    expect(training.currentEvaluation?.rows).toBe('8 validation rows of XOR');
+    expect(training.currentEvaluation?.normalization).toMatch(/XOR’s own scaling/);
+    await ws.replaceLive(fakeModel(TOY), {
+      change: 'trained',
+      description: 't',
+      provenance: {},
+      metrics: {},
+    });
+    expect(training.currentEvaluation).toBeNull();
+  });
+
+  it('lets Compare run two versions on the validation rows, each with its own scaling', async () => {
+    const a = id('a');
+    const b = id('b');
+    const { ws, sources, training } = await setup();
+    const norm = (offset: number) => ({
+      normalization: { method: 'standard', offset: [offset, 0], scale: [1, 1] },
+    });
+    ws.stored.set(a, version(a, [], { spec: TOY, dataset: norm(0) }));
+    ws.stored.set(b, version(b, [a], { spec: TOY, dataset: norm(1) }));
+    const source = sources.at(-1);
+    expect(source?.label).toBe('8 validation rows of XOR');
+    const p = (await source?.predict(a, b)) as {
+      a: PredictionMatrix;
+      b: PredictionMatrix;
+      labels?: ArrayLike<number>;
+    };
+    expect(p.a.shape).toEqual([8, 2]);
+    expect(p.labels).toHaveLength(8);
+    // Version b's stored offset of 1 shifts every answer by −1.
+    expect((p.a.data[0] ?? 0) - (p.b.data[0] ?? 0)).toBeCloseTo(1, 5);
+    training.clearDataset();
+    expect(sources.at(-1)).toBeNull();
+  });
+});
+
+describe('helpers', () => {
+  it('turns one sigmoid output into two class scores and softmaxes raw scores', () => {
+    expect(classScores([0.25])).toEqual([0.75, 0.25]);
+    expect(classScores([0.2, 0.8])).toEqual([0.2, 0.8]);
+    const soft = classScores([0, Math.log(3)]);
+    expect(soft[1]).toBeCloseTo(0.75, 6);
+  });
+
+  it('names a run by the second it started', () => {
+    expect(runIdAt(new Date(2026, 0, 2, 3, 4, 5))).toBe('20260102-030405');
+  });
+});

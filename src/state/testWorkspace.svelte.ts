@@ -1,0 +1,223 @@
+/**
+ * Test doubles for the builder's and trainer's state tests: a workspace holding a live model in runes,
+ * and TrainingServices over a "model" that is plain data (a spec and one number array per layer), so the
+ * state's logic runs in Node without TF.js or IndexedDB.
+ */
+import { GraftError, toGraftError } from '../core/errors';
+import type { VersionId } from '../core/hashing';
+import type { JsonObject } from '../core/json';
+import { analyzeSpec } from '../core/model/analyze';
+import { planCarryOver } from '../core/model/carryOver';
+import type { LayerSpec, ModelSpec } from '../core/model/spec';
+import type { RepoId, Version } from '../core/versions/types';
+import type { CheckpointRequest, TrainingServices } from './services';
+import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+
+export interface FakeModel {
+  readonly spec: ModelSpec;
+  /** Layer name → its weights, as one flat list. */
+  readonly weights: Map<string, number[]>;
+  disposed: boolean;
+}
+
+export const FAKE_REPO = 'repo-1' as RepoId;
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The Keras topology TF.js would write for `spec`: what `specFromTopology` reads back. */
+export function topologyOfSpec(spec: ModelSpec): JsonObject {
+  const layers = spec.layers.map((layer: LayerSpec, i) => {
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(layer)) {
+      if (key === 'id' || key === 'kind') continue;
+      config[key === 'targetShape' ? 'target_shape' : snake(key)] = value;
+    }
+    if (i === 0) config['batch_input_shape'] = [null, ...spec.inputShape];
+    return { class_name: layer.kind, config };
+  });
+  return { class_name: 'Sequential', config: { name: spec.name, layers } } as unknown as JsonObject;
+}
+
+export function fakeModel(spec: ModelSpec, fill = 0): FakeModel {
+  const analysis = analyzeSpec(spec);
+  const weights = new Map<string, number[]>();
+  spec.layers.forEach((layer, i) => {
+    const count = analysis.layers[i]?.params ?? 0;
+    if (count > 0) weights.set(layer.name, new Array<number>(count).fill(fill));
+  });
+  return { spec, weights, disposed: false };
+}
+
+/** The parts of Workspace the builder and trainer use, with the live model in runes. */
+export class FakeWorkspace {
+  live = $state.raw<LiveModel<FakeModel> | null>(null);
+  repoId = $state.raw<RepoId | null>(FAKE_REPO);
+  busy = $state<string | null>(null);
+  lastError = $state.raw<GraftError | null>(null);
+  notice = $state<string | null>(null);
+  backend = { active: 'cpu', requested: 'cpu' as const };
+  readonly stored = new Map<VersionId, Version>();
+  /** The history's rows: every stored version. */
+  get versions(): Version[] {
+    return [...this.stored.values()];
+  }
+  readonly replaced: { model: FakeModel; pending: PendingChange }[] = [];
+
+  constructor(model: FakeModel | null, base: VersionId | null = null) {
+    if (model) this.live = this.#liveOf(model, base, null);
+  }
+
+  #liveOf(model: FakeModel, base: VersionId | null, pending: PendingChange | null): LiveModel<FakeModel> {
+    const analysis = analyzeSpec(model.spec);
+    return {
+      repoId: FAKE_REPO,
+      model,
+      summary: {
+        className: 'Sequential',
+        layerCount: model.spec.layers.length,
+        paramCount: analysis.totalParams ?? 0,
+        inputShape: [null, ...model.spec.inputShape],
+        outputShape: analysis.outputShape ? [null, ...analysis.outputShape] : null,
+      },
+      layers: [],
+      base,
+      pending,
+      probe: null,
+    };
+  }
+
+  async run(label: string, op: () => Promise<void>): Promise<void> {
+    this.busy = label;
+    this.lastError = null;
+    try {
+      await op();
+    } catch (e) {
+      this.lastError = toGraftError(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async replaceLive(model: FakeModel, pending: PendingChange): Promise<void> {
+    const live = this.live;
+    if (live && live.model !== model) live.model.disposed = true;
+    this.replaced.push({ model, pending });
+    this.live = this.#liveOf(model, live?.base ?? null, pending);
+  }
+
+  report(e: unknown): void {
+    this.lastError = toGraftError(e);
+  }
+
+  say(message: string): void {
+    this.notice = message;
+  }
+
+  select(): void {}
+
+  async getVersion(id: VersionId): Promise<Version> {
+    const v = this.stored.get(id);
+    if (!v) throw new GraftError('storage/not-found', 'That version no longer exists.');
+    return v;
+  }
+
+  async materialize(id: VersionId): Promise<FakeModel> {
+    const v = await this.getVersion(id);
+    const spec = v.provenance['spec'] as ModelSpec;
+    return fakeModel(spec, 1);
+  }
+
+  asWorkspace(): Workspace<FakeModel> {
+    return this as unknown as Workspace<FakeModel>;
+  }
+}
+
+export interface FakeServiceLog {
+  checkpoints: CheckpointRequest<FakeModel>[];
+  deleted: VersionId[];
+  frames: (() => void)[];
+}
+
+/** TrainingServices over FakeModel; `train` is the test's to give. */
+export function fakeServices(
+  train: TrainingServices<FakeModel>['train'],
+  overrides: Partial<TrainingServices<FakeModel>> = {},
+): { services: TrainingServices<FakeModel>; log: FakeServiceLog } {
+  const log: FakeServiceLog = { checkpoints: [], deleted: [], frames: [] };
+  let saved = 0;
+  const services: TrainingServices<FakeModel> = {
+    datasets: {
+      loadShipped: () => Promise.reject(new GraftError('data/not-found', 'No data in tests.')),
+      readCsv: () => Promise.reject(new GraftError('data/not-found', 'No files in tests.')),
+      csvToDataset: () => {
+        throw new GraftError('data/invalid', 'No CSV in tests.');
+      },
+      generate: () => {
+        throw new GraftError('data/invalid', 'No generators in tests.');
+      },
+    },
+    topologyOf: (model) => topologyOfSpec(model.spec),
+    build: (spec) => fakeModel(spec),
+    carryOver(from, to, fromSpec, toSpec) {
+      const kept: string[] = [];
+      const initialised: { name: string; reason: string }[] = [];
+      for (const d of planCarryOver(fromSpec, toSpec)) {
+        const source = d.from === null ? undefined : from.weights.get(d.from);
+        if (d.action === 'keep' && source) {
+          to.weights.set(d.name, [...source]);
+          kept.push(d.name);
+        } else initialised.push({ name: d.name, reason: d.reason });
+      }
+      return { kept, initialised };
+    },
+    holdWeights(model) {
+      const copy = new Map([...model.weights].map(([k, v]) => [k, [...v]]));
+      return {
+        restore: () => {
+          for (const [k, v] of copy) model.weights.set(k, [...v]);
+        },
+        dispose: () => copy.clear(),
+      };
+    },
+    train,
+    evaluate: async (_model, x) => ({
+      rows: x.shape[0] ?? 0,
+      loss: 0.5,
+      lossName: 'categoricalCrossentropy',
+      accuracy: 0.75,
+    }),
+    predict: async (model, x) => {
+      const rows = x.shape[0] ?? 0;
+      const units = analyzeSpec(model.spec).outputShape?.[0] ?? 1;
+      // Each output is the row's first scaled input, so tests can see which scaling was applied.
+      const values = new Float32Array(rows * units);
+      for (let r = 0; r < rows; r++)
+        values.fill(x.values[r * (x.shape[1] ?? 1)] ?? 0, r * units, (r + 1) * units);
+      return { values, shape: [rows, units] };
+    },
+    dispose: (model) => {
+      model.disposed = true;
+    },
+    async commitCheckpoint(request) {
+      log.checkpoints.push(request);
+      return { id: `${String(++saved).padStart(64, '0')}` as VersionId, branch: request.branch };
+    },
+    async deleteCheckpoint(_repo, _branch, id) {
+      log.deleted.push(id);
+    },
+    nextFrame: (callback) => {
+      log.frames.push(callback);
+    },
+    ...overrides,
+  };
+  return { services, log };
+}
+
+/** Runs the frames requested so far, as the browser would before its next paint. */
+export function runFrames(log: FakeServiceLog): number {
+  const frames = log.frames.splice(0);
+  frames.forEach((f) => f());
+  return frames.length;
+}
