@@ -143,6 +143,12 @@ test('the seed model trains on the digits, an added layer keeps its trained weig
   await history.getByRole('button', { name: 'Compare', exact: true }).click();
   await expect(page.getByRole('tab', { name: /Compare/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByText(/2 layers did not move at all: hidden, output\./)).toBeVisible(TRAINING);
+  // The digits are loaded, so Compare also runs both versions on the validation rows.
+  await expect(
+    page.getByText('Behaviour is compared on 359 validation rows of Handwritten digits (8×8).'),
+  ).toBeVisible();
+  await expect(page.getByText(/of predictions agree/)).toBeVisible(TRAINING);
+  await expect(page.getByText(/^Accuracy [\d.]+% → [\d.]+%/)).toBeVisible();
 
   // Evaluate the live model and ask it about a drawn digit.
   await openTab(page, 'Train');
@@ -223,5 +229,23 @@ test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch'
   await expect(page.getByText('Stopped early; the model keeps everything it learned')).toBeVisible();
   await expect(page.getByRole('form', { name: 'Save the live model' })).toContainText('(stopped early)');
   await page.screenshot({ path: `${SHOTS}/train-05-stopped.png`, fullPage: true });
+
+  // A learning rate that blows the weights up: the loss turns NaN, training stops with a message, the model
+  // is put back as it was and nothing is saved unless asked.
+  const fingerprint = await page.getByTestId('data-fingerprint').getAttribute('title');
+  const pendingBefore = await page.getByRole('form', { name: 'Save the live model' }).textContent();
+  await settings.getByRole('combobox', { name: 'Optimiser' }).selectOption('sgd');
+  await settings.getByRole('spinbutton', { name: 'Learning rate' }).fill('1e30');
+  await setNumber(settings, 'Epochs', 3);
+  await settings.getByRole('button', { name: /Train/ }).click();
+  const failure = page.getByRole('alert').filter({ hasText: 'Training failed' });
+  await expect(failure).toContainText(/The loss became (NaN|infinite) in epoch \d+, batch \d+/, TRAINING);
+  await waitIdle(page);
+  await page.screenshot({ path: `${SHOTS}/train-06-nan.png`, fullPage: true });
+  await failure.getByRole('button', { name: 'Discard the run' }).click();
+  await expect(failure).toHaveCount(0);
+  await expect(page.getByRole('form', { name: 'Save the live model' })).toHaveText(pendingBefore ?? '');
+  await expect(history.getByRole('option')).toHaveCount(kept);
+  expect(await page.getByTestId('data-fingerprint').getAttribute('title')).toBe(fingerprint);
   expect(errors).toEqual([]);
 });
