@@ -154,7 +154,7 @@ describe('Builder', () => {
     });
     const builder = new Builder(ws.asWorkspace(), services);
     expect(builder.spec).toBeNull();
-    expect(builder.readOnlyReason).toMatch(/Only Sequential models can be edited/);
+    expect(builder.readOnlyReason).toMatch(/^It is a functional model/);
     builder.edit(SEED_SPEC);
     expect(builder.dirty).toBe(false);
   });

@@ -3,6 +3,7 @@
  * new live model that keeps the trained weights of every layer the edit left intact.
  */
 import { err, GraftError, toGraftError, type Result } from '../core/errors';
+import { isJsonObject } from '../core/json';
 import { analyzeSpec, formatShape, type SpecAnalysis } from '../core/model/analyze';
 import { planCarryOver, type CarryOverDecision, type CarryOverReport } from '../core/model/carryOver';
 import { setInputShape, updateLayer } from '../core/model/edit';
@@ -138,6 +139,15 @@ export class Builder<M> {
   readonly source: Result<ModelSpec> | null = $derived.by(() => {
     const topology = this.topology;
     if (!topology) return null;
+    const wrapped = topology['model_config'];
+    const className = (isJsonObject(wrapped) ? wrapped : topology)['class_name'];
+    if (className === 'Model' || className === 'Functional')
+      return err(
+        new GraftError(
+          'model/invalid-stack',
+          'It is a functional model (its layers branch, merge or take several inputs), and the builder edits single stacks of layers.',
+        ),
+      );
     try {
       return specFromTopology(topology);
     } catch (e) {

@@ -2,8 +2,10 @@
  * Building and training, end to end on the WebGL backend: the seed model from its template, adapted to the
  * digits and trained 2 epochs with the curves drawing, saved; a Dense layer added and saved, keeping the
  * first version's weights (by value) for the layers it did not change; provenance shown; evaluation and the
- * digit pad; an uploaded CSV that trains, with checkpoints; and Stop.
+ * digit pad; an uploaded CSV that trains, with checkpoints; Stop; a NaN loss; and an imported functional
+ * model, which the builder shows read-only with its branching graph.
  */
+import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 
 /** Where screenshots go; a run beside others' may point it elsewhere, since each Playwright run empties test-results. */
@@ -264,5 +266,34 @@ test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch'
   await expect(page.getByRole('form', { name: 'Save the live model' })).toHaveText(pendingBefore ?? '');
   await expect(history.getByRole('option')).toHaveCount(kept);
   expect(await page.getByTestId('data-fingerprint').getAttribute('title')).toBe(fingerprint);
+  expect(errors).toEqual([]);
+});
+
+test('an imported functional model is shown read-only, with its branches drawn', async ({ page }) => {
+  test.setTimeout(180_000);
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
+  const dir = path.join('tests/fixtures/tfjs-models', 'keras-2.2.4-functional');
+  await page
+    .getByLabel('Import TF.js / Keras model…')
+    .setInputFiles(
+      ['model.json', 'group1-shard1of2', 'group1-shard2of2', 'group2-shard1of2', 'group2-shard2of2'].map(
+        (f) => path.join(dir, f),
+      ),
+    );
+  const dialog = page.getByRole('dialog', { name: 'Import a TF.js model' });
+  await dialog.getByLabel('Message').fill('Imported a functional model');
+  await dialog.getByRole('button', { name: 'Import model' }).click();
+  await expect(dialog).toBeHidden();
+
+  const readOnly = page.getByTestId('builder-read-only');
+  await expect(readOnly).toContainText('It is a functional model');
+  await expect(page.getByRole('button', { name: 'Apply changes' })).toHaveCount(0);
+  // Branches meet in a Concatenate layer, drawn from the stored topology.
+  const diagram = page.getByRole('img', { name: /^Architecture\. \d+ layers/ });
+  await expect(diagram).toBeVisible();
+  await expect(diagram).toHaveAttribute('aria-label', /Concatenate/);
+  await page.screenshot({ path: `${SHOTS}/model-04-functional.png`, fullPage: true });
   expect(errors).toEqual([]);
 });
