@@ -556,7 +556,8 @@ function mergePending(previous: PendingChange | null, next: PendingChange): Pend
     change,
     description: `${previous.description}, then ${next.description}`,
     provenance: { ...previous.provenance, ...next.provenance },
-    metrics: { ...previous.metrics, ...next.metrics },
+    // An edit after training makes the earlier run's metrics describe a different model: drop them.
+    metrics: next.change === 'edited' ? { ...next.metrics } : { ...previous.metrics, ...next.metrics },
   };
 }
 
