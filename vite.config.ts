@@ -12,7 +12,11 @@ export default defineConfig({
       output: {
         // TF.js and Dexie change rarely: their own chunks stay cached across app updates.
         manualChunks: (id: string) =>
-          id.includes('node_modules/@tensorflow') ? 'tfjs' : id.includes('node_modules/dexie') ? 'dexie' : undefined,
+          id.includes('node_modules/@tensorflow')
+            ? 'tfjs'
+            : id.includes('node_modules/dexie')
+              ? 'dexie'
+              : undefined,
       },
     },
   },
