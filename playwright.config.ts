@@ -9,6 +9,8 @@ function chromiumPath(): string | undefined {
 }
 
 const PORT = Number(process.env.GRAFT_E2E_PORT ?? 4173);
+/** The build to serve; a separate one lets several people test at once on one machine. */
+const DIST = process.env.GRAFT_E2E_DIST ?? 'dist';
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -42,7 +44,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -1,0 +1,96 @@
+// The catalogues stay complete and consistent, and every key the UI asks for exists.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import en from './en.json';
+import zhCN from './zh-CN.json';
+import { Locale, pickLanguage } from '../state/Locale.svelte';
+
+const PLURAL = /\.(zero|one|two|few|many|other)$/;
+const base = (k: string) => k.replace(PLURAL, '');
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
+
+function keysOf(cat: Record<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(cat)) {
+    const b = base(k);
+    const ph = [...new Set([...(out.get(b) ?? []), ...placeholders(v)])].sort();
+    out.set(b, ph);
+  }
+  return out;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sourceFiles(p);
+    return /\.(svelte|ts)$/.test(name) && !name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+describe('catalogues', () => {
+  it('English and Chinese have the same messages with the same placeholders', () => {
+    const a = keysOf(en);
+    const b = keysOf(zhCN);
+    expect([...b.keys()].filter((k) => !a.has(k))).toEqual([]);
+    expect([...a.keys()].filter((k) => !b.has(k))).toEqual([]);
+    for (const [k, ph] of a) expect({ k, ph: b.get(k) }).toEqual({ k, ph });
+  });
+
+  it('every plural message has an .other form', () => {
+    for (const cat of [en, zhCN] as Record<string, string>[]) {
+      for (const k of Object.keys(cat).filter((k) => PLURAL.test(k))) {
+        expect(cat[`${base(k)}.other`], k).toBeTypeOf('string');
+      }
+    }
+  });
+
+  it('every t("…") key used in src/ exists in the English catalogue', () => {
+    const known = new Set(Object.keys(en).map(base));
+    const missing: string[] = [];
+    for (const file of sourceFiles(join(__dirname, '..'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) {
+        if (!known.has(m[1] ?? '')) missing.push(`${file}: ${m[1]}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('Locale', () => {
+  const cats = {
+    en: { hi: 'Hello {name}', 'n.one': '{count} version', 'n.other': '{count} versions', onlyEn: 'x' },
+    'zh-CN': { hi: '你好 {name}', 'n.other': '{count} 个版本' },
+  };
+
+  it('fills placeholders, picks plural forms and formats numbers per language', () => {
+    const l = new Locale(cats, 'en');
+    expect(l.t('hi', { name: 'Ada' })).toBe('Hello Ada');
+    expect(l.t('n', { count: 1 })).toBe('1 version');
+    expect(l.t('n', { count: 1234 })).toBe('1,234 versions');
+    l.lang = 'zh-CN';
+    expect(l.t('n', { count: 1 })).toBe('1 个版本');
+    expect(l.t('hi', { name: 'Ada' })).toBe('你好 Ada');
+  });
+
+  it('falls back to English, then to the key', () => {
+    const l = new Locale(cats, 'zh-CN');
+    expect(l.t('onlyEn')).toBe('x');
+    expect(l.t('nowhere')).toBe('nowhere');
+  });
+
+  it('reports a change so the choice can be remembered', () => {
+    const seen: string[] = [];
+    const l = new Locale(cats, 'en', (lang) => seen.push(lang));
+    l.lang = 'zh-CN';
+    l.lang = 'zh-CN';
+    expect(seen).toEqual(['zh-CN']);
+  });
+
+  it('follows the browser: Simplified Chinese, English, else English', () => {
+    expect(pickLanguage(['zh-CN', 'en'])).toBe('zh-CN');
+    expect(pickLanguage(['zh'])).toBe('zh-CN');
+    expect(pickLanguage(['zh-TW', 'en-GB'])).toBe('en');
+    expect(pickLanguage(['fr-FR', 'de'])).toBe('en');
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The UI language: which catalogue is active, message lookup with placeholders and plurals, and
+ * locale-aware numbers and dates. Catalogues are plain JSON a translator edits (src/locales/*.json).
+ */
+
+/** A flat catalogue: message key → text with `{name}` placeholders. Plural forms are separate keys
+ *  ending in `.one`, `.other` (and whatever else `Intl.PluralRules` gives the language). */
+export type Catalogue = Readonly<Record<string, string>>;
+
+export const LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'zh-CN', name: '简体中文' },
+] as const;
+
+export type Lang = (typeof LANGUAGES)[number]['code'];
+
+/** The language a browser asks for, mapped onto the ones Graft has (any Chinese but Traditional → zh-CN). */
+export function pickLanguage(preferred: readonly string[]): Lang {
+  for (const tag of preferred) {
+    const lower = tag.toLowerCase();
+    if (lower.startsWith('zh') && !/^zh-(tw|hk|mo|hant)/.test(lower)) return 'zh-CN';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+export type Vars = Readonly<Record<string, string | number>>;
+
+export class Locale {
+  #lang = $state<Lang>('en');
+  readonly #catalogues: Readonly<Record<Lang, Catalogue>>;
+  readonly #onChange: (lang: Lang) => void;
+
+  constructor(
+    catalogues: Readonly<Record<Lang, Catalogue>>,
+    initial: Lang,
+    onChange: (lang: Lang) => void = () => {},
+  ) {
+    this.#catalogues = catalogues;
+    this.#lang = initial;
+    this.#onChange = onChange;
+  }
+
+  get lang(): Lang {
+    return this.#lang;
+  }
+
+  set lang(lang: Lang) {
+    if (lang === this.#lang) return;
+    this.#lang = lang;
+    this.#onChange(lang);
+  }
+
+  /** Whether `key` (or its plural forms) exists in the English catalogue. */
+  has(key: string): boolean {
+    const en = this.#catalogues.en;
+    return key in en || `${key}.other` in en;
+  }
+
+  /**
+   * The message for `key` in the active language, with `{name}` replaced from `vars` (numbers formatted
+   * for the locale). With a numeric `count` var, picks the `.one` / `.other` / … form. Falls back to
+   * English, then to the key itself, so a missing translation shows something readable.
+   */
+  t(key: string, vars?: Vars): string {
+    const lang = this.#lang;
+    const text = this.#lookup(lang, key, vars) ?? this.#lookup('en', key, vars) ?? key;
+    return vars ? this.#fill(text, vars) : text;
+  }
+
+  #lookup(lang: Lang, key: string, vars?: Vars): string | undefined {
+    const cat = this.#catalogues[lang];
+    const count = vars?.count;
+    if (typeof count === 'number') {
+      const form = new Intl.PluralRules(lang).select(count);
+      const plural = cat[`${key}.${form}`] ?? cat[`${key}.other`];
+      if (plural !== undefined) return plural;
+    }
+    return cat[key];
+  }
+
+  #fill(text: string, vars: Vars): string {
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const v = vars[name];
+      if (v === undefined) return whole;
+      return typeof v === 'number' ? this.number(v) : v;
+    });
+  }
+
+  number(n: number, options?: Intl.NumberFormatOptions): string {
+    return new Intl.NumberFormat(this.#lang, options).format(n);
+  }
+
+  date(value: string | number | Date, options?: Intl.DateTimeFormatOptions): string {
+    const d = value instanceof Date ? value : new Date(value);
+    return new Intl.DateTimeFormat(this.#lang, options ?? { dateStyle: 'medium', timeStyle: 'short' }).format(
+      d,
+    );
+  }
+
+  relative(value: number, unit: Intl.RelativeTimeFormatUnit): string {
+    return new Intl.RelativeTimeFormat(this.#lang, { numeric: 'auto' }).format(value, unit);
+  }
+
+  /** A list joined for the language ("a, b and c" / "a、b和c"). */
+  list(items: readonly string[]): string {
+    return new Intl.ListFormat(this.#lang, { style: 'long', type: 'conjunction' }).format(items);
+  }
+}
