@@ -6,57 +6,18 @@
  * model, which the builder shows read-only with its branching graph.
  */
 import path from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-
-/** Where screenshots go; a run beside others' may point it elsewhere, since each Playwright run empties test-results. */
-const SHOTS = process.env.GRAFT_SCREENS ?? 'test-results/screens';
-/** SwiftShader's WebGL is slow: training steps get generous time. */
-const TRAINING = { timeout: 240_000 };
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
-
-async function openTab(page: Page, name: 'Model' | 'Train' | 'Compare'): Promise<void> {
-  await page.getByRole('tab', { name, exact: true }).click();
-  await expect(page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
-}
-
-async function setNumber(scope: Locator, label: string, value: number): Promise<void> {
-  const field = scope.getByRole('spinbutton', { name: new RegExp(`^${label}`) });
-  await field.fill(String(value));
-  await expect(field).toHaveValue(String(value));
-}
-
-/** Records the longest main-thread task from now on, in `window.longestTask` (ms). */
-async function watchLongTasks(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { longestTask: number };
-    w.longestTask = 0;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.longestTask = Math.max(w.longestTask, Math.round(e.duration));
-    }).observe({ type: 'longtask' });
-  });
-}
-
-async function waitIdle(page: Page): Promise<void> {
-  await expect(page.locator('.app')).toHaveAttribute('aria-busy', 'false', TRAINING);
-}
-
-async function createModel(page: Page, template: RegExp, name: string): Promise<void> {
-  await page.getByRole('radio', { name: template }).check();
-  await page.getByLabel('Model name').fill(name);
-  await page.getByRole('button', { name: 'Create model' }).click();
-  await expect(page.getByRole('heading', { name: 'Live model' })).toBeVisible();
-}
-
-async function save(page: Page, message: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(message);
-  await page.getByRole('button', { name: 'Save version' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved version' })).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import {
+  createModel,
+  openTab,
+  save,
+  setNumber,
+  SHOTS,
+  TRAINING,
+  waitIdle,
+  watchErrors,
+  watchLongTasks,
+} from './helpers';
 
 test('the seed model trains on the digits, an added layer keeps its trained weights, and every version says how it was made', async ({
   page,
