@@ -95,7 +95,8 @@ export interface ShareServices<M> {
   saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
 }
 
-export type ScopeKind = BundleScope['kind'];
+/** The scopes the Share panel offers; a chosen set of versions comes from “Verify storage”. */
+export type ScopeKind = Exclude<BundleScope['kind'], 'versions'>;
 export type ModelDestination = 'repository' | 'version';
 
 export interface TransferProgress {

@@ -31,7 +31,9 @@ export type BundleScope =
   | { readonly kind: 'branch'; readonly name: string }
   /** Versions reachable from `to` but not from `from`, like git's `from..to`; `from: null` means all. */
   | { readonly kind: 'range'; readonly from: VersionId | null; readonly to: VersionId }
-  | { readonly kind: 'version'; readonly id: VersionId };
+  | { readonly kind: 'version'; readonly id: VersionId }
+  /** Exactly these versions (with the refs that point at them), e.g. the intact ones "Verify storage" found. */
+  | { readonly kind: 'versions'; readonly ids: readonly VersionId[] };
 
 export interface BundleRef {
   readonly name: string;
@@ -163,7 +165,13 @@ function readRepository(f: Fields, v: unknown): BundleRepository {
 
 function readScope(f: Fields, v: unknown): BundleScope {
   const s = f.object(v, 'scope');
-  const kind = f.oneOf(s.kind, 'scope.kind', ['repository', 'branch', 'range', 'version'] as const);
+  const kind = f.oneOf(s.kind, 'scope.kind', [
+    'repository',
+    'branch',
+    'range',
+    'version',
+    'versions',
+  ] as const);
   switch (kind) {
     case 'repository':
       f.object(s, 'scope', ['kind']);
@@ -181,6 +189,14 @@ function readScope(f: Fields, v: unknown): BundleScope {
     case 'version':
       f.object(s, 'scope', ['kind', 'id']);
       return { kind, id: f.hash<VersionId>(s.id, 'scope.id') };
+    case 'versions':
+      f.object(s, 'scope', ['kind', 'ids']);
+      return {
+        kind,
+        ids: f
+          .array(s.ids, 'scope.ids', LIMITS.maxVersions)
+          .map((id, i) => f.hash<VersionId>(id, `scope.ids[${i}]`)),
+      };
   }
 }
 

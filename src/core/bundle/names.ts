@@ -37,6 +37,8 @@ function scopePart(scope: BundleScope): string {
       return `range-${scope.from ? shortId(scope.from) : 'start'}-${shortId(scope.to)}`;
     case 'version':
       return 'version';
+    case 'versions':
+      return `selection-${scope.ids.length}`;
   }
 }
 

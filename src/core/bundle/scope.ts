@@ -60,6 +60,8 @@ export function selectScope(g: Graph, refs: readonly Ref[], head: Head, scope: B
       const bundleRefs = refs.filter((r) => r.target === id).map(asBundleRef);
       return { versionIds: [id], refs: bundleRefs, head: headAt(id, bundleRefs, head), tip: id };
     }
+    case 'versions':
+      return selectVersions(g, refs, head, scope.ids);
   }
 }
 
@@ -116,4 +118,22 @@ function selectRange(
     head: headAt(to, bundleRefs, head),
     tip: to,
   };
+}
+
+function selectVersions(
+  g: Graph,
+  refs: readonly Ref[],
+  head: Head,
+  ids: readonly VersionId[],
+): ExportSelection {
+  const keep = new Set(ids.map((id) => need(g, id)));
+  if (keep.size === 0) throw new GraftError('version/invalid', 'No versions were chosen to export.');
+  const versionIds = parentsFirst(g, keep, keep);
+  const bundleRefs = refs.filter((r) => keep.has(r.target)).map(asBundleRef);
+  const headTarget =
+    head.kind === 'detached'
+      ? head.version
+      : refs.find((r) => r.kind === 'branch' && r.name === head.name)?.target;
+  const tip = headTarget && keep.has(headTarget) ? headTarget : (versionIds.at(-1) as VersionId);
+  return { versionIds, refs: bundleRefs, head: headAt(tip, bundleRefs, head), tip };
 }

@@ -1,0 +1,284 @@
+/**
+ * "Verify storage": re-hashes every blob any version of any repository uses, and checks every version
+ * record against its id, reporting progress as it goes and stopping at once when cancelled. Reads only;
+ * it never repairs or deletes anything. The result says, per repository, which versions, branches, tags
+ * and tensors are damaged, and which versions are intact together with their whole history (what can be
+ * exported as a bundle that stands on its own).
+ */
+import { hashBlob, type BlobHash, type VersionId } from '../core/hashing';
+import type { BlobProblem } from '../core/ports';
+import { ancestors, graphOf } from '../core/versions/dag';
+import type { Ref, RefKind, RepoId, Version, VersionRow } from '../core/versions/types';
+import { checkVersionId } from '../core/versions/version';
+import type { ManifestRow } from './db';
+import type { DexieVersionStore } from './DexieVersionStore';
+import { guard } from './errors';
+
+export interface VerifyAllProgress {
+  readonly doneBlobs: number;
+  readonly totalBlobs: number;
+  readonly doneBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface DamagedVersion {
+  readonly id: VersionId;
+  readonly message: string;
+  readonly createdAt: string;
+  /** Blobs of this version that are missing, altered or of the wrong size. */
+  readonly problems: readonly BlobProblem[];
+  /** False when the version's record no longer hashes to its id (its metadata was altered). */
+  readonly idMatches: boolean;
+  /** False when the version's tensor list is gone, so its weights cannot be found at all. */
+  readonly manifestPresent: boolean;
+  /** Parents this version names that are no longer stored: its history is broken there. */
+  readonly missingParents: readonly VersionId[];
+}
+
+export interface AffectedRef {
+  readonly name: string;
+  readonly kind: RefKind;
+  readonly target: VersionId;
+  /** The version the ref points at is itself damaged (or not stored at all). */
+  readonly tipDamaged: boolean;
+  /** Damaged versions in the ref's history, its own version included. */
+  readonly damagedInHistory: number;
+}
+
+export interface RepositoryCheck {
+  readonly id: RepoId;
+  readonly name: string;
+  readonly versions: number;
+  readonly damaged: readonly DamagedVersion[];
+  readonly affectedRefs: readonly AffectedRef[];
+  /**
+   * Versions a branch, tag or HEAD reaches that are intact and whose every ancestor is intact, parents
+   * first: a bundle of exactly these imports anywhere.
+   */
+  readonly exportable: readonly VersionId[];
+  /** Intact versions left out of `exportable` because they build on a damaged one. */
+  readonly intactOnDamaged: readonly VersionId[];
+}
+
+export interface StorageCheckReport {
+  readonly checkedAt: string;
+  readonly repositories: readonly RepositoryCheck[];
+  readonly checkedBlobs: number;
+  readonly checkedBytes: number;
+  readonly damagedBlobs: number;
+  readonly ok: boolean;
+}
+
+export interface VerifyAllOptions {
+  readonly onProgress?: (p: VerifyAllProgress) => void;
+  /** Checked between blobs; when aborted, `verifyAll` resolves to null. */
+  readonly signal?: AbortSignal;
+}
+
+type BlobState = 'ok' | BlobProblem['problem'];
+
+/** Blobs read per IndexedDB request: bounded, so memory stays flat however large the store is. */
+const BATCH = 16;
+
+export function verifyAll(
+  store: DexieVersionStore,
+  options: VerifyAllOptions = {},
+): Promise<StorageCheckReport | null> {
+  return guard(async () => {
+    const db = store.db;
+    const { signal, onProgress } = options;
+    const [repos, rows, manifests, refs] = await Promise.all([
+      db.repositories.toArray(),
+      db.versions.toArray(),
+      db.manifests.toArray(),
+      db.refs.toArray(),
+    ]);
+    const manifestOf = new Map(manifests.map((m) => [m.id, m]));
+    const expected = expectedSizes(rows, manifestOf);
+    const hashes = [...expected.keys()];
+
+    const sizes = new Map<BlobHash, number>();
+    for (let i = 0; i < hashes.length; i += 256)
+      for (const row of await db.blobs.bulkGet(hashes.slice(i, i + 256)))
+        if (row) sizes.set(row.hash, row.size);
+    const total = {
+      totalBlobs: hashes.length,
+      totalBytes: hashes.reduce((n, h) => n + (sizes.get(h) ?? 0), 0),
+    };
+    let doneBlobs = 0;
+    let doneBytes = 0;
+    onProgress?.({ doneBlobs, doneBytes, ...total });
+
+    const states = new Map<BlobHash, BlobState>();
+    for (let i = 0; i < hashes.length; i += BATCH) {
+      if (signal?.aborted) return null;
+      const batch = hashes.slice(i, i + BATCH);
+      const blobRows = await db.blobs.bulkGet(batch);
+      for (const [j, row] of blobRows.entries()) {
+        if (signal?.aborted) return null;
+        const hash = batch[j] as BlobHash;
+        states.set(
+          hash,
+          row ? await blobState(hash, row.data, row.size, expected.get(hash) ?? null) : 'missing',
+        );
+        doneBlobs++;
+        doneBytes += sizes.get(hash) ?? 0;
+        onProgress?.({ doneBlobs, doneBytes, ...total });
+      }
+    }
+
+    const checks: RepositoryCheck[] = [];
+    for (const repo of repos) {
+      if (signal?.aborted) return null;
+      const repoRows = rows.filter((r) => r.repoId === repo.id);
+      const repoRefs = refs.filter((r) => r.repoId === repo.id);
+      const roots = [
+        ...repoRefs.map((r) => r.target),
+        ...(repo.head.kind === 'detached' ? [repo.head.version] : []),
+      ];
+      checks.push(await checkRepository(repo.id, repo.name, repoRows, repoRefs, roots, manifestOf, states));
+    }
+    checks.sort((a, b) => a.name.localeCompare(b.name));
+    const damagedBlobs = [...states.values()].filter((s) => s !== 'ok').length;
+    return {
+      checkedAt: new Date().toISOString(),
+      repositories: checks,
+      checkedBlobs: doneBlobs,
+      checkedBytes: doneBytes,
+      damagedBlobs,
+      ok: checks.every((c) => c.damaged.length === 0 && c.affectedRefs.length === 0),
+    };
+  });
+}
+
+/** Every blob versions use, with the byte length their tensors need (null for topologies). */
+function expectedSizes(
+  rows: readonly VersionRow[],
+  manifests: ReadonlyMap<VersionId, ManifestRow>,
+): Map<BlobHash, number | null> {
+  const out = new Map<BlobHash, number | null>();
+  for (const row of rows) {
+    if (!out.has(row.topologyHash)) out.set(row.topologyHash, null);
+    for (const t of manifests.get(row.id)?.tensors ?? []) out.set(t.hash, t.byteLength);
+  }
+  return out;
+}
+
+async function blobState(
+  hash: BlobHash,
+  data: Blob,
+  size: number,
+  expectedLength: number | null,
+): Promise<BlobState> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await data.arrayBuffer();
+  } catch {
+    // The browser lost the file behind a stored Blob: its bytes are as good as gone.
+    return 'missing';
+  }
+  if (bytes.byteLength !== size || (await hashBlob(bytes)) !== hash) return 'corrupt';
+  if (expectedLength !== null && bytes.byteLength !== expectedLength) return 'wrong-size';
+  return 'ok';
+}
+
+async function checkRepository(
+  id: RepoId,
+  name: string,
+  rows: readonly VersionRow[],
+  refs: readonly Ref[],
+  roots: readonly VersionId[],
+  manifests: ReadonlyMap<VersionId, ManifestRow>,
+  states: ReadonlyMap<BlobHash, BlobState>,
+): Promise<RepositoryCheck> {
+  const damaged: DamagedVersion[] = [];
+  const ids = new Set(rows.map((r) => r.id));
+  for (const row of rows) {
+    const manifest = manifests.get(row.id);
+    const problems: BlobProblem[] = [];
+    const note = (hash: BlobHash, tensor: string) => {
+      const state = states.get(hash) ?? 'missing';
+      if (state !== 'ok') problems.push({ hash, tensor, problem: state });
+    };
+    note(row.topologyHash, 'the model topology');
+    for (const t of manifest?.tensors ?? []) note(t.hash, `weight “${t.name}”`);
+    const idMatches = manifest ? await checkVersionId(joinVersion(row, manifest)) : false;
+    // A parent that is not stored at all breaks the history as much as a damaged one.
+    const missingParents = row.parents.filter((p) => !ids.has(p));
+    if (problems.length > 0 || !idMatches || !manifest || missingParents.length > 0)
+      damaged.push({
+        id: row.id,
+        message: row.note?.message ?? row.message,
+        createdAt: row.createdAt,
+        problems,
+        idMatches,
+        manifestPresent: manifest !== undefined,
+        missingParents,
+      });
+  }
+
+  const g = graphOf(rows);
+  const bad = new Set(damaged.map((d) => d.id));
+
+  const affectedRefs: AffectedRef[] = [];
+  for (const r of refs) {
+    const history = ancestors(g, r.target);
+    const damagedInHistory = [...history].filter((v) => bad.has(v)).length;
+    const tipDamaged = !g.has(r.target) || bad.has(r.target);
+    if (tipDamaged || damagedInHistory > 0)
+      affectedRefs.push({
+        name: r.name,
+        kind: r.kind,
+        target: r.target,
+        tipDamaged,
+        damagedInHistory: Math.max(damagedInHistory, tipDamaged ? 1 : 0),
+      });
+  }
+
+  const reachable = ancestors(
+    g,
+    roots.filter((v) => g.has(v)),
+  );
+  const exportable: VersionId[] = [];
+  const intactOnDamaged: VersionId[] = [];
+  for (const row of parentsFirst(rows)) {
+    if (!reachable.has(row.id) || bad.has(row.id)) continue;
+    const history = ancestors(g, row.id);
+    if ([...history].some((v) => bad.has(v))) intactOnDamaged.push(row.id);
+    else exportable.push(row.id);
+  }
+  damaged.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  affectedRefs.sort((a, b) => a.name.localeCompare(b.name));
+  return { id, name, versions: rows.length, damaged, affectedRefs, exportable, intactOnDamaged };
+}
+
+/** Rows ordered so every parent comes before its children (ties by time). */
+function parentsFirst(rows: readonly VersionRow[]): VersionRow[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out: VersionRow[] = [];
+  const seen = new Set<VersionId>();
+  const visit = (row: VersionRow) => {
+    const stack: [VersionRow, boolean][] = [[row, false]];
+    while (stack.length) {
+      const [r, expanded] = stack.pop() as [VersionRow, boolean];
+      if (expanded) {
+        out.push(r);
+        continue;
+      }
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      stack.push([r, true]);
+      for (const p of r.parents) {
+        const parent = byId.get(p);
+        if (parent && !seen.has(p)) stack.push([parent, false]);
+      }
+    }
+  };
+  for (const r of [...rows].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))) visit(r);
+  return out;
+}
+
+function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
+  const { tensorCount: _n, totalBytes: _b, note: _note, ...rest } = row;
+  return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
+}
