@@ -1,5 +1,6 @@
 /** The app's state: which model is open, its history as every tab sees it, and the live model. */
 import { GraftError, toGraftError } from '../core/errors';
+import { formatBytes } from '../core/units';
 import { shortId, type VersionId } from '../core/hashing';
 import type {
   GcReport,
@@ -561,14 +562,4 @@ function mergePending(previous: PendingChange | null, next: PendingChange): Pend
   };
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };

@@ -5,6 +5,7 @@
  */
 import { liveQuery } from 'dexie';
 import { GraftError } from '../core/errors';
+import { formatBytes } from '../core/units';
 import { canonicalJson, hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import type {
@@ -51,15 +52,77 @@ interface BlobSource {
 
 const now = () => new Date().toISOString();
 
+/** The browser's room for this origin, in bytes; null where the browser does not say. */
+export type EstimateRoom = () => Promise<{ readonly usage: number; readonly quota: number } | null>;
+
+/** What a tab hears about the database's schema from other tabs (see `DexieVersionStore.watchSchema`). */
+export type SchemaEvent = 'outdated' | 'blocked' | 'open';
+
+async function browserEstimate(): Promise<{ usage: number; quota: number } | null> {
+  const storage = globalThis.navigator?.storage;
+  if (!storage?.estimate) return null;
+  const e = await storage.estimate();
+  return e.quota ? { usage: e.usage ?? 0, quota: e.quota } : null;
+}
+
 export class DexieVersionStore implements VersionStore {
   readonly db: GraftDb;
+  readonly #estimate: EstimateRoom;
 
-  constructor(db: GraftDb = new GraftDb()) {
+  constructor(db: GraftDb = new GraftDb(), options: { estimate?: EstimateRoom } = {}) {
     this.db = db;
+    this.#estimate = options.estimate ?? browserEstimate;
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Refuses, before anything is written, to store `bytes` of new data when the browser has less room left
+   * than that. The browser may still refuse a write that fits (its own overhead); that maps to the same code.
+   */
+  async checkRoom(bytes: number, what: 'save' | 'import'): Promise<void> {
+    if (bytes <= 0) return;
+    const room = await this.#estimate();
+    if (!room) return;
+    const available = Math.max(0, room.quota - room.usage);
+    if (bytes <= available) return;
+    const needed = formatBytes(bytes);
+    const free = formatBytes(available);
+    throw new GraftError(
+      'storage/quota-exceeded',
+      `This ${what} needs ${needed} of new storage, but the browser allows Graft only ${free} more (${formatBytes(room.usage)} of ${formatBytes(room.quota)} used). Nothing was written. To make room, export what matters from the Share tab, delete versions or branches you no longer need, then run “Clean up storage” — or allow this site more storage.`,
+      { data: { what, needed, free, neededBytes: bytes, freeBytes: available } },
+    );
+  }
+
+  /**
+   * Tells `listener` when another tab opens a newer schema ('outdated': this tab's connection is closed
+   * so the upgrade can go on, and the page must be reloaded), when this tab's own upgrade waits for a tab
+   * still holding the old one ('blocked'), and when the database opened after waiting ('open').
+   */
+  watchSchema(listener: (event: SchemaEvent) => void): () => void {
+    const db = this.db;
+    const outdated = () => {
+      // Closing for good (no auto-reopen): an old tab must not keep writing under a schema it does not know.
+      db.close({ disableAutoOpen: true });
+      listener('outdated');
+      return false; // stops Dexie's default handler, which would close with auto-reopen
+    };
+    const blocked = () => {
+      listener('blocked');
+      db.open().then(
+        () => listener('open'),
+        () => undefined, // the open's own callers report its failure
+      );
+    };
+    db.on('versionchange', outdated);
+    db.on('blocked', blocked);
+    return () => {
+      db.on('versionchange').unsubscribe(outdated);
+      db.on('blocked').unsubscribe(blocked);
+    };
   }
 
   // ---- repositories -------------------------------------------------------------------------------
@@ -312,8 +375,11 @@ export class DexieVersionStore implements VersionStore {
         return { hash, size: data.size, kind: source.kind, data };
       }),
     );
+    const bytesWritten = rows.reduce((n, r) => n + r.size, 0);
+    // Only blobs the store lacks count: a save that changed one layer needs room for that layer alone.
+    await this.checkRoom(bytesWritten, 'save');
     if (rows.length) await this.db.blobs.bulkPut(rows);
-    return { blobsWritten: rows.length, bytesWritten: rows.reduce((n, r) => n + r.size, 0) };
+    return { blobsWritten: rows.length, bytesWritten };
   }
 
   /** The one small transaction that makes a version visible: check blobs, add the row, move the ref. */

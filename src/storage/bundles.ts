@@ -261,7 +261,19 @@ export async function importBundle(
       { cause: e },
     );
   }
-  return guard(() => writeImport(store.db, opened));
+  return guard(async () => {
+    await store.checkRoom(await newBlobBytes(store.db, opened), 'import');
+    return writeImport(store.db, opened);
+  });
+}
+
+/** Bytes of the bundle's blobs that this browser does not hold yet: what an import adds to storage. */
+async function newBlobBytes(db: GraftDb, opened: OpenedBundle): Promise<number> {
+  const hashes = [...opened.blobs.keys()];
+  const present = new Set(await db.blobs.where(':id').anyOf(hashes).primaryKeys());
+  let bytes = 0;
+  for (const [hash, data] of opened.blobs) if (!present.has(hash)) bytes += data.byteLength;
+  return bytes;
 }
 
 function writeImport(db: GraftDb, opened: OpenedBundle): Promise<ImportReport> {

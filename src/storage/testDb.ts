@@ -1,7 +1,7 @@
 /** Fresh fake-indexeddb databases for storage tests (Node only). */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { GraftDb } from './db';
-import { DexieVersionStore } from './DexieVersionStore';
+import { DexieVersionStore, type EstimateRoom } from './DexieVersionStore';
 
 let counter = 0;
 
@@ -12,6 +12,9 @@ export function freshFactory(): IDBFactory {
 export function freshStore(
   factory: IDBFactory = freshFactory(),
   name = `graft-test-${++counter}`,
+  options: { estimate?: EstimateRoom } = {},
 ): DexieVersionStore {
-  return new DexieVersionStore(new GraftDb(name, { indexedDB: factory, IDBKeyRange }));
+  // No room check unless a test asks for one: Node has no storage estimate.
+  const estimate = options.estimate ?? (async () => null);
+  return new DexieVersionStore(new GraftDb(name, { indexedDB: factory, IDBKeyRange }), { estimate });
 }
