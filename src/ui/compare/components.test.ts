@@ -3,7 +3,7 @@
  * find by role and name, and that the history list stays virtualised at 10,000 versions.
  */
 import { render } from 'svelte/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sequentialTopology, SEQUENTIAL_WEIGHTS, denseConfig } from '../../core/diff/fixtures';
 import { compareMetrics, historyOf } from '../../core/diff/metrics';
 import { diffPredictions } from '../../core/diff/predictions';
@@ -17,6 +17,7 @@ import type { Ref, Version, VersionRow } from '../../core/versions/types';
 import HistoryFilter from '../history/HistoryFilter.svelte';
 import HistoryGraph from '../history/HistoryGraph.svelte';
 import VersionDetails from '../history/VersionDetails.svelte';
+import { locale } from '../i18n';
 import CompareView from './CompareView.svelte';
 import CurveChart from './CurveChart.svelte';
 
@@ -299,7 +300,7 @@ describe('CompareView', () => {
     expect(body).toMatch(/class="badge s-added[^"]*">added</);
     expect(body).toContain('26 → 74');
     expect(body).toContain('did not move');
-    expect(body).toMatch(/<strong>1<\/strong>\s*layer\s*did not move at all/);
+    expect(body).toMatch(/1 layer did not move at all: (<!--[^>]*-->)*<code>dense_Dense1<\/code>/);
     expect(body).toContain('0.5');
     expect(body).toContain('75.0%');
     expect(body).toContain('Rows where they differ (1)');
@@ -335,5 +336,61 @@ describe('CurveChart', () => {
     expect(body).toContain('aria-label="loss over 4 epochs: loss from 1 to 0.25; val_loss from 1.2 to 1.2"');
     expect(count(body, 'M')).toBeGreaterThanOrEqual(2);
     expect(body).toContain('<circle');
+  });
+});
+
+describe('in Simplified Chinese', () => {
+  afterEach(() => {
+    locale.lang = 'en';
+  });
+  const versions = history(40);
+  const top = versions[0] as VersionRow;
+  const refs: Ref[] = [
+    { repoId: TEST_REPO, name: 'main', kind: 'branch', target: top.id, updatedAt: top.createdAt },
+  ];
+
+  it('the history names its region, list and actions in Chinese, and names from the store stay text', () => {
+    locale.lang = 'zh-CN';
+    const evil = { ...top, message: '<img src=x onerror=alert(1)>' };
+    const { body } = render(HistoryGraph, {
+      props: graphProps([evil, ...versions.slice(1)], top.id, refs),
+    });
+    expect(body).toMatch(/<h2 id="[^"]+-title"[^>]*>历史<\/h2>/);
+    expect(body).toContain('aria-label="版本列表"');
+    for (const name of ['检出', '比较', '新建分支', '标签'])
+      expect(body).toMatch(new RegExp(`<button[^>]*>${name}</button>`));
+    expect(body).toMatch(/<button[^>]*disabled[^>]*>回滚<\/button>/);
+    expect(body).toContain('40 个版本');
+    expect(body).toContain('&lt;img src=x onerror=alert(1)>');
+    expect(body).not.toContain('<img src=x');
+    expect(body).not.toMatch(/>(Check out|Rollback|New branch|History)</);
+  });
+
+  it('details, search and the comparison speak Chinese, with numbers and plurals for the language', () => {
+    locale.lang = 'zh-CN';
+    const details = render(VersionDetails, {
+      props: { version: version(2), topology: sequentialTopology() },
+    }).body;
+    for (const text of ['训练曲线', '模型结构', '来源信息', '后端', '耗时', '12.3 秒', '批大小', '参数量'])
+      expect(details).toContain(text);
+    const filter = render(HistoryFilter, {
+      props: { value: 'tag:best', onquery: () => {}, matched: 3, total: 1200 },
+    }).body;
+    expect(filter).toContain('1,200 个版本中有 3 个匹配');
+    expect(filter).toContain('aria-label="搜索历史"');
+    const compare = render(CompareView, {
+      props: { versions: [version(1), version(2)], pending: { weights: true, behaviour: true } },
+    }).body;
+    expect(compare).toMatch(/<h2 id="[^"]+-title"[^>]*>比较<\/h2>/);
+    expect(compare).toContain('正在读取并比较权重…');
+    expect(compare).toContain('>预测行为</h3>');
+  });
+
+  it('switching back to English restores every string', () => {
+    locale.lang = 'zh-CN';
+    locale.lang = 'en';
+    const { body } = render(HistoryGraph, { props: graphProps(versions, top.id, refs) });
+    expect(body).toMatch(/<h2 id="[^"]+-title"[^>]*>History<\/h2>/);
+    expect(body).not.toMatch(/[\u4e00-\u9fff]/);
   });
 });

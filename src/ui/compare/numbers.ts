@@ -1,5 +1,7 @@
 /** Number formatting for diff figures, which span from 1e-9 weight moves to millions of parameters. */
 
+import { locale } from '../i18n';
+
 const MINUS = '\u2212';
 
 /** Four significant digits; scientific notation for very small or very large magnitudes. */
@@ -29,13 +31,13 @@ export function formatPercent(x: number | null | undefined, digits = 1): string 
 }
 
 export function formatInt(n: number | null | undefined): string {
-  return n === null || n === undefined ? '—' : n.toLocaleString();
+  return n === null || n === undefined ? '—' : locale.number(n);
 }
 
 export function formatIntDelta(before: number | null, after: number | null): string {
   if (before === null || after === null || before === after) return '';
   const d = after - before;
-  return d > 0 ? `+${d.toLocaleString()}` : `${MINUS}${(-d).toLocaleString()}`;
+  return d > 0 ? `+${locale.number(d)}` : `${MINUS}${locale.number(-d)}`;
 }
 
 /** A JSON config value in one short line. */
