@@ -14,6 +14,7 @@ import type { JsonObject } from '../core/json';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { ModelSummary, RepoId } from '../core/versions/types';
 import type { PendingChange, Workspace } from './Workspace.svelte';
+import { t } from '../ui/i18n';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -277,14 +278,12 @@ export class Share<M> {
 
   /** Why "Export bundle" cannot run now, in words; null when it can. */
   readonly exportBlocked: string | null = $derived.by(() => {
-    if (!this.#ws.repo) return 'Open a model first.';
-    if (this.#ws.versions.length === 0) return 'Save a version first: there is nothing to export yet.';
-    if (this.scope === null) return 'Choose what to export.';
+    if (!this.#ws.repo) return t('share.blocked.noModel');
+    if (this.#ws.versions.length === 0) return t('share.blocked.noVersions');
+    if (this.scope === null) return t('share.blocked.noScope');
     if (this.scopeCounts[this.scopeKind] === 0)
-      return this.scopeKind === 'range'
-        ? 'This range holds no versions: the “from” version already contains the “to” version.'
-        : 'There is nothing to export in this choice.';
-    if (this.thin && this.thinBasis === null) return 'Choose a version the receiver already has.';
+      return this.scopeKind === 'range' ? t('share.blocked.emptyRange') : t('share.blocked.empty');
+    if (this.thin && this.thinBasis === null) return t('share.blocked.noBasis');
     return null;
   });
 
@@ -297,16 +296,16 @@ export class Share<M> {
     const scope = this.scope;
     const basis = this.thin ? this.thinBasis : null;
     if (!repoId || !scope || this.exportBlocked) return Promise.resolve();
-    return this.#ws.run('Exporting a bundle', async () => {
+    return this.#ws.run(t('share.busy.exporting'), async () => {
       this.lastExport = null;
-      this.progress = { task: 'export', phase: 'Reading and checking weights', done: 0, total: 0 };
+      this.progress = { task: 'export', phase: t('share.phase.checkingWeights'), done: 0, total: 0 };
       try {
         const out = await this.#s.exportBundle(
           { repoId, scope, ...(basis ? { thinAgainst: [basis] } : {}) },
           (done, total) =>
             (this.progress = {
               task: 'export',
-              phase: done < total ? 'Reading and checking weights' : 'Packing the bundle',
+              phase: done < total ? t('share.phase.checkingWeights') : t('share.phase.packing'),
               done,
               total,
             }),
@@ -323,7 +322,7 @@ export class Share<M> {
   downloadTfjsModel(versionId: VersionId | null = this.modelVersion): Promise<void> {
     const repo = this.#ws.repo;
     if (!repo || !versionId) return Promise.resolve();
-    return this.#ws.run('Preparing the TF.js model', async () => {
+    return this.#ws.run(t('share.busy.preparing'), async () => {
       const files = await this.#s.exportTfjsModel(versionId, standardModelBaseName(repo.name, versionId));
       const json = new TextEncoder().encode(JSON.stringify(files.modelJson));
       this.#s.saveFile(json, files.modelFileName, 'application/json');
@@ -343,7 +342,7 @@ export class Share<M> {
    * (model.json with its weight files, or a zip of them) and waits in `pendingModel` for the user's choice.
    */
   importFiles(files: readonly PickedFile[]): Promise<void> {
-    return this.#ws.run('Reading the files', async () => {
+    return this.#ws.run(t('share.busy.reading'), async () => {
       if (files.length === 0) return;
       const named = await readAll(files);
       const bundles = named.filter(isBundle);
@@ -360,7 +359,7 @@ export class Share<M> {
 
   /** A file from the "Import bundle…" picker: always treated as a bundle, so a wrong file gets the bundle error. */
   importBundleFile(file: PickedFile): Promise<void> {
-    return this.#ws.run('Importing a bundle', async () => {
+    return this.#ws.run(t('share.busy.importingBundle'), async () => {
       const [named] = await readAll([file]);
       if (named) await this.#importBundle(named);
     });
@@ -368,20 +367,20 @@ export class Share<M> {
 
   /** Files from the "Import TF.js / Keras model…" picker. */
   importModelFiles(files: readonly PickedFile[]): Promise<void> {
-    return this.#ws.run('Reading the model files', async () => {
+    return this.#ws.run(t('share.busy.readingModel'), async () => {
       if (files.length > 0) await this.#readModel(await readAll(files));
     });
   }
 
   async #importBundle(file: NamedBytes): Promise<void> {
     this.lastImport = null;
-    this.progress = { task: 'import', phase: 'Checking every hash', done: 0, total: 0 };
+    this.progress = { task: 'import', phase: t('share.phase.checkingHashes'), done: 0, total: 0 };
     let report: ImportReport;
     try {
       report = await this.#s.importBundle(file.bytes, (done, total) => {
         this.progress = {
           task: 'import',
-          phase: done < total ? 'Checking every hash' : 'Writing to this browser',
+          phase: done < total ? t('share.phase.checkingHashes') : t('share.phase.writing'),
           done,
           total,
         };
@@ -404,7 +403,10 @@ export class Share<M> {
       ...read,
       files: files.map((f) => f.name),
       suggestedName: name,
-      suggestedMessage: `Imported ${name === DEFAULT_MODEL_NAME ? baseName(modelFile) : name}${madeBy}`,
+      suggestedMessage: t('share.suggestedMessage', {
+        name: name === DEFAULT_MODEL_NAME ? baseName(modelFile) : name,
+        madeBy,
+      }),
     };
   }
 
@@ -432,7 +434,7 @@ export class Share<M> {
       metrics: {},
     };
     const name = clip(choice.name.trim() || pending.suggestedName, MAX_REPO_NAME);
-    if (intoRepo) await ws.run('Importing the model', () => ws.replaceLive(pending.model, change));
+    if (intoRepo) await ws.run(t('share.busy.importingModel'), () => ws.replaceLive(pending.model, change));
     else await ws.createFromModel(name, pending.model, change);
     if (ws.live?.model !== pending.model) {
       this.#s.disposeModel(pending.model);
@@ -441,9 +443,16 @@ export class Share<M> {
     await ws.save(choice.message.trim() || pending.suggestedMessage);
     const saved = ws.live?.pending === null ? ws.live.base : null;
     if (ws.lastError || !saved) return;
-    const where = intoRepo ? `a new version of “${intoRepo.name}”` : `a new model, “${name}”`;
+    const where = intoRepo
+      ? t('share.imported.newVersion', { name: intoRepo.name })
+      : t('share.imported.newModel', { name });
     ws.say(
-      `Imported ${baseName(pending.source.modelFile)} as ${where}: version ${shortId(saved)} on “${ws.currentBranch ?? 'main'}”.`,
+      t('share.imported.model', {
+        file: baseName(pending.source.modelFile),
+        where,
+        id: shortId(saved),
+        branch: ws.currentBranch ?? 'main',
+      }),
     );
   }
 
@@ -512,26 +521,22 @@ export function suggestName(files: readonly NamedBytes[], modelFile: string): st
   return clip(name.trim(), MAX_REPO_NAME);
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** One line for the notice banner; the Share panel shows the full report. */
 export function importSummary(fileName: string, report: ImportReport): string {
   const added = report.addedVersions.length;
   const existing = report.existingVersions.length;
   const renamed = report.refs.filter((r) => r.action === 'renamed').length;
   const changedRefs = report.refs.filter((r) => r.action !== 'unchanged').length;
-  const what = report.repository.created
-    ? `a new model, “${report.repository.name}”`
-    : `“${report.repository.name}”`;
+  const what = t(report.repository.created ? 'share.summary.newModel' : 'share.summary.repo', {
+    name: report.repository.name,
+  });
   if (added === 0 && changedRefs === 0)
-    return `Nothing to import from ${fileName}: ${existing === 1 ? 'its one version' : `all ${existing} versions`} and every branch and tag were already here.`;
+    return t('share.summary.nothing', { file: fileName, count: existing });
   return [
-    `Imported ${fileName} into ${what}: ${plural(added, 'version')} added`,
-    existing ? `, ${existing} already here` : '',
-    renamed ? `; ${plural(renamed, 'branch or tag', 'branches or tags')} kept under new names` : '',
-    report.warnings.length ? `; ${plural(report.warnings.length, 'warning')}` : '',
-    '. The Share tab shows the details.',
+    t('share.summary.added', { file: fileName, what, count: added }),
+    existing ? t('share.summary.existing', { count: existing }) : '',
+    renamed ? t('share.summary.renamed', { count: renamed }) : '',
+    report.warnings.length ? t('share.summary.warnings', { count: report.warnings.length }) : '',
+    t('share.summary.details'),
   ].join('');
 }

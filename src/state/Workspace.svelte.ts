@@ -25,6 +25,7 @@ import type {
 } from '../core/versions/types';
 import type { JsonObject } from '../core/json';
 import type { BackendChoice, BackendInfo, ProbeResult, Services } from './services';
+import { t } from '../ui/i18n';
 
 /** What saving the live model now would record, beyond what Graft notes by itself. */
 export interface PendingChange {
@@ -116,7 +117,7 @@ export class Workspace<M> {
   }
 
   async init(): Promise<void> {
-    await this.#run('Starting TF.js', async () => {
+    await this.#run(t('common.busy.starting'), async () => {
       const wanted = this.#s.prefs.get(PREF_BACKEND) === 'cpu' ? 'cpu' : 'webgl';
       this.backend = await this.#s.ml.startBackend(wanted);
       this.#unwatchList = this.#s.store.watchRepositories(
@@ -167,11 +168,11 @@ export class Workspace<M> {
   }
 
   openRepository(id: RepoId): Promise<void> {
-    return this.#run('Opening the model', () => this.#open(id, { checkoutHead: true }));
+    return this.#run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true }));
   }
 
   async createFromTemplate(templateId: string, name: string): Promise<void> {
-    await this.#run('Creating the model', async () => {
+    await this.#run(t('common.busy.creating'), async () => {
       const template = this.#s.ml.templates.find((t) => t.id === templateId);
       if (!template) throw new GraftError('ml/model-invalid', 'That template does not exist.');
       const repo = await this.#s.store.createRepository(name.trim() || template.name, {
@@ -190,13 +191,13 @@ export class Workspace<M> {
         },
       });
       await this.#open(repo.id, { checkoutHead: false });
-      this.notice = `Created “${repo.name}”. Write a message and save its first version.`;
+      this.notice = t('history.notice.created', { name: repo.name });
     });
   }
 
   /** Starts a repository whose first version is a model from elsewhere (files, another tool). */
   async createFromModel(name: string, model: M, pending: PendingChange): Promise<void> {
-    await this.#run('Creating the model', async () => {
+    await this.#run(t('common.busy.creating'), async () => {
       const repo = await this.#s.store.createRepository(name);
       await this.#setLive({ repoId: repo.id, model, base: null, pending });
       await this.#open(repo.id, { checkoutHead: false });
@@ -220,7 +221,7 @@ export class Workspace<M> {
   }
 
   async save(message: string): Promise<void> {
-    await this.#run('Saving a version', async () => {
+    await this.#run(t('common.busy.saving'), async () => {
       const live = this.live;
       const repo = this.repo;
       if (!live || !repo || live.repoId !== repo.id)
@@ -266,31 +267,41 @@ export class Workspace<M> {
       this.select(result.version.id);
       if (result.conflict) {
         await this.#s.store.setHead(repo.id, { kind: 'branch', name: result.branch });
-        this.notice = `“${result.conflict.requestedBranch}” changed in another tab while you worked, so your version was kept on a new branch, “${result.branch}”. Both versions are safe.`;
+        this.notice = t('history.notice.savedConflict', {
+          requested: result.conflict.requestedBranch,
+          branch: result.branch,
+        });
       } else if (branchedOff) {
-        this.notice = `Saved version ${shortId(result.version.id)} on a new branch, “${result.branch}”, because the live model came from an older version.`;
+        this.notice = t('history.notice.savedBranchedOff', {
+          id: shortId(result.version.id),
+          branch: result.branch,
+        });
       } else {
-        this.notice = `Saved version ${shortId(result.version.id)} on “${result.branch}” (${formatBytes(result.bytesWritten)} of new data).`;
+        this.notice = t('history.notice.saved', {
+          id: shortId(result.version.id),
+          branch: result.branch,
+          size: formatBytes(result.bytesWritten),
+        });
       }
       void this.refreshStorage();
     });
   }
 
   checkout(id: VersionId): Promise<void> {
-    return this.#run('Checking out', async () => {
+    return this.#run(t('common.busy.checkingOut'), async () => {
       await this.#checkout(id);
       this.select(id);
-      this.notice = `The live model is now version ${shortId(id)}. No branch moved.`;
+      this.notice = t('history.notice.checkedOut', { id: shortId(id) });
     });
   }
 
   rollback(id: VersionId): Promise<void> {
-    return this.#run('Rolling back', async () => {
+    return this.#run(t('common.busy.rollingBack'), async () => {
       if (!this.repoId) return;
       const result = await this.#s.store.rollback(this.repoId, id);
       await this.#checkout(result.version.id);
       this.select(result.version.id);
-      this.notice = `Rolled back to ${shortId(id)}. The rollback is version ${shortId(result.version.id)}; roll forward to undo it.`;
+      this.notice = t('history.notice.rolledBack', { target: shortId(id), id: shortId(result.version.id) });
     });
   }
 
@@ -299,19 +310,31 @@ export class Workspace<M> {
   }
 
   verify(id: VersionId): Promise<void> {
-    return this.#run('Verifying', async () => {
+    return this.#run(t('common.busy.verifying'), async () => {
       const report = await this.#s.store.verify(id);
       this.verifyReports = { ...this.verifyReports, [id]: report };
       this.notice = report.ok
-        ? `Version ${shortId(id)} is intact: ${report.checkedBlobs} objects re-hashed, ${formatBytes(report.checkedBytes)}.`
-        : `Version ${shortId(id)} has problems: ${report.problems.map((p) => `${p.tensor} is ${p.problem}`).join('; ')}${report.idMatches ? '' : '; its record was altered'}.`;
+        ? t('history.notice.intact', {
+            id: shortId(id),
+            count: report.checkedBlobs,
+            size: formatBytes(report.checkedBytes),
+          })
+        : t('history.notice.problems', {
+            id: shortId(id),
+            problems: [
+              ...report.problems.map((p) =>
+                t('history.notice.problem', { tensor: p.tensor, problem: p.problem }),
+              ),
+              ...(report.idMatches ? [] : [t('history.notice.altered')]),
+            ].join('; '),
+          });
     });
   }
 
   // ---- branches and tags ---------------------------------------------------------------------------
 
   createBranch(name: string, at: VersionId): Promise<void> {
-    return this.#run('Creating a branch', async () => {
+    return this.#run(t('common.busy.branching'), async () => {
       const repoId = this.#requireRepo();
       assertRefName(name.trim());
       await this.#s.store.setRef(repoId, name.trim(), 'branch', at, {
@@ -321,26 +344,26 @@ export class Workspace<M> {
       await this.#s.store.setHead(repoId, { kind: 'branch', name: name.trim() });
       await this.#checkout(at);
       this.select(at);
-      this.notice = `Started branch “${name.trim()}” at ${shortId(at)}. Saves now go there.`;
+      this.notice = t('history.notice.branchStarted', { name: name.trim(), id: shortId(at) });
     });
   }
 
   switchBranch(name: string): Promise<void> {
-    return this.#run('Switching branch', async () => {
+    return this.#run(t('common.busy.switchingBranch'), async () => {
       const repoId = this.#requireRepo();
       const ref = this.branches.find((b) => b.name === name);
       if (!ref) throw new GraftError('ref/not-found', `There is no branch named “${name}”.`);
       await this.#s.store.setHead(repoId, { kind: 'branch', name });
       await this.#checkout(ref.target);
       this.select(ref.target);
-      this.notice = `Switched to branch “${name}”.`;
+      this.notice = t('history.notice.switched', { name });
     });
   }
 
   renameRef(from: string, to: string): Promise<void> {
-    return this.#run('Renaming', async () => {
+    return this.#run(t('common.busy.renaming'), async () => {
       await this.#s.store.renameRef(this.#requireRepo(), from, to.trim());
-      this.notice = `Renamed “${from}” to “${to.trim()}”.`;
+      this.notice = t('history.notice.renamed', { from, to: to.trim() });
     });
   }
 
@@ -350,22 +373,22 @@ export class Workspace<M> {
   }
 
   deleteRef(name: string): Promise<void> {
-    return this.#run('Deleting', async () => {
+    return this.#run(t('common.busy.deleting'), async () => {
       await this.#s.store.deleteRef(this.#requireRepo(), name);
-      this.notice = `Deleted “${name}”. Its versions stay until you clean up storage.`;
+      this.notice = t('history.notice.deletedRef', { name });
     });
   }
 
   tag(name: string, at: VersionId): Promise<void> {
-    return this.#run('Tagging', async () => {
+    return this.#run(t('common.busy.tagging'), async () => {
       const clean = name.trim();
       const previous = this.tags.find((t) => t.name === clean);
       await this.#s.store.setRef(this.#requireRepo(), clean, 'tag', at, {
         reason: previous ? `moved from ${shortId(previous.target)}` : 'tag placed',
       });
       this.notice = previous
-        ? `Moved tag “${clean}” from ${shortId(previous.target)} to ${shortId(at)}.`
-        : `Tagged ${shortId(at)} as “${clean}”.`;
+        ? t('history.notice.tagMoved', { name: clean, from: shortId(previous.target), to: shortId(at) })
+        : t('history.notice.tagged', { id: shortId(at), name: clean });
     });
   }
 
@@ -391,17 +414,17 @@ export class Workspace<M> {
   }
 
   amendMessage(id: VersionId, message: string): Promise<void> {
-    return this.#run('Changing the message', async () => {
+    return this.#run(t('common.busy.amending'), async () => {
       await this.#s.store.amendMessage(id, message);
-      this.notice = `Changed the message of ${shortId(id)}. Its content and id are unchanged.`;
+      this.notice = t('history.notice.amended', { id: shortId(id) });
     });
   }
 
   deleteVersion(id: VersionId): Promise<void> {
-    return this.#run('Deleting a version', async () => {
+    return this.#run(t('common.busy.deletingVersion'), async () => {
       await this.#s.store.deleteVersion(id);
       if (this.selectedId === id) this.select(null);
-      this.notice = `Deleted version ${shortId(id)}. Its data is freed by “Clean up storage”.`;
+      this.notice = t('history.notice.deletedVersion', { id: shortId(id) });
     });
   }
 
@@ -421,11 +444,9 @@ export class Workspace<M> {
   }
 
   requestPersistence(): Promise<void> {
-    return this.#run('Asking for persistent storage', async () => {
+    return this.#run(t('common.busy.persisting'), async () => {
       const granted = await this.#s.storageManager.persist();
-      this.notice = granted
-        ? 'The browser will keep Graft’s data even when space runs low.'
-        : 'The browser did not grant persistent storage. Your data is kept, but the browser may clear it when space runs very low; export bundles of what matters.';
+      this.notice = granted ? t('common.storage.granted') : t('common.storage.notGranted');
       await this.refreshStorage();
     });
   }
@@ -435,15 +456,19 @@ export class Workspace<M> {
   }
 
   cleanup(): Promise<void> {
-    return this.#run('Cleaning up storage', async () => {
+    return this.#run(t('common.busy.cleaning'), async () => {
       const report = await this.#s.store.gc({ dryRun: false });
-      this.notice = `Freed ${formatBytes(report.bytes)}: ${report.blobs} unused weight objects and ${report.versions.length} unreachable versions removed.`;
+      this.notice = t('common.storage.freed', {
+        size: formatBytes(report.bytes),
+        objects: t('common.storage.freedObjects', { count: report.blobs }),
+        versions: t('common.storage.freedVersions', { count: report.versions.length }),
+      });
       await this.refreshStorage();
     });
   }
 
   switchBackend(choice: BackendChoice): Promise<void> {
-    return this.#run('Switching backend', async () => {
+    return this.#run(t('common.busy.switchingBackend'), async () => {
       const live = this.live;
       if (live) {
         const moved = await this.#s.ml.moveToBackend(live.model, choice);
