@@ -56,3 +56,14 @@ export async function save(page: Page, message: string): Promise<void> {
   await page.getByRole('button', { name: 'Save version' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved version' })).toBeVisible();
 }
+
+/** Trains the live model on the data set in use for `epochs` epochs and waits until the run has ended. */
+export async function train(page: Page, epochs: number): Promise<void> {
+  const settings = page.getByRole('form', { name: 'Training settings' });
+  await setNumber(settings, 'Epochs', epochs);
+  await settings.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(
+    page.getByRole('img', { name: new RegExp(`^Loss\\. .*train: [\\d.e-]+ after ${epochs}`) }),
+  ).toBeVisible(TRAINING);
+  await waitIdle(page);
+}
