@@ -104,7 +104,9 @@ export function createWorkspace(store = new DexieVersionStore(new GraftDb())): W
       persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
     },
   };
-  return new Workspace(services);
+  const workspace = new Workspace(services);
+  store.watchSchema((event) => workspace.databaseChanged(event));
+  return workspace;
 }
 
 /** The app's state: the workspace and the Share feature, over one store. */

@@ -55,6 +55,13 @@ export interface StorageInfo {
   readonly repo: StorageUsage | null;
 }
 
+/**
+ * The database as other tabs left it: 'outdated' when another tab opened a newer schema (this tab's
+ * connection is closed and the page must be reloaded), 'blocked' while this tab's upgrade waits for a tab
+ * still on the old one.
+ */
+export type DatabaseState = 'outdated' | 'blocked' | null;
+
 const PREF_BACKEND = 'graft.backend';
 const PREF_LAST_REPO = 'graft.lastRepo';
 
@@ -71,6 +78,11 @@ export class Workspace<M> {
   selectedId = $state.raw<VersionId | null>(null);
   verifyReports = $state.raw<Readonly<Record<VersionId, VerifyReport>>>({});
   storage = $state.raw<StorageInfo | null>(null);
+  database = $state<DatabaseState>(null);
+  /** The answer to the last request for persistent storage in this page; null before any. */
+  persistGranted = $state<boolean | null>(null);
+  /** What “Clean up storage” would free, while its dialog is open. */
+  cleanupPreview = $state.raw<GcReport | null>(null);
   /** What Graft is doing right now, in words; null when idle. */
   busy = $state<string | null>(null);
   lastError = $state.raw<GraftError | null>(null);
@@ -446,13 +458,36 @@ export class Workspace<M> {
   requestPersistence(): Promise<void> {
     return this.#run(t('common.busy.persisting'), async () => {
       const granted = await this.#s.storageManager.persist();
+      this.persistGranted = granted;
       this.notice = granted ? t('common.storage.granted') : t('common.storage.notGranted');
       await this.refreshStorage();
     });
   }
 
+  /** What the storage layer heard from other tabs about the schema; 'open' ends a wait. */
+  databaseChanged(event: 'outdated' | 'blocked' | 'open'): void {
+    if (event === 'open') {
+      if (this.database === 'blocked') this.database = null;
+    } else {
+      this.database = event;
+    }
+  }
+
   previewCleanup(): Promise<GcReport> {
     return this.#s.store.gc({ dryRun: true });
+  }
+
+  /** Opens the clean-up dialog with a preview of what it would free (from the storage bar or a full disk). */
+  async askCleanup(): Promise<void> {
+    try {
+      this.cleanupPreview = await this.previewCleanup();
+    } catch (e) {
+      this.lastError = toGraftError(e);
+    }
+  }
+
+  closeCleanup(): void {
+    this.cleanupPreview = null;
   }
 
   cleanup(): Promise<void> {

@@ -122,8 +122,9 @@ describe('room for a save or an import', () => {
     const { repo, commit } = await seeded(store);
     const first = await commit(null, kernel(1));
     const before = await dump(store);
-    store.db.blobs.bulkPut = () =>
-      Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+    store.db.blobs.bulkPut = (): never => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
     const e = await rejects(commit(first.version.id, kernel(5)));
     expect(e.code).toBe('storage/quota-exceeded');
     expect(e.message).toContain('Nothing was saved');

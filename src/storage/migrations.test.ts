@@ -138,7 +138,10 @@ describe('schema migrations', () => {
     expect(repo?.name).toBe('Frozen v2 model');
     expect(repo?.description).toBe('Written by schema 2');
     const versions = await store.listVersions(repo!.id);
-    const { head, first, second, experiment } = fixture.expect as Record<string, VersionId>;
+    const { head, first, second, experiment } = fixture.expect as Record<
+      'head' | 'first' | 'second' | 'experiment',
+      VersionId
+    >;
     expect(new Set(versions.map((v) => v.id))).toEqual(new Set([head, first, second, experiment]));
     for (const v of versions) expect((await store.verify(v.id)).ok).toBe(true);
     expect(versions.find((v) => v.id === second)?.note?.message).toBe('trained 2 epochs on iris');
