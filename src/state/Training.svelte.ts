@@ -435,7 +435,7 @@ export class Training<M> {
               pending: this.#nanPending(error, run),
             };
             held.restore();
-            this.failure = { message: error.message };
+            this.failure = error;
             return;
           }
           held.restore();

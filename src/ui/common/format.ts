@@ -1,38 +1,81 @@
-/** Formatting helpers shared by components. */
+/** Formatting helpers shared by components; everything follows the active UI language (see ../i18n). */
+import { isGraftError, type ErrorCode } from '../../core/errors';
+import { CHANGE_KINDS } from '../../core/versions/types';
+import { locale, t } from '../i18n';
+
 export { formatBytes } from '../../state/Workspace.svelte';
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
 export function formatWhen(iso: string, now: number = Date.now()): string {
-  const t = Date.parse(iso);
-  const seconds = Math.round((t - now) / 1000);
+  const at = Date.parse(iso);
+  const seconds = Math.round((at - now) / 1000);
   const abs = Math.abs(seconds);
-  if (abs < 45) return relative.format(0, 'second');
-  if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
-  if (abs < 86400) return relative.format(Math.round(seconds / 3600), 'hour');
-  if (abs < 7 * 86400) return relative.format(Math.round(seconds / 86400), 'day');
-  return absolute.format(t);
+  if (abs < 45) return locale.relative(0, 'second');
+  if (abs < 3600) return locale.relative(Math.round(seconds / 60), 'minute');
+  if (abs < 86400) return locale.relative(Math.round(seconds / 3600), 'hour');
+  if (abs < 7 * 86400) return locale.relative(Math.round(seconds / 86400), 'day');
+  return locale.date(at);
 }
 
 export function formatDate(iso: string): string {
-  return absolute.format(Date.parse(iso));
+  return locale.date(Date.parse(iso));
 }
 
 export function formatCount(n: number): string {
-  return n.toLocaleString();
+  return locale.number(n);
 }
 
 export function formatShape(shape: readonly (number | null)[] | null): string {
-  return shape ? `[${shape.map((d) => (d === null ? 'batch' : d)).join(', ')}]` : '—';
+  return shape ? `[${shape.map((d) => (d === null ? t('common.batch') : d)).join(', ')}]` : '—';
 }
 
-export const CHANGE_LABELS: Record<string, string> = {
-  created: 'Created',
-  trained: 'Trained',
-  edited: 'Edited',
-  imported: 'Imported',
-  checkpoint: 'Checkpoint',
-  rollback: 'Rollback',
-  merged: 'Merged',
-};
+/** The words for a version's kind of change ("Trained" / "训练"). */
+export function changeLabel(kind: string): string {
+  return (CHANGE_KINDS as readonly string[]).includes(kind) ? t(`common.change.${kind}`) : kind;
+}
+
+/** `CHANGE_LABELS[kind]`, read at render time so it follows the language; prefer `changeLabel`. */
+export const CHANGE_LABELS: Readonly<Record<string, string>> = Object.freeze(
+  Object.defineProperties(
+    {},
+    Object.fromEntries(
+      CHANGE_KINDS.map((kind) => [kind, { enumerable: true, get: () => changeLabel(kind) }]),
+    ),
+  ),
+);
+
+/**
+ * What to show for an error, in the active language. English shows the error's own sentence (the most
+ * specific one); other languages show the catalogue's `error.<code>` text, filled from the error's data,
+ * or the English sentence when the catalogue has none.
+ */
+export function formatError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (locale.lang === 'en' || !isGraftError(e)) return message;
+  const key = `error.${e.code satisfies ErrorCode}`;
+  if (!locale.has(key)) return message;
+  const vars: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(e.data)) {
+    if (typeof value === 'string' || typeof value === 'number') vars[name] = value;
+  }
+  return t(key, vars);
+}
+
+/** The catalogue's text for `key` where it has one, else `fallback` (names of templates, data sets…). */
+export function named(key: string, fallback: string): string {
+  return locale.has(key) ? t(key) : fallback;
+}
+
+/** A shipped or generated data set's name in the active language. */
+export const datasetName = (id: string, fallback: string): string => named(`data.set.${id}.name`, fallback);
+/** A shipped or generated data set's description in the active language. */
+export const datasetDescription = (id: string, fallback: string): string =>
+  named(`data.set.${id}.description`, fallback);
+
+/** A fraction as a percentage with one decimal: 0.935 → "93.5%". */
+export function formatPercent(fraction: number, digits = 1): string {
+  return locale.number(fraction, {
+    style: 'percent',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}

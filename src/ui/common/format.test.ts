@@ -1,0 +1,72 @@
+// Formatting follows the active language, and every error code has words in both catalogues.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GraftError } from '../../core/errors';
+import en from '../../locales/en.json';
+import zhCN from '../../locales/zh-CN.json';
+import { locale } from '../i18n';
+import {
+  CHANGE_LABELS,
+  changeLabel,
+  datasetName,
+  formatCount,
+  formatDate,
+  formatError,
+  formatPercent,
+  formatShape,
+  formatWhen,
+} from './format';
+
+afterEach(() => {
+  locale.lang = 'en';
+});
+
+describe('format', () => {
+  it('formats numbers, dates and times in the active language', () => {
+    const now = Date.parse('2025-03-10T12:00:00Z');
+    locale.lang = 'en';
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatWhen('2025-03-10T11:58:00Z', now)).toBe('2 minutes ago');
+    expect(formatWhen('2025-03-09T12:00:00Z', now)).toBe('yesterday');
+    expect(formatDate('2025-03-10T12:00:00Z')).toMatch(/Mar 10, 2025/);
+    expect(formatPercent(0.935)).toBe('93.5%');
+    locale.lang = 'zh-CN';
+    expect(formatWhen('2025-03-10T11:58:00Z', now)).toBe('2分钟前');
+    expect(formatWhen('2025-03-09T12:00:00Z', now)).toBe('昨天');
+    expect(formatDate('2025-03-10T12:00:00Z')).toMatch(/2025年3月10日/);
+    expect(formatShape([null, 64])).toBe('[批, 64]');
+  });
+
+  it('names kinds of change and shipped data sets in the active language, falling back to the given name', () => {
+    expect(CHANGE_LABELS['trained']).toBe('Trained');
+    expect(datasetName('iris', 'Iris flowers')).toBe('Iris flowers');
+    locale.lang = 'zh-CN';
+    expect(CHANGE_LABELS['trained']).toBe('训练');
+    expect(changeLabel('rollback')).toBe('回滚');
+    expect(changeLabel('something-new')).toBe('something-new');
+    expect(datasetName('iris', 'Iris flowers')).toBe('鸢尾花');
+    expect(datasetName('my-upload.csv', 'my-upload.csv')).toBe('my-upload.csv');
+  });
+
+  it('shows an error in English as thrown, and in Chinese by its code', () => {
+    const e = new GraftError('ref/exists', '"main" is already taken; pick another name.');
+    expect(formatError(e)).toBe('"main" is already taken; pick another name.');
+    locale.lang = 'zh-CN';
+    expect(formatError(e)).toBe('该名称已被占用，请换一个。');
+    // Not a GraftError: its own message, whatever the language.
+    expect(formatError(new Error('boom'))).toBe('boom');
+  });
+
+  it('has a catalogue entry for every error code, in both languages', () => {
+    const source = readFileSync(join(__dirname, '../../core/errors.ts'), 'utf8');
+    const union = source.slice(
+      source.indexOf('export type ErrorCode'),
+      source.indexOf(';', source.indexOf('export type ErrorCode')),
+    );
+    const codes = [...union.matchAll(/'([a-z/-]+)'/g)].map((m) => m[1]);
+    expect(codes.length).toBeGreaterThan(40);
+    const missing = codes.filter((c) => !(`error.${c}` in en) || !(`error.${c}` in zhCN));
+    expect(missing).toEqual([]);
+  });
+});
