@@ -16,8 +16,27 @@ import { createShareServices } from './shareServices';
 import { Builder } from '../state/Builder.svelte';
 import { Training } from '../state/Training.svelte';
 import { createTrainingServices } from './trainingServices';
+import { Tour } from '../state/Tour.svelte';
 
 export type LiveModel = tf.LayersModel;
+
+/** Small settings in localStorage. Private modes may refuse; preferences are a convenience, not data. */
+const BROWSER_PREFS: Services<LiveModel>['prefs'] = {
+  get: (k) => {
+    try {
+      return localStorage.getItem(k);
+    } catch {
+      return null;
+    }
+  },
+  set: (k, v) => {
+    try {
+      localStorage.setItem(k, v);
+    } catch {
+      // Not remembered; the app works the same.
+    }
+  },
+};
 
 export function createMl(): MlServices<LiveModel> {
   return {
@@ -61,22 +80,7 @@ export function createWorkspace(store = new DexieVersionStore(new GraftDb())): W
       watchRepositories: watchRepositories.bind(null, store),
     }),
     ml: createMl(),
-    prefs: {
-      get: (k) => {
-        try {
-          return localStorage.getItem(k);
-        } catch {
-          return null;
-        }
-      },
-      set: (k, v) => {
-        try {
-          localStorage.setItem(k, v);
-        } catch {
-          // Private modes may refuse; preferences are a convenience, not data.
-        }
-      },
-    },
+    prefs: BROWSER_PREFS,
     location: {
       read: () => {
         const params = new URL(location.href).searchParams;
@@ -116,6 +120,7 @@ export function createApp(): {
   compare: CompareState<LiveModel>;
   builder: Builder<LiveModel>;
   training: Training<LiveModel>;
+  tour: Tour;
 } {
   const store = new DexieVersionStore(new GraftDb());
   const workspace = createWorkspace(store);
@@ -127,5 +132,6 @@ export function createApp(): {
     compare,
     builder: new Builder(workspace, trainingServices),
     training: new Training(workspace, trainingServices, compare),
+    tour: new Tour(BROWSER_PREFS),
   };
 }
