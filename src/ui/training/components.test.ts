@@ -145,7 +145,7 @@ describe('TrainingPanel', () => {
     expect(body).toContain('role="progressbar"');
     expect(body).toContain('aria-valuenow="38"');
     expect(body).toContain('aria-valuetext="Epoch 2 of 4, batch 5 of 10"');
-    expect(body).toMatch(/<button type="submit" class="primary" disabled[^>]*>\s*Train/);
+    expect(body).toMatch(/<button type="submit" class="primary"[^>]*\bdisabled\b[^>]*>\s*Train/);
     expect(body).toMatch(/<button type="button"[^>]*>\s*Stop\s*<\/button>/);
     expect(body).not.toMatch(/<button type="button" disabled[^>]*>\s*Stop/);
   });
@@ -187,7 +187,7 @@ describe('TrainingPanel', () => {
     });
     expect(count(bad, '<figure class="chart')).toBe(1);
     expect(bad).toContain('The batch size must be a positive integer, not 0.');
-    expect(bad).toMatch(/<button type="submit" class="primary" disabled/);
+    expect(bad).toMatch(/<button type="submit" class="primary"[^>]*\bdisabled\b/);
     const blocked = html(TrainingPanel, {
       config: DEFAULT_TRAIN_CONFIG,
       running: false,
@@ -198,7 +198,7 @@ describe('TrainingPanel', () => {
       onstop: noop,
     });
     expect(blocked).toContain('Pick a data set first.');
-    expect(blocked).toMatch(/<button type="submit" class="primary" disabled/);
+    expect(blocked).toMatch(/<button type="submit" class="primary"[^>]*\bdisabled\b/);
   });
 });
 
