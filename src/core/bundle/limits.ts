@@ -12,6 +12,12 @@ export const LIMITS = {
   maxUnpackedBytes: 2 * 1024 ** 3,
   /** DEFLATE cannot expand more than 1032:1, so a larger declared ratio is a lie (or a zip bomb). */
   maxDeflateRatio: 1032,
+  /**
+   * A whole archive may unpack to this many bytes plus `maxOverallRatio` times its own size. Real weights
+   * hardly compress, so only a bomb (a small file that inflates to gigabytes of zeros) goes past it.
+   */
+  freeUnpackedBytes: 64 * 1024 ** 2,
+  maxOverallRatio: 100,
   /** graft-bundle.json and model.json. */
   maxManifestBytes: 64 * 1024 ** 2,
   maxJsonDepth: 64,

@@ -102,6 +102,11 @@ export function listZip(bytes: Uint8Array, label: string): Map<string, ZipEntry>
     spans.push([localStart, entry.dataOffset + entry.compressedSize]);
   }
   if (at !== cdOffset + cdSize) r.corrupt('its directory size is wrong');
+  const allowed = LIMITS.freeUnpackedBytes + LIMITS.maxOverallRatio * bytes.length;
+  if (unpacked > allowed)
+    r.tooLarge(
+      `its ${bytes.length} bytes would unpack to ${unpacked} bytes, far more than real models compress to (a zip bomb?)`,
+    );
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++)
     if ((spans[i] as [number, number])[0] < (spans[i - 1] as [number, number])[1])
