@@ -31,6 +31,13 @@ describe('placeCard', () => {
     within(p, DESKTOP);
   });
 
+  it('puts the card left of a control in the right-hand column, over the work area', () => {
+    const rollback: Box = { x: 1080, y: 120, width: 70, height: 28 };
+    const p = placeCard(rollback, CARD, DESKTOP);
+    expect(p.side).toBe('left');
+    expect(p.x + CARD.width).toBeLessThanOrEqual(rollback.x - 12);
+  });
+
   it('keeps the card inside a 768 px tablet window for controls anywhere on it', () => {
     for (const x of [0, 200, 600, 700]) {
       for (const y of [0, 300, 980]) {

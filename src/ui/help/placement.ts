@@ -33,7 +33,7 @@ export function overlap(a: Box, b: Box): number {
 
 /**
  * The card's top-left corner. Tries below, above, right and left of the target, centred on it and kept
- * `margin` inside the window; the first that fits without touching the target (with `gap` around it) wins.
+ * `margin` inside the window (left first for a control on the right); the first that fits without touching the target (with `gap` around it) wins.
  * A target too big for any side (or none at all) gets the window corner that covers the least of it.
  */
 export function placeCard(target: Box | null, card: Size, view: Size, gap = 12, margin = 8): Placement {
@@ -63,6 +63,8 @@ export function placeCard(target: Box | null, card: Size, view: Size, gap = 12, 
   };
   const inside = (p: Placement) =>
     p.x >= margin - 0.5 && p.y >= margin - 0.5 && p.x <= maxX + 0.5 && p.y <= maxY + 0.5;
+  // A control in the right-hand column (the history) keeps its neighbours uncovered: the card goes left.
+  if (target.x + target.width / 2 > view.width * 0.6) sides.unshift(...sides.splice(3, 1));
   const fits = sides.find((p) => inside(p) && overlap({ ...p, ...card }, halo) === 0);
   if (fits) return fits;
   let best = corners[0] as Placement;
