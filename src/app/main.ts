@@ -17,7 +17,11 @@ void app.workspace.init();
 // The service worker caches Graft's own files for offline use and never touches IndexedDB. A new build
 // waits for the person's Reload (UpdateBanner); only this tab reloads by itself when it asked.
 const applyUpdate = registerSW({
-  onNeedRefresh: () => update.offer(() => applyUpdate(true)),
+  onNeedRefresh: () => {
+    // Without a controlling worker this is a first install (perhaps begun by another tab): nothing older
+    // runs here, and the new worker takes this page over by itself.
+    if (navigator.serviceWorker.controller !== null) update.offer(() => applyUpdate(true));
+  },
   onNeedReload: () => update.tookOver(),
   onRegisteredSW: (_url, registration) => {
     if (registration === undefined) return;

@@ -216,3 +216,28 @@ test('a new build shows the update banner; Reload switches to it and every store
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('two tabs opened together on a first visit are not told of an update: there is nothing older to replace', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({
+    baseURL: test.info().project.use.baseURL,
+    viewport: { width: 1280, height: 800 },
+  });
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  await Promise.all([first.goto('/'), second.goto('/')]);
+  for (const page of [first, second]) {
+    await expect(page.getByTestId('backend')).toHaveText(/Backend: (webgl|cpu)/);
+    await waitForServiceWorker(page);
+  }
+  // A third tab, opened while the others run, finds the worker already in charge.
+  const third = await context.newPage();
+  await third.goto('/');
+  await waitForServiceWorker(third);
+  for (const page of [first, second, third]) {
+    await expect(page.getByRole('status').filter({ hasText: 'A new version of Graft' })).toHaveCount(0);
+    await expect(page.getByRole('status').filter({ hasText: 'updated in another tab' })).toHaveCount(0);
+  }
+  await context.close();
+});
