@@ -39,7 +39,7 @@ export default ts.config(
             ADAPTERS.tf,
             ADAPTERS.svelte,
             {
-              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*'],
+              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*', '**/app/*'],
               message: 'core/ depends on nothing.',
             },
           ],
@@ -78,7 +78,28 @@ export default ts.config(
     },
   },
   {
-    files: ['src/state/**', 'src/ui/**'],
+    // State is the app's logic, below the components: it never reaches up into ui/ or app/ (text comes
+    // from state/i18n.ts; the page's language choice is configured by ui/i18n.ts).
+    files: ['src/state/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ADAPTERS.dexie],
+          patterns: [
+            ADAPTERS.tf,
+            {
+              group: ['**/storage/*', '**/ml/*'],
+              message: 'state/ and ui/ get storage and ml through app/compose.ts.',
+            },
+            { group: ['**/ui/*', '**/app/*'], message: 'state/ never depends on ui/ or app/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/ui/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -29,7 +29,7 @@ export type Vars = Readonly<Record<string, string | number>>;
 export class Locale {
   #lang = $state<Lang>('en');
   readonly #catalogues: Readonly<Record<Lang, Catalogue>>;
-  readonly #onChange: (lang: Lang) => void;
+  #onChange: (lang: Lang) => void;
 
   constructor(
     catalogues: Readonly<Record<Lang, Catalogue>>,
@@ -39,6 +39,11 @@ export class Locale {
     this.#catalogues = catalogues;
     this.#lang = initial;
     this.#onChange = onChange;
+  }
+
+  /** Runs `fn` after each change of language (replacing the constructor's hook): the UI remembers it. */
+  onChange(fn: (lang: Lang) => void): void {
+    this.#onChange = fn;
   }
 
   get lang(): Lang {

@@ -14,7 +14,7 @@ import type { JsonObject } from '../core/json';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { ModelSummary, RepoId } from '../core/versions/types';
 import type { PendingChange, Workspace } from './Workspace.svelte';
-import { t } from '../ui/i18n';
+import { t } from './i18n';
 
 export type Progress = (done: number, total: number) => void;
 

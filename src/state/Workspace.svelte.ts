@@ -25,7 +25,7 @@ import type {
 } from '../core/versions/types';
 import type { JsonObject } from '../core/json';
 import type { BackendChoice, BackendInfo, ProbeResult, Services } from './services';
-import { t } from '../ui/i18n';
+import { t } from './i18n';
 
 /** What saving the live model now would record, beyond what Graft notes by itself. */
 export interface PendingChange {

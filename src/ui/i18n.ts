@@ -1,10 +1,10 @@
 /**
- * The app's one Locale: components call `t("some.key", vars)` and the text follows the chosen language.
- * The choice is remembered in localStorage; the first visit follows the browser's languages.
+ * Configures the app's one Locale (src/state/i18n.ts) for this page: the language remembered in
+ * localStorage, else the browser's languages on a first visit; a change is remembered and set on <html>.
+ * Components import `t` and `locale` from here.
  */
-import { Locale, LANGUAGES, pickLanguage, type Lang } from '../state/Locale.svelte';
-import en from '../locales/en.json';
-import zhCN from '../locales/zh-CN.json';
+import { locale, t, LANGUAGES, type Lang } from '../state/i18n';
+import { pickLanguage } from '../state/Locale.svelte';
 
 const STORAGE_KEY = 'graft.lang';
 
@@ -19,7 +19,8 @@ function initialLang(): Lang {
   return pickLanguage(nav?.languages?.length ? nav.languages : [nav?.language ?? 'en']);
 }
 
-export const locale = new Locale({ en, 'zh-CN': zhCN }, initialLang(), (lang) => {
+locale.lang = initialLang();
+locale.onChange((lang) => {
   try {
     globalThis.localStorage?.setItem(STORAGE_KEY, lang);
   } catch {
@@ -29,8 +30,4 @@ export const locale = new Locale({ en, 'zh-CN': zhCN }, initialLang(), (lang) =>
 });
 if (globalThis.document) document.documentElement.lang = locale.lang;
 
-/** A message in the active language; see Locale.t. */
-export const t = (key: string, vars?: Readonly<Record<string, string | number>>): string =>
-  locale.t(key, vars);
-
-export { LANGUAGES, type Lang };
+export { locale, t, LANGUAGES, type Lang };
