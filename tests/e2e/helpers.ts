@@ -15,6 +15,16 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Skips the guided tour whenever its card would get in the way of an action: a fresh browser starts it,
+ * and a spec about something else should not depend on where its card happens to float.
+ */
+export async function skipTour(page: Page): Promise<void> {
+  await page.addLocatorHandler(page.getByTestId('tour-card'), async (card) => {
+    await card.getByRole('button', { name: /^(Skip tour|Close)$/ }).click();
+  });
+}
+
 export async function openTab(page: Page, name: TabName): Promise<void> {
   await page.getByRole('tab', { name, exact: true }).click();
   await expect(page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
@@ -50,11 +60,37 @@ export async function createModel(page: Page, template: RegExp, name: string): P
   await expect(page.getByRole('heading', { name: 'Live model' })).toBeVisible();
 }
 
-/** Saves the live model with `message` and waits for the notice that says it was saved. */
-export async function save(page: Page, message: string): Promise<void> {
+export const history = (page: Page): Locator => page.getByRole('region', { name: 'History', exact: true });
+
+/** The notice banner (role status) whose text matches. */
+export const notice = (page: Page, text: string | RegExp): Locator =>
+  page.getByRole('status').filter({ hasText: text });
+
+/** Closes every notice banner, so the next one seen is the next action's own. */
+export async function dismissNotices(page: Page): Promise<void> {
+  const dismiss = page.getByRole('status').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
+}
+
+/** The live model's behaviour: SHA-256 of its outputs on the fixed probe input (Model tab). */
+export async function fingerprint(page: Page): Promise<string> {
+  const fp = page.getByTestId('probe-fingerprint');
+  await expect(fp).toBeVisible();
+  return (await fp.getAttribute('title')) ?? '';
+}
+
+/**
+ * Saves the live model with `message`, waits for this save's own notice, and returns the new version's id
+ * (the save selects it in the history).
+ */
+export async function save(page: Page, message: string): Promise<string> {
+  await dismissNotices(page);
   await page.getByRole('textbox', { name: 'Message' }).fill(message);
   await page.getByRole('button', { name: 'Save version' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Saved version' })).toBeVisible();
+  await expect(notice(page, 'Saved version')).toBeVisible();
+  const selected = history(page).getByRole('option', { selected: true });
+  await expect(selected).toContainText(message);
+  return (await selected.getAttribute('data-version')) ?? '';
 }
 
 /** Trains the live model on the data set in use for `epochs` epochs and waits until the run has ended. */
