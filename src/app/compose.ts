@@ -12,6 +12,8 @@ import type { MlServices, Services } from '../state/services';
 import { Workspace } from '../state/Workspace.svelte';
 import { CompareState } from '../state/Compare.svelte';
 import { Share } from '../state/Share.svelte';
+import { StorageCheck } from '../state/StorageCheck.svelte';
+import { verifyAll } from '../storage/verifyAll';
 import { createShareServices } from './shareServices';
 import { Builder } from '../state/Builder.svelte';
 import { Training } from '../state/Training.svelte';
@@ -121,17 +123,24 @@ export function createApp(): {
   builder: Builder<LiveModel>;
   training: Training<LiveModel>;
   tour: Tour;
+  storageCheck: StorageCheck;
 } {
   const store = new DexieVersionStore(new GraftDb());
   const workspace = createWorkspace(store);
   const compare = new CompareState(workspace);
   const trainingServices = createTrainingServices(store);
+  const shareServices = createShareServices(store);
   return {
     workspace,
-    share: new Share(workspace, createShareServices(store)),
+    share: new Share(workspace, shareServices),
     compare,
     builder: new Builder(workspace, trainingServices),
     training: new Training(workspace, trainingServices, compare),
     tour: new Tour(BROWSER_PREFS),
+    storageCheck: new StorageCheck(workspace as Workspace<unknown>, {
+      verifyAll: (onProgress, signal) => verifyAll(store, { onProgress, signal }),
+      exportBundle: shareServices.exportBundle,
+      saveFile: shareServices.saveFile,
+    }),
   };
 }

@@ -85,8 +85,8 @@ describe('verifyAll', () => {
     expect(report.damagedBlobs).toBe(2);
     const iris = report.repositories[0]!;
     expect(iris.damaged.map((d) => [d.id, d.problems.map((p) => `${p.tensor}:${p.problem}`)])).toEqual([
-      [a.v2, ['weight “dense/kernel”:corrupt']],
-      [a.v3, ['weight “dense/kernel”:missing']],
+      [a.v2, ['dense/kernel:corrupt']],
+      [a.v3, ['dense/kernel:missing']],
     ]);
     expect(iris.affectedRefs.map((r) => [r.name, r.kind, r.tipDamaged, r.damagedInHistory])).toEqual([
       ['best', 'tag', true, 1],

@@ -5,75 +5,22 @@
  * and tensors are damaged, and which versions are intact together with their whole history (what can be
  * exported as a bundle that stands on its own).
  */
+export type * from '../core/storageCheck';
 import { hashBlob, type BlobHash, type VersionId } from '../core/hashing';
 import type { BlobProblem } from '../core/ports';
+import type {
+  AffectedRef,
+  DamagedVersion,
+  RepositoryCheck,
+  StorageCheckReport,
+  VerifyAllOptions,
+} from '../core/storageCheck';
 import { ancestors, graphOf } from '../core/versions/dag';
-import type { Ref, RefKind, RepoId, Version, VersionRow } from '../core/versions/types';
+import type { Ref, RepoId, Version, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
 import type { ManifestRow } from './db';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { guard } from './errors';
-
-export interface VerifyAllProgress {
-  readonly doneBlobs: number;
-  readonly totalBlobs: number;
-  readonly doneBytes: number;
-  readonly totalBytes: number;
-}
-
-export interface DamagedVersion {
-  readonly id: VersionId;
-  readonly message: string;
-  readonly createdAt: string;
-  /** Blobs of this version that are missing, altered or of the wrong size. */
-  readonly problems: readonly BlobProblem[];
-  /** False when the version's record no longer hashes to its id (its metadata was altered). */
-  readonly idMatches: boolean;
-  /** False when the version's tensor list is gone, so its weights cannot be found at all. */
-  readonly manifestPresent: boolean;
-  /** Parents this version names that are no longer stored: its history is broken there. */
-  readonly missingParents: readonly VersionId[];
-}
-
-export interface AffectedRef {
-  readonly name: string;
-  readonly kind: RefKind;
-  readonly target: VersionId;
-  /** The version the ref points at is itself damaged (or not stored at all). */
-  readonly tipDamaged: boolean;
-  /** Damaged versions in the ref's history, its own version included. */
-  readonly damagedInHistory: number;
-}
-
-export interface RepositoryCheck {
-  readonly id: RepoId;
-  readonly name: string;
-  readonly versions: number;
-  readonly damaged: readonly DamagedVersion[];
-  readonly affectedRefs: readonly AffectedRef[];
-  /**
-   * Versions a branch, tag or HEAD reaches that are intact and whose every ancestor is intact, parents
-   * first: a bundle of exactly these imports anywhere.
-   */
-  readonly exportable: readonly VersionId[];
-  /** Intact versions left out of `exportable` because they build on a damaged one. */
-  readonly intactOnDamaged: readonly VersionId[];
-}
-
-export interface StorageCheckReport {
-  readonly checkedAt: string;
-  readonly repositories: readonly RepositoryCheck[];
-  readonly checkedBlobs: number;
-  readonly checkedBytes: number;
-  readonly damagedBlobs: number;
-  readonly ok: boolean;
-}
-
-export interface VerifyAllOptions {
-  readonly onProgress?: (p: VerifyAllProgress) => void;
-  /** Checked between blobs; when aborted, `verifyAll` resolves to null. */
-  readonly signal?: AbortSignal;
-}
 
 type BlobState = 'ok' | BlobProblem['problem'];
 
@@ -200,8 +147,9 @@ async function checkRepository(
       const state = states.get(hash) ?? 'missing';
       if (state !== 'ok') problems.push({ hash, tensor, problem: state });
     };
-    note(row.topologyHash, 'the model topology');
-    for (const t of manifest?.tensors ?? []) note(t.hash, `weight “${t.name}”`);
+    // `tensor` is the weight's own name, '' for the topology: the UI words them in the user's language.
+    note(row.topologyHash, '');
+    for (const t of manifest?.tensors ?? []) note(t.hash, t.name);
     const idMatches = manifest ? await checkVersionId(joinVersion(row, manifest)) : false;
     // A parent that is not stored at all breaks the history as much as a damaged one.
     const missingParents = row.parents.filter((p) => !ids.has(p));

@@ -1,0 +1,115 @@
+/**
+ * "Verify storage": re-hashes everything Graft keeps, with progress and Cancel, holds the report the
+ * dialog shows, and exports the versions that are intact (with their whole history) as one bundle.
+ * Storage comes in through `StorageCheckServices`; the workspace shows busy, notices and errors.
+ */
+import type { VersionId } from '../core/hashing';
+import type { RepositoryCheck, StorageCheckReport, VerifyAllProgress } from '../core/storageCheck';
+import type { RepoId } from '../core/versions/types';
+import { t } from './i18n';
+import type { BundleExportRequest, ExportedBundle, Progress } from './Share.svelte';
+import type { Workspace } from './Workspace.svelte';
+
+export interface StorageCheckServices {
+  verifyAll(
+    onProgress: (p: VerifyAllProgress) => void,
+    signal: AbortSignal,
+  ): Promise<StorageCheckReport | null>;
+  exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
+  saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
+}
+
+export interface IntactExport {
+  readonly repoId: RepoId;
+  readonly fileName: string;
+  readonly versions: readonly VersionId[];
+}
+
+export class StorageCheck {
+  readonly #ws: Workspace<unknown>;
+  readonly #s: StorageCheckServices;
+  #controller: AbortController | null = null;
+
+  /** Whether the dialog is open. */
+  open = $state(false);
+  running = $state(false);
+  progress = $state.raw<VerifyAllProgress | null>(null);
+  report = $state.raw<StorageCheckReport | null>(null);
+  /** True when the last run was cancelled before it finished. */
+  cancelled = $state(false);
+  exporting = $state.raw<{ repoId: RepoId; done: number; total: number } | null>(null);
+  lastExport = $state.raw<IntactExport | null>(null);
+
+  /** Repositories with something wrong, for the report's list. */
+  readonly damaged: readonly RepositoryCheck[] = $derived(
+    this.report?.repositories.filter((r) => r.damaged.length > 0 || r.affectedRefs.length > 0) ?? [],
+  );
+
+  constructor(workspace: Workspace<unknown>, services: StorageCheckServices) {
+    this.#ws = workspace;
+    this.#s = services;
+  }
+
+  /** Opens the dialog and starts checking. */
+  start(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.open = true;
+    this.report = null;
+    this.cancelled = false;
+    this.lastExport = null;
+    const controller = new AbortController();
+    this.#controller = controller;
+    return this.#ws.run(t('storageCheck.busy'), async () => {
+      this.running = true;
+      this.progress = { doneBlobs: 0, totalBlobs: 0, doneBytes: 0, totalBytes: 0 };
+      try {
+        const report = await this.#s.verifyAll((p) => (this.progress = p), controller.signal);
+        if (report === null) {
+          this.cancelled = true;
+          return;
+        }
+        this.report = report;
+        this.#ws.say(
+          report.ok
+            ? t('storageCheck.notice.ok', { count: report.checkedBlobs })
+            : t('storageCheck.notice.damaged', { count: report.damagedBlobs }),
+        );
+      } finally {
+        this.running = false;
+        this.progress = null;
+        if (this.#controller === controller) this.#controller = null;
+      }
+    });
+  }
+
+  /** Stops a running check at the next blob; nothing is reported and nothing was changed. */
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  close(): void {
+    this.cancel();
+    this.open = false;
+  }
+
+  /** Downloads one bundle of the repository's intact versions, whose every ancestor is intact too. */
+  exportIntact(repoId: RepoId): Promise<void> {
+    const check = this.report?.repositories.find((r) => r.id === repoId);
+    if (!check || check.exportable.length === 0 || this.exporting) return Promise.resolve();
+    const ids = check.exportable;
+    return this.#ws.run(t('storageCheck.busyExport'), async () => {
+      this.exporting = { repoId, done: 0, total: 0 };
+      try {
+        const out = await this.#s.exportBundle(
+          { repoId, scope: { kind: 'versions', ids } },
+          (done, total) => (this.exporting = { repoId, done, total }),
+        );
+        this.#s.saveFile(out.bytes, out.fileName, 'application/zip');
+        this.lastExport = { repoId, fileName: out.fileName, versions: ids };
+        this.#ws.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
+      } finally {
+        this.exporting = null;
+      }
+    });
+  }
+}
