@@ -10,6 +10,7 @@ import { setInputShape, updateLayer } from '../core/model/edit';
 import { graphFromSpec, graphFromTopology, type LayerGraph } from '../core/model/graph';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import { specFromTopology } from '../core/model/topology';
+import { locale, t } from './i18n';
 import type { TrainingServices } from './services';
 import type { Workspace } from './Workspace.svelte';
 
@@ -34,7 +35,13 @@ export interface DataFit {
 
 const IGNORED_KEYS = new Set(['id', 'kind', 'name', 'trainable']);
 
+/** The editor's label keys for options whose name differs from the option's key. */
+const FIELD_LABEL: Readonly<Record<string, string>> = { kernelSize: 'kernel', poolSize: 'pool' };
+
+/** An option's name in a sentence: "kernel size" in English, the editor's label in other languages. */
 function words(key: string): string {
+  const label = `model.field.${FIELD_LABEL[key] ?? key}`;
+  if (locale.lang !== 'en' && locale.has(label)) return t(label);
   return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
@@ -48,15 +55,15 @@ function layerGist(layer: LayerSpec): string {
   switch (layer.kind) {
     case 'Dense':
     case 'LSTM':
-      return ` (${layer.units} units, ${layer.activation})`;
+      return t('builder.gist.units', { count: layer.units, activation: layer.activation });
     case 'Conv2D':
-      return ` (${layer.filters} filters, ${layer.kernelSize.join('×')})`;
+      return t('builder.gist.filters', { count: layer.filters, kernel: layer.kernelSize.join('×') });
     case 'MaxPooling2D':
       return ` (${layer.poolSize.join('×')})`;
     case 'Dropout':
-      return ` (rate ${layer.rate})`;
+      return t('builder.gist.rate', { rate: String(layer.rate) });
     case 'Reshape':
-      return ` (to ${formatShape(layer.targetShape)})`;
+      return t('builder.gist.reshape', { shape: formatShape(layer.targetShape) });
     default:
       return '';
   }
@@ -66,31 +73,41 @@ function layerGist(layer: LayerSpec): string {
 export function describeSpecChanges(from: ModelSpec, to: ModelSpec): string[] {
   const out: string[] = [];
   if (formatShape(from.inputShape) !== formatShape(to.inputShape))
-    out.push(`set the input to ${formatShape(to.inputShape)} (was ${formatShape(from.inputShape)})`);
+    out.push(
+      t('builder.change.input', { shape: formatShape(to.inputShape), was: formatShape(from.inputShape) }),
+    );
   const before = new Map(from.layers.map((l) => [l.id, l]));
   const after = new Map(to.layers.map((l) => [l.id, l]));
   for (const layer of to.layers)
-    if (!before.has(layer.id)) out.push(`added ${layer.kind} layer “${layer.name}”${layerGist(layer)}`);
+    if (!before.has(layer.id))
+      out.push(t('builder.change.added', { kind: layer.kind, name: layer.name, gist: layerGist(layer) }));
   for (const layer of from.layers)
-    if (!after.has(layer.id)) out.push(`removed ${layer.kind} layer “${layer.name}”`);
+    if (!after.has(layer.id)) out.push(t('builder.change.removed', { kind: layer.kind, name: layer.name }));
 
   const keptBefore = from.layers.filter((l) => after.has(l.id)).map((l) => l.id);
   const keptAfter = to.layers.filter((l) => before.has(l.id)).map((l) => l.id);
   keptAfter.forEach((id, i) => {
-    if (keptBefore[i] !== id) out.push(`moved “${after.get(id)?.name ?? id}”`);
+    if (keptBefore[i] !== id) out.push(t('builder.change.moved', { name: after.get(id)?.name ?? id }));
   });
 
   for (const layer of to.layers) {
     const old = before.get(layer.id);
     if (!old) continue;
-    if (old.name !== layer.name) out.push(`renamed “${old.name}” to “${layer.name}”`);
+    if (old.name !== layer.name) out.push(t('builder.change.renamed', { old: old.name, name: layer.name }));
     if (old.trainable !== layer.trainable)
-      out.push(`${layer.trainable ? 'unfroze' : 'froze'} “${layer.name}”`);
+      out.push(t(layer.trainable ? 'builder.change.unfroze' : 'builder.change.froze', { name: layer.name }));
     const a = old as unknown as Record<string, unknown>;
     const b = layer as unknown as Record<string, unknown>;
     for (const key of Object.keys(b)) {
       if (IGNORED_KEYS.has(key) || JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
-      out.push(`changed ${words(key)} of “${layer.name}” from ${show(a[key])} to ${show(b[key])}`);
+      out.push(
+        t('builder.change.option', {
+          option: words(key),
+          name: layer.name,
+          from: show(a[key]),
+          to: show(b[key]),
+        }),
+      );
     }
   }
   return out;
@@ -98,8 +115,11 @@ export function describeSpecChanges(from: ModelSpec, to: ModelSpec): string[] {
 
 /** The changes as one phrase for the save form: the first few, then how many more. */
 export function summarizeChanges(changes: readonly string[]): string {
-  if (changes.length <= 3) return changes.join(', ');
-  return `${changes.slice(0, 3).join(', ')} and ${changes.length - 3} more changes`;
+  if (changes.length <= 3) return changes.join(t('builder.change.separator'));
+  return t('builder.change.more', {
+    changes: changes.slice(0, 3).join(t('builder.change.separator')),
+    count: changes.length - 3,
+  });
 }
 
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
@@ -142,12 +162,7 @@ export class Builder<M> {
     const wrapped = topology['model_config'];
     const className = (isJsonObject(wrapped) ? wrapped : topology)['class_name'];
     if (className === 'Model' || className === 'Functional')
-      return err(
-        new GraftError(
-          'model/invalid-stack',
-          'It is a functional model (its layers branch, merge or take several inputs), and the builder edits single stacks of layers.',
-        ),
-      );
+      return err(new GraftError('model/invalid-stack', t('builder.readOnly.functional')));
     try {
       return specFromTopology(topology);
     } catch (e) {
@@ -210,7 +225,7 @@ export class Builder<M> {
     const from = this.spec;
     const to = this.draft;
     if (!from || !to || !this.dirty) return Promise.resolve();
-    return this.#ws.run('Applying the changes', () =>
+    return this.#ws.run(t('builder.busy.apply'), () =>
       this.#replace(from, to, summarizeChanges(describeSpecChanges(from, to))),
     );
   }
@@ -222,17 +237,18 @@ export class Builder<M> {
 
   /** Changes the live model's input (and, where it can, its output) to fit a data set, as one edit. */
   adapt(fit: DataFit): Promise<void> {
-    return this.#ws.run('Adapting the model', async () => {
+    return this.#ws.run(t('builder.busy.adapt'), async () => {
       const from = this.spec;
       if (!from)
-        throw new GraftError(
-          'model/invalid-stack',
-          this.readOnlyReason ?? 'Create or open a model first, then adapt it to the data.',
-        );
+        throw new GraftError('model/invalid-stack', this.readOnlyReason ?? t('builder.adapt.noModel'));
       const to = adaptedSpec(from, fit);
       if (!to) return;
       const changes = describeSpecChanges(from, to);
-      await this.#replace(from, to, `adapted to ${fit.name}: ${summarizeChanges(changes)}`);
+      await this.#replace(
+        from,
+        to,
+        t('builder.change.adapted', { data: fit.name, changes: summarizeChanges(changes) }),
+      );
     });
   }
 

@@ -45,6 +45,7 @@ import type {
   TrainingData,
   TrainingServices,
 } from './services';
+import { t } from './i18n';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
 
 /** Which model to evaluate or ask: the live one, or a saved version. */
@@ -103,7 +104,6 @@ interface RunContext {
 }
 
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** How many first parents to follow looking for the data a version's weights were trained on. */
 const MAX_ANCESTRY = 200;
@@ -159,7 +159,10 @@ export function evaluationRows(prepared: PreparedData): { part: DataPart; label:
   const part = takeRows(prepared.dataset, which);
   return {
     part,
-    label: `${part.rows.toLocaleString('en-US')} ${validation.length > 0 ? 'validation rows' : 'rows'} of ${prepared.dataset.name}`,
+    label: t(validation.length > 0 ? 'training.rows.validation' : 'training.rows.all', {
+      count: part.rows,
+      data: prepared.dataset.name,
+    }),
   };
 }
 
@@ -244,31 +247,35 @@ export class Training<M> {
     if (!live || !d) return null;
     const problems: string[] = [];
     const input = live.summary.inputShape?.slice(1) ?? [];
-    if (input.some((n) => n === null))
-      problems.push('The model takes inputs of variable size; Graft trains models with a fixed input size.');
+    if (input.some((n) => n === null)) problems.push(t('training.misfit.variableInput'));
     else if (product(input as number[]) !== d.features)
       problems.push(
-        `The model takes ${product(input as number[])} values per example (input ${formatShape(input as number[])}), but ${d.name} has ${d.features} features.`,
+        t('training.misfit.features', {
+          values: product(input as number[]),
+          shape: formatShape(input as number[]),
+          data: d.name,
+          features: d.features,
+        }),
       );
     const units = this.outputUnits;
     const outputRank = (live.summary.outputShape?.length ?? 2) - 1;
     let outputs: number | null = null;
     if (outputRank !== 1)
       problems.push(
-        `The model's output ${formatShape((live.summary.outputShape ?? []).slice(1) as number[])} is not one row of ${d.task === 'regression' ? 'values' : 'class scores'}; end it with a Dense layer.`,
+        t(d.task === 'regression' ? 'training.misfit.outputValues' : 'training.misfit.outputScores', {
+          shape: formatShape((live.summary.outputShape ?? []).slice(1) as number[]),
+        }),
       );
     else if (d.task === 'regression') {
       if (units !== 1) {
         outputs = 1;
-        problems.push(
-          `The model has ${plural(units ?? 0, 'output')}, but predicting ${d.labelName} needs 1.`,
-        );
+        problems.push(t('training.misfit.regression', { count: units ?? 0, label: d.labelName }));
       }
     } else {
       const classes = d.classNames.length;
       if (!(units === classes || (units === 1 && classes === 2))) {
         outputs = classes;
-        problems.push(`The model has ${plural(units ?? 0, 'output')}, but ${d.name} has ${classes} classes.`);
+        problems.push(t('training.misfit.classes', { count: units ?? 0, data: d.name, classes }));
       }
     }
     return { problems, fit: { name: d.name, features: d.features, outputs, task: d.task } };
@@ -301,11 +308,11 @@ export class Training<M> {
 
   readonly blockedReason: string | null = $derived.by(() => {
     if (this.running) return null;
-    if (!this.#live) return 'Create or open a model first.';
-    if (!this.dataset) return 'Choose a data set first.';
+    if (!this.#live) return t('training.blocked.noModel');
+    if (!this.dataset) return t('training.blocked.noData');
     const problem = this.compatibility?.problems[0];
-    if (problem) return 'The model does not fit the data yet (see above).';
-    if (this.#ws.busy) return `Waiting for “${this.#ws.busy}” to finish.`;
+    if (problem) return t('training.blocked.misfit');
+    if (this.#ws.busy) return t('training.blocked.busy', { task: this.#ws.busy });
     return null;
   });
 
@@ -323,7 +330,7 @@ export class Training<M> {
 
   /** Makes `dataset` the data to train on, split and scaled with the suggested settings until a run says otherwise. */
   useDataset(dataset: Dataset): Promise<void> {
-    return this.#ws.run('Preparing the data', async () => {
+    return this.#ws.run(t('training.busy.prepare'), async () => {
       this.dataset = dataset;
       this.prepared = null;
       this.evaluation = null;
@@ -384,7 +391,7 @@ export class Training<M> {
     this.running = true;
     const model = live.model;
     try {
-      await this.#ws.run(`Training on ${dataset.name}`, async () => {
+      await this.#ws.run(t('training.busy.train', { data: dataset.name }), async () => {
         const prepared = await this.#prepare(dataset, config);
         const run: RunContext = {
           runId: runIdAt(new Date()),
@@ -408,12 +415,15 @@ export class Training<M> {
           this.result = result;
           if (result.epochsRun === 0) {
             held.restore();
-            this.#ws.say('Stopped before the first batch: the model is as it was.');
+            this.#ws.say(t('training.notice.stoppedAtOnce'));
             return;
           }
           await this.#ws.replaceLive(model, {
             change: 'trained',
-            description: `trained ${plural(result.epochsRun, 'epoch')} on ${dataset.name}${result.stoppedEarly ? ' (stopped early)' : ''}`,
+            description: t(result.stoppedEarly ? 'training.change.trainedEarly' : 'training.change.trained', {
+              count: result.epochsRun,
+              data: dataset.name,
+            }),
             provenance: {
               wallTimeMs: Math.round(result.wallTimeMs),
               training: {
@@ -457,7 +467,7 @@ export class Training<M> {
   /** Keeps the weights of a run that ended in a NaN loss, as a change the user can save. */
   keepBrokenRun(): Promise<void> {
     const broken = this.#broken;
-    return this.#ws.run('Keeping the broken run', async () => {
+    return this.#ws.run(t('training.busy.keepBroken'), async () => {
       if (!broken || this.#ws.live?.model !== broken.model)
         throw new GraftError('train/invalid-config', 'That run’s model is no longer the live model.');
       broken.weights.restore();
@@ -481,7 +491,9 @@ export class Training<M> {
     const epoch = typeof error.data['epoch'] === 'number' ? error.data['epoch'] + 1 : null;
     return {
       change: 'trained',
-      description: `trained on ${run.prepared.dataset.name} until the loss became NaN${epoch ? ` in epoch ${epoch}` : ''}`,
+      description: epoch
+        ? t('training.change.nanInEpoch', { data: run.prepared.dataset.name, epoch })
+        : t('training.change.nan', { data: run.prepared.dataset.name }),
       provenance: {
         training: {
           ...trainingRecord(run.config, {
@@ -546,7 +558,11 @@ export class Training<M> {
         repoId: run.repoId,
         branch: `checkpoints/${run.runId}/epoch-${epoch + 1}`,
         parent: run.base,
-        message: `Checkpoint after epoch ${epoch + 1} of ${run.config.epochs} on ${dataset.name}`,
+        message: t('training.checkpoint.message', {
+          epoch: epoch + 1,
+          epochs: run.config.epochs,
+          data: dataset.name,
+        }),
         model,
         provenance: {
           training: trainingRecord(run.config, {
@@ -579,7 +595,7 @@ export class Training<M> {
       this.#ws.report(
         new GraftError(
           toGraftError(e).code,
-          `The checkpoint after epoch ${epoch + 1} could not be saved (${toGraftError(e).message}). Training goes on.`,
+          t('training.checkpoint.failed', { epoch: epoch + 1, reason: toGraftError(e).message }),
           { cause: e },
         ),
       );
@@ -662,13 +678,15 @@ export class Training<M> {
       if (values.length !== dataset.features)
         throw new GraftError(
           'data/invalid',
-          `Give ${dataset.features} numbers, one per feature; there are ${values.length}.`,
+          t('training.try.count', { features: dataset.features, given: values.length }),
         );
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0)
         throw new GraftError(
           'data/invalid',
-          `“${dataset.featureNames[bad] ?? `feature ${bad + 1}`}” needs a number.`,
+          t('training.try.notNumber', {
+            feature: dataset.featureNames[bad] ?? t('training.try.featureN', { n: bad + 1 }),
+          }),
         );
       const live = this.#ws.live;
       const model = await this.#modelFor(choice);
@@ -708,9 +726,9 @@ export class Training<M> {
   }
 
   #label(choice: ModelChoice): string {
-    if (choice !== 'live') return `version ${shortId(choice)}`;
+    if (choice !== 'live') return t('training.model.version', { id: shortId(choice) });
     const live = this.#ws.live;
-    return live?.pending ? 'the live model (unsaved)' : 'the live model';
+    return t(live?.pending ? 'training.model.liveUnsaved' : 'training.model.live');
   }
 
   /** The model behind a choice; a version is loaded once and kept while it stays chosen. */
@@ -750,23 +768,23 @@ export class Training<M> {
     const unsaved = choice === 'live' ? live?.pending?.provenance['dataset'] : undefined;
     const from: VersionId | null = choice === 'live' ? (live?.base ?? null) : choice;
     const { record, where } = unsaved
-      ? { record: unsaved, where: 'the live model’s training run' }
+      ? { record: unsaved, where: t('training.scaling.liveRun') }
       : from
         ? await this.#storedData(from)
         : { record: null, where: '' };
     if (isJsonObject(record)) {
       try {
         const stats = normalizationFromJson(record['normalization']);
-        const name = typeof record['name'] === 'string' ? record['name'] : 'its data';
+        const name = typeof record['name'] === 'string' ? record['name'] : t('training.scaling.itsData');
         if (stats.method === 'none' || stats.offset.length === features)
-          return { stats, from: `the scaling learned from ${name}, stored with ${where}` };
+          return { stats, from: t('training.scaling.learned', { data: name, where }) };
       } catch {
         // An unreadable record falls back to this data's own scaling, and says so below.
       }
     }
     return {
       stats: prepared.normalization,
-      from: `${prepared.dataset.name}’s own scaling (the model records none that fits)`,
+      from: t('training.scaling.own', { data: prepared.dataset.name }),
     };
   }
 
@@ -775,7 +793,7 @@ export class Training<M> {
     for (let i = 0; current && i < MAX_ANCESTRY; i++) {
       const version = await this.#ws.getVersion(current);
       const record = version.provenance['dataset'];
-      if (record) return { record, where: `version ${shortId(version.id)}` };
+      if (record) return { record, where: t('training.model.version', { id: shortId(version.id) }) };
       current = version.parents[0];
     }
     return { record: null, where: '' };
