@@ -271,7 +271,10 @@ test('a message is amended, a tag placed and moved, and a branch deleted after s
   await amend.getByRole('button', { name: 'Save message' }).click();
   await expect(row(page, three.id)).toContainText('Trained the deeper model (best so far)');
   await expect(row(page, three.id)).toContainText('edited');
-  await expect(details(page)).toContainText('originally “Trained the deeper model”');
+  // The details card itself shows the new message, and the original beside it.
+  const card = details(page).getByRole('article');
+  await expect(card).toContainText('Trained the deeper model (best so far)');
+  await expect(card).toContainText('Edited; originally “Trained the deeper model”');
 
   // Tag `best` on three, then move it to four: three's details say where it went.
   await toolbar(page).getByRole('button', { name: 'Tag' }).click();

@@ -226,6 +226,16 @@ describe('VersionDetails', () => {
     expect(body).toContain('No metrics were recorded');
     expect(body).not.toContain('Training curves');
   });
+
+  it('shows an amended message as the message, and the original beside it', () => {
+    const v = version(3);
+    const { body } = render(VersionDetails, { props: { version: v, note: { message: 'Better words' } } });
+    expect(body).toMatch(/<p class="message[^"]*">Better words<\/p>/);
+    expect(body).toContain(`Edited; originally “${v.message}”`);
+    const plain = render(VersionDetails, { props: { version: v } }).body;
+    expect(plain).not.toContain('Better words');
+    expect(plain).not.toContain('originally');
+  });
 });
 
 describe('CompareView', () => {
