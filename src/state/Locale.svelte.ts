@@ -30,6 +30,9 @@ export class Locale {
   #lang = $state<Lang>('en');
   readonly #catalogues: Readonly<Record<Lang, Catalogue>>;
   #onChange: (lang: Lang) => void;
+  // Making an Intl formatter costs far more than using one, and the history formats counts and dates for
+  // every row in view on every scroll frame: each language + options pair is made once.
+  readonly #formatters = new Map<string, unknown>();
 
   constructor(
     catalogues: Readonly<Record<Lang, Catalogue>>,
@@ -77,7 +80,7 @@ export class Locale {
     const cat = this.#catalogues[lang];
     const count = vars?.count;
     if (typeof count === 'number') {
-      const form = new Intl.PluralRules(lang).select(count);
+      const form = this.#intl('plural', lang, undefined, () => new Intl.PluralRules(lang)).select(count);
       const plural = cat[`${key}.${form}`] ?? cat[`${key}.other`];
       if (plural !== undefined) return plural;
     }
@@ -93,22 +96,45 @@ export class Locale {
   }
 
   number(n: number, options?: Intl.NumberFormatOptions): string {
-    return new Intl.NumberFormat(this.#lang, options).format(n);
+    const lang = this.#lang;
+    return this.#intl('number', lang, options, () => new Intl.NumberFormat(lang, options)).format(n);
   }
 
   date(value: string | number | Date, options?: Intl.DateTimeFormatOptions): string {
     const d = value instanceof Date ? value : new Date(value);
-    return new Intl.DateTimeFormat(this.#lang, options ?? { dateStyle: 'medium', timeStyle: 'short' }).format(
-      d,
-    );
+    const lang = this.#lang;
+    const opts = options ?? { dateStyle: 'medium', timeStyle: 'short' };
+    return this.#intl('date', lang, opts, () => new Intl.DateTimeFormat(lang, opts)).format(d);
   }
 
   relative(value: number, unit: Intl.RelativeTimeFormatUnit): string {
-    return new Intl.RelativeTimeFormat(this.#lang, { numeric: 'auto' }).format(value, unit);
+    const lang = this.#lang;
+    return this.#intl(
+      'relative',
+      lang,
+      undefined,
+      () => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }),
+    ).format(value, unit);
   }
 
   /** A list joined for the language ("a, b and c" / "a、b和c"). */
   list(items: readonly string[]): string {
-    return new Intl.ListFormat(this.#lang, { style: 'long', type: 'conjunction' }).format(items);
+    const lang = this.#lang;
+    return this.#intl(
+      'list',
+      lang,
+      undefined,
+      () => new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }),
+    ).format(items);
+  }
+
+  #intl<T>(kind: string, lang: Lang, options: object | undefined, make: () => T): T {
+    const key = `${kind}|${lang}|${options ? JSON.stringify(options) : ''}`;
+    let made = this.#formatters.get(key) as T | undefined;
+    if (made === undefined) {
+      made = make();
+      this.#formatters.set(key, made);
+    }
+    return made;
   }
 }
