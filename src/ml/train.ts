@@ -3,9 +3,10 @@
  * takes effect at the next batch, NaN detection, and regular yields so the page stays responsive.
  *
  * It costs no more than `model.fit` because it does what fit does per batch (gather the batch, run the
- * compiled train step) and never waits for the GPU inside an interval: the losses of all batches since
- * the last yield are stacked and read back with one asynchronous `data()`, which is awaited only at the
- * next yield, by when it has long finished.
+ * compiled train step) and never waits for the GPU inside an epoch: the losses of the batches trained
+ * since the last read are stacked and read back with one asynchronous `data()`, and the next read starts
+ * only once that one has finished. On WebGL the run's shaders are compiled before the first batch without
+ * blocking the page (`warmShaders`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
@@ -36,7 +37,7 @@ export interface TrainData {
 }
 
 export interface TrainCallbacks {
-  /** After each batch, in order, at most one yield interval late (losses are read back in groups). */
+  /** After each batch, in order, once its loss has been read back (in groups, without stalling training). */
   onBatch?(epoch: number, batch: number, batches: number, logs: BatchLogs): void;
   onEpoch?(epoch: number, logs: EpochLogs): void | Promise<void>;
   /** Asked before every batch; true stops there, keeping every update made so far. */
@@ -48,6 +49,11 @@ export interface TrainCallbacks {
 export interface TrainOptions {
   /** Longest stretch of work, in ms, before handing the main thread back to the browser (default 16: one frame). */
   readonly yieldEvery?: number;
+  /**
+   * On WebGL, compile the run's shaders before the first batch without blocking the page (default true).
+   * Off, the first batch compiles them in one main-thread task of seconds on a software rasteriser.
+   */
+  readonly warmUp?: boolean;
 }
 
 type TrainStep = (data: tf.Tensor[]) => tf.Scalar[];
@@ -246,14 +252,36 @@ class BatchReader {
     const group = this.#pending;
     this.#pending = [];
     const previous = this.#inFlight;
+    // After the read in flight, so batches are still reported in order.
+    const read = () => this.#read(group);
     this.#inFlight =
       group.length === 0
         ? null
-        : this.#read(group).catch((error: unknown) => {
+        : (previous ? previous.then(read) : read()).catch((error: unknown) => {
             this.#failure ??= { error };
           });
     await previous;
     if (this.#failure) throw this.#failure.error;
+  }
+
+  /**
+   * Starts reading what has been trained since the last read, unless that read is still in flight: the
+   * loop never waits for the GPU inside an epoch (on WebGL a read waits for every queued batch, and
+   * waiting for it once per yield left the GPU idle while the CPU queued nothing).
+   */
+  poll(): void {
+    if (this.#failure) throw this.#failure.error;
+    if (this.#inFlight !== null || this.#pending.length === 0) return;
+    const group = this.#pending;
+    this.#pending = [];
+    const read: Promise<void> = this.#read(group)
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        if (this.#inFlight === read) this.#inFlight = null;
+      });
+    this.#inFlight = read;
   }
 
   /** Waits until every batch trained so far has been read and reported. */
@@ -377,6 +405,89 @@ async function evaluateSet(
   }
 }
 
+/** The parts of TF.js's WebGL backend that compile shaders ahead of use (tfjs-backend-webgl 4.x). */
+interface ParallelCompile {
+  checkCompileCompletionAsync(): Promise<unknown>;
+  getUniformLocations(): void;
+  uploadToGPU(dataId: object): void;
+}
+
+function parallelCompiler(): ParallelCompile | null {
+  if (tf.getBackend() !== 'webgl') return null;
+  const backend = tf.backend() as unknown as Partial<ParallelCompile>;
+  return typeof backend.checkCompileCompletionAsync === 'function' &&
+    typeof backend.getUniformLocations === 'function' &&
+    typeof backend.uploadToGPU === 'function'
+    ? (backend as ParallelCompile)
+    : null;
+}
+
+/**
+ * Compiles every shader the run will use before its first batch, without blocking the page: with
+ * `ENGINE_COMPILE_ONLY` TF.js creates the programs of one full and one short batch, one validation chunk
+ * and the loss read-back without running them, the GPU process compiles them in parallel
+ * (KHR_parallel_shader_compile) while `checkCompileCompletionAsync` polls once a frame, and only the
+ * uniform lookups run on the main thread. Nothing runs, so the train step's variable writes are garbage:
+ * it uses a throwaway optimiser and the weights are put back afterwards.
+ */
+async function warmShaders(
+  model: tf.LayersModel,
+  config: TrainConfig,
+  data: PreparedData,
+  batchSize: number,
+  hasAcc: boolean,
+): Promise<void> {
+  const compiler = parallelCompiler();
+  if (!compiler) return;
+  const held = model.getWeights().map((w) => w.clone());
+  const scratch = makeOptimizer(config.optimizer, config.learningRate);
+  try {
+    model.compile({ optimizer: scratch, loss: config.loss, metrics: hasAcc ? ['acc'] : [] });
+    const step = trainStepOf(compiledCore(model));
+    const rows = data.x.shape[0] ?? 0;
+    const sizes = [...new Set([batchSize, rows % batchSize].filter((n) => n > 0))];
+    const ids = sizes.map((size) => tf.range(0, size, 1, 'int32'));
+    // Every tensor that outlives the warm-up goes to the GPU first, for real (a tensor first uploaded in
+    // compile-only mode keeps its values on the CPU under a texture shape that no longer fits them), one
+    // upload per task, as each may compile a small shader of its own.
+    for (const t of [data.x, data.y, data.xVal, data.yVal, ...held, ...ids]) {
+      if (!t) continue;
+      compiler.uploadToGPU(t.dataId);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    tf.env().set('ENGINE_COMPILE_ONLY', true);
+    try {
+      tf.tidy(() => {
+        for (const batchIds of ids)
+          // As BatchReader reads losses back: stacked.
+          tf.stack(step([tf.gather(data.x, batchIds), tf.gather(data.y, batchIds)]));
+        const { xVal, yVal } = data;
+        if (xVal && yVal) {
+          const core = compiledCore(model);
+          const chunk = Math.min(Math.max(batchSize, 128), xVal.shape[0] ?? 0);
+          const pred = model.predictOnBatch(xVal.slice(0, chunk)) as tf.Tensor;
+          const lossFn = core.lossFunctions[0];
+          const accFn = core.metricsTensors[0]?.[0];
+          const yb = yVal.slice(0, chunk);
+          if (lossFn) {
+            const losses = lossFn(yb, pred);
+            tf.stack([losses.sum(), accFn ? accFn(yb, pred).sum() : tf.scalar(0), tf.scalar(losses.size)]);
+          }
+        }
+      });
+    } finally {
+      tf.env().set('ENGINE_COMPILE_ONLY', false);
+      tf.dispose(ids);
+    }
+    await compiler.checkCompileCompletionAsync();
+    compiler.getUniformLocations();
+  } finally {
+    model.setWeights(held);
+    tf.dispose(held);
+    scratch.dispose();
+  }
+}
+
 /**
  * Trains `model` in place. Compiles it with a fresh optimiser (its state is disposed at the end: Graft
  * versions keep weights, not optimiser moments, so a later run starts the optimiser afresh either way).
@@ -407,11 +518,12 @@ export async function train(
     const { x, y, xVal, yVal } = prepareData(model, data, config, own);
 
     const hasAcc = isClassificationLoss(config.loss);
+    const rows = x.shape[0] ?? 0;
+    const batchSize = Math.min(config.batchSize, rows);
+    if (options.warmUp ?? true) await warmShaders(model, config, { x, y, xVal, yVal }, batchSize, hasAcc);
     model.compile({ optimizer, loss: config.loss, metrics: hasAcc ? ['acc'] : [] });
     const step = trainStepOf(compiledCore(model));
 
-    const rows = x.shape[0] ?? 0;
-    const batchSize = Math.min(config.batchSize, rows);
     const batches = Math.ceil(rows / batchSize);
     const next = mulberry32(config.seed);
     const history: EpochLogs[] = [];
@@ -420,7 +532,7 @@ export async function train(
     let lastYield = performance.now();
     const yieldIfDue = async () => {
       if (performance.now() - lastYield < yieldEvery) return;
-      await batchReader.flush();
+      batchReader.poll();
       await yielder.yieldNow();
       lastYield = performance.now();
     };
