@@ -10,15 +10,22 @@ import * as tf from '@tensorflow/tfjs';
 import Dexie from 'dexie';
 import { hashBlob, type VersionId } from '../src/core/hashing';
 import { tensorBytes } from '../src/core/ports';
-import { mulberry32 } from '../src/core/random';
 import type { RepoId } from '../src/core/versions/types';
 import { startBackend, type BackendName } from '../src/ml/backend';
 import { materializeModel, snapshotModel } from '../src/ml/snapshot';
 import { DexieVersionStore } from '../src/storage/DexieVersionStore';
 import { GraftDb } from '../src/storage/db';
+import { benchBundles } from './bundles';
+import { buildModel, commitModel, HIDDEN, INPUTS, OUTPUTS, randomizeLayer, rng } from './model';
 import { benchHistory } from './history';
+import { benchTraining } from './training';
+import { median, ms, round, settle, timed } from './util';
+
+export type BenchSection = 'storage' | 'training' | 'bundles' | 'history';
+export const SECTIONS: readonly BenchSection[] = ['storage', 'training', 'bundles', 'history'];
 
 export interface BenchEntry {
+  readonly section?: BenchSection;
   readonly name: string;
   readonly value: number;
   readonly unit: string;
@@ -38,6 +45,15 @@ export interface BreakdownRow {
   readonly samples: readonly number[];
 }
 
+export interface StorageModelMeta {
+  readonly layers: string;
+  readonly tensors: number;
+  readonly params: number;
+  readonly weightBytes: number;
+  readonly headTensors: number;
+  readonly headBytes: number;
+}
+
 export interface BenchReport {
   readonly meta: {
     readonly backend: string;
@@ -45,12 +61,9 @@ export interface BenchReport {
     readonly tfjs: string;
     readonly userAgent: string;
     readonly reps: number;
-    readonly layers: string;
-    readonly tensors: number;
-    readonly params: number;
-    readonly weightBytes: number;
-    readonly headTensors: number;
-    readonly headBytes: number;
+    readonly sections: readonly BenchSection[];
+    /** The 64 MiB model of the storage figures, when they ran. */
+    readonly storageModel?: StorageModelMeta;
     readonly totalMs: number;
   };
   readonly results: BenchEntry[];
@@ -67,12 +80,12 @@ declare global {
 const params = new URLSearchParams(location.search);
 const REQUESTED: BackendName = params.get('backend') === 'webgl' ? 'webgl' : 'cpu';
 const REPS = Math.max(3, Math.floor(Number(params.get('reps') ?? 3)) || 3);
+const ONLY = new Set(
+  (params.get('only') ?? SECTIONS.join(','))
+    .split(',')
+    .filter((s): s is BenchSection => (SECTIONS as readonly string[]).includes(s)),
+);
 const HEAD_VERSIONS = 50;
-
-// 2048 → 4 × Dense 2048 → Dense 10: 4 × 2048² = 16,777,216 kernel floats (64 MiB) plus a 80 KiB head.
-const INPUTS = 2048;
-const HIDDEN = [2048, 2048, 2048, 2048] as const;
-const OUTPUTS = 10;
 
 const logEl = document.getElementById('log');
 const lines: string[] = [];
@@ -80,64 +93,6 @@ function log(line: string): void {
   console.log(line);
   lines.push(line);
   if (logEl) logEl.textContent = lines.join('\n');
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
-const ms = (x: number): string => `${x.toFixed(1)} ms`;
-
-const gc = (globalThis as { gc?: () => void }).gc;
-/** Lets the previous run's garbage and background IndexedDB work settle before the clock starts. */
-async function settle(): Promise<void> {
-  gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 150));
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-// ---- the model --------------------------------------------------------------------------------------
-
-function buildModel(): tf.LayersModel {
-  const model = tf.sequential({ name: 'bench_mlp' });
-  HIDDEN.forEach((units, i) =>
-    model.add(
-      tf.layers.dense({
-        name: `dense_${i}`,
-        units,
-        activation: 'relu',
-        kernelInitializer: 'zeros',
-        ...(i === 0 ? { inputShape: [INPUTS] } : {}),
-      }),
-    ),
-  );
-  model.add(
-    tf.layers.dense({ name: 'head', units: OUTPUTS, activation: 'softmax', kernelInitializer: 'zeros' }),
-  );
-  return model;
-}
-
-const rng = mulberry32(2024);
-
-/** New random weights for one layer, straight from Float32Arrays (initialisers are slow on big kernels). */
-function randomizeLayer(layer: tf.layers.Layer): void {
-  const fresh = layer.weights.map((w) => {
-    const shape = w.shape as number[];
-    const size = shape.reduce((n, d) => n * d, 1);
-    const scale = 1 / Math.sqrt(shape.length > 1 ? (shape[0] as number) : 1);
-    const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = (rng() * 2 - 1) * scale;
-    return tf.tensor(values, shape, 'float32');
-  });
-  layer.setWeights(fresh);
-  tf.dispose(fresh);
 }
 
 // ---- fresh databases per run -------------------------------------------------------------------------
@@ -228,24 +183,16 @@ function timeEntry(
   };
 }
 
-async function bench(): Promise<BenchReport> {
-  const started = performance.now();
-  const backend = await startBackend(REQUESTED);
-  log(`backend ${backend.active}${backend.fallbackReason ? ` (fell back: ${backend.fallbackReason})` : ''}`);
-  await clearLeftovers();
-
+async function benchStorage(): Promise<{
+  results: BenchEntry[];
+  breakdown: BreakdownRow[];
+  meta: StorageModelMeta;
+}> {
   const model = buildModel();
   for (const layer of model.layers) randomizeLayer(layer);
   const head = model.layers[model.layers.length - 1] as tf.layers.Layer;
-  const commit = async (store: DexieVersionStore, repoId: RepoId, parent: VersionId | null) =>
-    store.commit({
-      repoId,
-      parent,
-      message: parent ? 'new head' : 'base',
-      change: parent ? 'trained' : 'created',
-      snapshot: await snapshotModel(model),
-      provenance: { app: 'graft' },
-    });
+  const commit = (store: DexieVersionStore, repoId: RepoId, parent: VersionId | null) =>
+    commitModel(store, repoId, parent, model);
   /** Every weight's bytes as Graft stores them (views of the backend's arrays where it allows). */
   const readAll = async () => Promise.all((await snapshotModel(model)).tensors.map((t) => tensorBytes(t)));
   /**
@@ -262,19 +209,13 @@ async function bench(): Promise<BenchReport> {
     (n, w) => n + w.shape.reduce((a: number, d) => a * (d ?? 1), 1) * 4,
     0,
   );
-  const meta: BenchReport['meta'] = {
-    backend: backend.active,
-    requestedBackend: REQUESTED,
-    tfjs: tf.version.tfjs,
-    userAgent: navigator.userAgent,
-    reps: REPS,
+  const meta: StorageModelMeta = {
     layers: `${INPUTS} → ${HIDDEN.join(' → ')} → ${OUTPUTS}`,
     tensors: probe.length,
     params: model.countParams(),
     weightBytes,
     headTensors: head.weights.length,
     headBytes,
-    totalMs: 0,
   };
   log(
     `model ${meta.layers}: ${meta.tensors} tensors, ${meta.params.toLocaleString('en-US')} params, ` +
@@ -522,12 +463,51 @@ async function bench(): Promise<BenchReport> {
 
   input.dispose();
   model.dispose();
+  return { results: results.map((r) => ({ section: 'storage', ...r })), breakdown, meta };
+}
 
-  log('history panel');
-  results.push(...(await benchHistory(log)));
+async function bench(): Promise<BenchReport> {
+  const started = performance.now();
+  const backend = await startBackend(REQUESTED);
+  log(`backend ${backend.active}${backend.fallbackReason ? ` (fell back: ${backend.fallbackReason})` : ''}`);
+  await clearLeftovers();
+  const results: BenchEntry[] = [];
+  const breakdown: BreakdownRow[] = [];
+  let storageModel: StorageModelMeta | undefined;
+  const tagged = (section: BenchSection, entries: readonly BenchEntry[]) =>
+    entries.map((e) => ({ section, ...e }));
+
+  if (ONLY.has('storage')) {
+    const storage = await benchStorage();
+    results.push(...storage.results);
+    breakdown.push(...storage.breakdown);
+    storageModel = storage.meta;
+  }
+  if (ONLY.has('training')) {
+    log('training');
+    results.push(...tagged('training', await benchTraining(log, REPS)));
+    await tf.setBackend(backend.active);
+  }
+  if (ONLY.has('bundles')) {
+    log('bundles');
+    results.push(...tagged('bundles', await benchBundles(log, REPS)));
+  }
+  if (ONLY.has('history')) {
+    log('history panel');
+    results.push(...tagged('history', await benchHistory(log, REPS)));
+  }
 
   const report: BenchReport = {
-    meta: { ...meta, totalMs: round(performance.now() - started) },
+    meta: {
+      backend: backend.active,
+      requestedBackend: REQUESTED,
+      tfjs: tf.version.tfjs,
+      userAgent: navigator.userAgent,
+      reps: REPS,
+      sections: SECTIONS.filter((s) => ONLY.has(s)),
+      ...(storageModel ? { storageModel } : {}),
+      totalMs: round(performance.now() - started),
+    },
     results,
     breakdown,
   };

@@ -1,17 +1,20 @@
 /**
- * `npm run bench`: builds the app (bench page included), serves dist/ with `vite preview` on a free port,
- * runs bench/index.html in headless Chromium, prints the figures and writes bench/results.json. When the
- * app has no index.html or does not build, the bench page is built alone into node_modules/.cache.
+ * `npm run bench`: builds the app (bench page included) into its own folder,
+ * node_modules/.cache/graft-bench-dist (never the shared dist/), serves it with `vite preview` on a free
+ * port, runs bench/index.html in headless Chromium, prints the figures and writes bench/results.json. When
+ * the app does not build, the bench page is built alone into node_modules/.cache/graft-bench.
  *
- * Flags: --no-build (reuse the newest earlier build), --reps N (default 3, the minimum; 5 takes about
- * 3-4 min on a quiet 2-core machine), --backend cpu|webgl (default cpu),
- * --strict (exit 1 when a target is missed), --timeout-min M (default 20).
+ * Flags: --no-build (reuse the newest earlier bench build), --reps N (default 3, the minimum; 5 takes
+ * about 6-8 min on a quiet 2-core machine), --backend cpu|webgl (the storage figures' backend, default
+ * cpu; training is measured on both), --only storage,training,bundles,history (some sections; the
+ * results of the others are kept from the previous results.json), --strict (exit 1 when a target is
+ * missed), --timeout-min M (default 30).
  * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
  * Exit status: 0 when the page finished, 1 when it threw, crashed or timed out (or a target was missed
  * under --strict).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +35,17 @@ function option(name, fallback) {
 }
 const reps = Math.max(3, Math.floor(Number(option('--reps', '3'))) || 3);
 const backend = option('--backend', 'cpu') === 'webgl' ? 'webgl' : 'cpu';
-const timeoutMs = Number(option('--timeout-min', '20')) * 60_000;
+const timeoutMs = Number(option('--timeout-min', '30')) * 60_000;
+const SECTIONS = ['storage', 'training', 'bundles', 'history'];
+const only = option('--only', SECTIONS.join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknownSection = only.find((s) => !SECTIONS.includes(s));
+if (unknownSection) {
+  console.error(`--only: unknown section "${unknownSection}"; pick from ${SECTIONS.join(', ')}.`);
+  process.exit(2);
+}
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -46,15 +59,19 @@ function freePort() {
   });
 }
 
-const appDist = join(root, 'dist');
+/** The bench's own build of the app: the shared dist/ is never written or served. */
+const appDist = join(root, 'node_modules/.cache/graft-bench-dist');
 /** Where the bench page alone is built when the app is missing or does not build; never touches dist/. */
 const benchOnlyDist = join(root, 'node_modules/.cache/graft-bench');
 
 /** Builds and returns the folder to serve: dist/ from `npx vite build`, else the bench page alone. */
 async function buildForBench() {
   if (existsSync(join(root, 'index.html'))) {
-    console.log('$ npx vite build');
-    const r = spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' });
+    console.log(`$ npx vite build --outDir ${relative(root, appDist)} --emptyOutDir`);
+    const r = spawnSync('npx', ['vite', 'build', '--outDir', appDist, '--emptyOutDir'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (r.status === 0) return appDist;
     console.warn(
       `vite build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): building the bench page alone instead.`,
@@ -88,6 +105,28 @@ function existingBuild() {
   )[0];
 }
 
+/** The section an entry belongs to (entries written before sections were recorded: by their name). */
+function sectionOf(entry) {
+  if (entry.section) return entry.section;
+  if (entry.name.startsWith('history-')) return 'history';
+  if (entry.name.startsWith('train-')) return 'training';
+  if (entry.name.startsWith('bundle-')) return 'bundles';
+  return 'storage';
+}
+
+/** This run's results, after the previous results.json's entries of the sections not run this time. */
+function mergeResults(fresh) {
+  if (only.length === SECTIONS.length || !existsSync(resultsPath)) return fresh;
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync(resultsPath, 'utf8'));
+  } catch {
+    return fresh;
+  }
+  const kept = previous.filter((e) => !only.includes(sectionOf(e)));
+  return SECTIONS.flatMap((section) => [...kept, ...fresh].filter((e) => sectionOf(e) === section));
+}
+
 function fmt(x, unit) {
   if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
   if (unit === 'bytes') return Math.round(x).toLocaleString('en-US');
@@ -115,11 +154,15 @@ function printReport(report, browserVersion) {
     `Backend:  ${m.backend}${m.backend !== m.requestedBackend ? ` (requested ${m.requestedBackend})` : ''}`,
   );
   console.log(`TF.js:    ${m.tfjs}`);
-  console.log(`Model:    ${m.layers}, ${m.params.toLocaleString('en-US')} params`);
-  console.log(
-    `Weights:  ${m.tensors} tensors, ${m.weightBytes.toLocaleString('en-US')} bytes (${(m.weightBytes / 2 ** 20).toFixed(2)} MiB); ` +
-      `head ${m.headTensors} tensors, ${m.headBytes.toLocaleString('en-US')} bytes`,
-  );
+  if (m.storageModel) {
+    const sm = m.storageModel;
+    console.log(`Model:    ${sm.layers}, ${sm.params.toLocaleString('en-US')} params`);
+    console.log(
+      `Weights:  ${sm.tensors} tensors, ${sm.weightBytes.toLocaleString('en-US')} bytes (${(sm.weightBytes / 2 ** 20).toFixed(2)} MiB); ` +
+        `head ${sm.headTensors} tensors, ${sm.headBytes.toLocaleString('en-US')} bytes`,
+    );
+  }
+  console.log(`Sections: ${m.sections.join(', ')}`);
   console.log(
     `Runs:     median of ${m.reps}, Graft and baseline interleaved; page took ${(m.totalMs / 1000).toFixed(1)} s`,
   );
@@ -129,7 +172,7 @@ function printReport(report, browserVersion) {
     fmt(r.value, r.unit),
     r.unit,
     fmt(r.baseline, r.unit),
-    r.ratio.toFixed(r.unit === 'ms' ? 2 : 4),
+    r.ratio.toFixed(r.unit === 'bytes' ? 4 : 2),
     r.target,
     r.met === null ? '-' : r.met ? 'yes' : 'NO',
   ]);
@@ -138,8 +181,9 @@ function printReport(report, browserVersion) {
   );
   console.log('');
   console.log(
-    'ratio: for ms, baseline ÷ Graft (above 1 = Graft faster); for bytes, see the note in results.json.',
+    'ratio: for ms, baseline ÷ Graft (above 1 = Graft faster); for others, see the note in results.json.',
   );
+  if (!report.breakdown.length) return;
   console.log('');
   console.log('Where the time goes (each part alone, median ms):');
   console.log(
@@ -153,6 +197,59 @@ function printReport(report, browserVersion) {
       new Set([1]),
     ),
   );
+}
+
+/**
+ * Gives the page `window.__benchTrace('start' | 'stop')`: a Chromium trace of its renderer, summarised on
+ * stop as the main thread's tasks with their wall-clock and thread-CPU durations (see bench/util.ts).
+ */
+async function exposeTracing(page) {
+  const cdp = await page.context().newCDPSession(page);
+  let events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  await page.exposeFunction('__benchTrace', async (action) => {
+    if (action === 'start') {
+      events = [];
+      await cdp.send('Tracing.start', {
+        categories: 'toplevel,devtools.timeline,__metadata',
+        transferMode: 'ReportEvents',
+      });
+      return null;
+    }
+    const complete = new Promise((resolveComplete) => cdp.once('Tracing.tracingComplete', resolveComplete));
+    await cdp.send('Tracing.end');
+    await complete;
+    return summariseMainThread(events);
+  });
+}
+
+/** The busiest CrRendererMain thread in a trace: its top-level tasks and animation frames. */
+function summariseMainThread(events) {
+  const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const isTask = (e) =>
+    e.ph === 'X' &&
+    (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') &&
+    e.dur !== undefined;
+  let best = null;
+  for (const m of mains) {
+    const tasks = events.filter((e) => e.pid === m.pid && e.tid === m.tid && isTask(e));
+    if (!best || tasks.length > best.tasks.length) best = { m, tasks };
+  }
+  if (!best) return null;
+  const { m, tasks } = best;
+  const frames = events.filter(
+    (e) => e.pid === m.pid && e.tid === m.tid && e.name === 'FireAnimationFrame',
+  ).length;
+  const sum = (key) => tasks.reduce((n, e) => n + (e[key] ?? 0), 0) / 1000;
+  const max = (key) => tasks.reduce((n, e) => Math.max(n, e[key] ?? 0), 0) / 1000;
+  return {
+    tasks: tasks.length,
+    wallMs: sum('dur'),
+    cpuMs: sum('tdur'),
+    frames,
+    longestWallMs: max('dur'),
+    longestCpuMs: max('tdur'),
+  };
 }
 
 async function main() {
@@ -177,7 +274,8 @@ async function main() {
       headless: true,
       args: [
         '--use-angle=swiftshader',
-        ...(backend === 'webgl' ? ['--enable-unsafe-swiftshader'] : []),
+        // Training is measured on WebGL whatever --backend says; here WebGL is SwiftShader.
+        '--enable-unsafe-swiftshader',
         '--disable-background-networking',
         '--disable-component-update',
         '--no-first-run',
@@ -204,7 +302,8 @@ async function main() {
       else console.log(text);
     });
 
-    const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}`;
+    await exposeTracing(page);
+    const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}&only=${only.join(',')}`;
     console.log(`Opening ${url}`);
     await page.goto(url);
     await page.waitForFunction(() => window.__benchDone !== undefined, null, { timeout: 60_000 });
@@ -220,7 +319,7 @@ async function main() {
     );
     if (failure) throw failure;
 
-    writeFileSync(resultsPath, `${JSON.stringify(report.results, null, 2)}\n`);
+    writeFileSync(resultsPath, `${JSON.stringify(mergeResults(report.results), null, 2)}\n`);
     printReport(report, browserVersion);
     console.log('');
     console.log(`Wrote ${resultsPath}`);
