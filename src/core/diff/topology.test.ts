@@ -253,6 +253,26 @@ describe('diffTopology', () => {
     ]);
   });
 
+  it('ignores initializer seeds: they pick starting weights, and builders renumber them by position', () => {
+    const withSeed = (seed: number) => {
+      const t = sequentialTopology();
+      const cfg = denseConfig('dense_Dense1', 4, 'relu', { batch_input_shape: [null, 3], dtype: 'float32' });
+      cfg['kernel_initializer'] = { class_name: 'GlorotUniform', config: { seed } };
+      layers(t)[0] = { class_name: 'Dense', config: cfg };
+      return t;
+    };
+    const d = diff(withSeed(44), withSeed(45));
+    expect(d.identical).toBe(true);
+    expect(layer(d, 'dense_Dense1').changes).toEqual([]);
+    // A different initializer is still a change.
+    const other = withSeed(44);
+    const cfg = layers(other)[0]?.['config'] as JsonObject;
+    cfg['kernel_initializer'] = { class_name: 'HeNormal', config: { seed: 44 } };
+    expect(layer(diff(withSeed(44), other), 'dense_Dense1').changes.map((c) => c.key)).toEqual([
+      'kernel_initializer',
+    ]);
+  });
+
   it('reports keys that appear or disappear with undefined on the missing side', () => {
     const b = sequentialTopology();
     const dropout = layers(b)[1] as JsonObject;

@@ -223,12 +223,19 @@ const DTYPE_POLICIES = new Set(['DTypePolicy', 'Policy', 'FloatDTypePolicy']);
 
 /**
  * A layer config with what does not describe the architecture taken out: its name (renames are reported
- * apart) and Keras 3's dtype policy object, which says the same as TF.js's plain `dtype: 'float32'`.
+ * apart), Keras 3's dtype policy object, which says the same as TF.js's plain `dtype: 'float32'`, and the
+ * seeds of its initializers. A seed only picks the starting weights, which the weight diff measures; and
+ * builders number seeds by position, so inserting one layer would otherwise "change" every layer below it.
  */
 function comparable(config: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(config)) {
     if (key === 'name' || value === undefined) continue;
+    if (key.endsWith('_initializer') && isJsonObject(value) && isJsonObject(value['config'])) {
+      const { config: inner, ...rest } = value;
+      out[key] = { ...rest, config: Object.fromEntries(Object.entries(inner).filter(([k]) => k !== 'seed')) };
+      continue;
+    }
     if (key === 'dtype' && isJsonObject(value) && typeof value['class_name'] === 'string') {
       const inner = value['config'];
       if (
