@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import en from './en.json';
 import zhCN from './zh-CN.json';
 import { Locale, pickLanguage } from '../state/Locale.svelte';
+import { parseQuery, QUERY_PROBLEMS } from '../core/versions/filter';
 
 const PLURAL = /\.(zero|one|two|few|many|other)$/;
 const base = (k: string) => k.replace(PLURAL, '');
@@ -92,5 +93,36 @@ describe('Locale', () => {
     expect(pickLanguage(['zh'])).toBe('zh-CN');
     expect(pickLanguage(['zh-TW', 'en-GB'])).toBe('en');
     expect(pickLanguage(['fr-FR', 'de'])).toBe('en');
+  });
+});
+
+describe('messages core and state build from structured problems', () => {
+  it('the history search has a message for every query problem, in the same English as core', () => {
+    const cat = en as Record<string, string>;
+    for (const [problem, english] of Object.entries(QUERY_PROBLEMS)) {
+      expect({ problem, text: cat[`history.query.${problem}`] }).toEqual({ problem, text: english });
+    }
+  });
+
+  it('a query problem reads the same in English through the catalogue as core says it', () => {
+    const locale = new Locale({ en, 'zh-CN': zhCN }, 'en');
+    for (const query of [
+      '"open',
+      'colour:red',
+      'kind:',
+      'kind:bogus',
+      'id:xyz',
+      'after:someday',
+      'acc>',
+      '>=0.9',
+    ]) {
+      const r = parseQuery(query, { now: 0 });
+      expect(r.ok, query).toBe(false);
+      if (r.ok) continue;
+      expect(locale.t(`history.query.${r.error.problem}`, r.error.values)).toBe(r.error.message);
+      locale.lang = 'zh-CN';
+      expect(locale.t(`history.query.${r.error.problem}`, r.error.values)).not.toBe(r.error.message);
+      locale.lang = 'en';
+    }
   });
 });

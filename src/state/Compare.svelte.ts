@@ -1,5 +1,5 @@
 /** Comparing versions: which are picked, and the topology, weight, metric and behaviour diffs between them. */
-import { toGraftError } from '../core/errors';
+import { toGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { compareMetrics, historyOf, type MetricComparison } from '../core/diff/metrics';
 import { diffPredictions, type PredictionDiff, type PredictionMatrix } from '../core/diff/predictions';
@@ -26,7 +26,8 @@ export interface Comparison {
   readonly weights: WeightDiff | null;
   readonly metrics: MetricComparison | null;
   readonly behaviour: PredictionDiff | null;
-  readonly errors: { topology?: string; weights?: string; behaviour?: string };
+  /** Why a section could not be compared; the view words it in the active language. */
+  readonly errors: { topology?: GraftError; weights?: GraftError; behaviour?: GraftError };
   readonly pending: { weights?: boolean; behaviour?: boolean };
 }
 
@@ -84,7 +85,7 @@ export class CompareState<M> {
       const b = versions[versions.length - 1] as Version;
       const [ta, tb] = await Promise.all([this.#ws.getTopology(a.id), this.#ws.getTopology(b.id)]);
       const topo = diffTopology(ta, tb, { tensors: { before: a.tensors, after: b.tensors } });
-      if (!topo.ok) errors.topology = topo.error.message;
+      if (!topo.ok) errors.topology = topo.error;
       const metrics = compareMetrics(
         versions.map((v) => ({ id: v.id, metrics: v.metrics, history: historyOf(v.provenance) })),
       );
@@ -123,14 +124,14 @@ export class CompareState<M> {
           this.result = {
             ...this.result,
             behaviour: diff.ok ? diff.value : null,
-            errors: diff.ok ? this.result.errors : { ...this.result.errors, behaviour: diff.error.message },
+            errors: diff.ok ? this.result.errors : { ...this.result.errors, behaviour: diff.error },
             pending: { ...this.result.pending, behaviour: false },
           };
         } catch (e) {
           if (!current() || !this.result) return;
           this.result = {
             ...this.result,
-            errors: { ...this.result.errors, behaviour: toGraftError(e).message },
+            errors: { ...this.result.errors, behaviour: toGraftError(e) },
             pending: { ...this.result.pending, behaviour: false },
           };
         }

@@ -28,11 +28,49 @@ export interface VersionQuery {
   readonly terms: readonly QueryTerm[];
 }
 
+/**
+ * What can be wrong with a query, in English with `{name}` placeholders. The UI shows the catalogue's
+ * `history.query.<problem>` message (the same English, and its translations) filled from `values`.
+ */
+export const QUERY_PROBLEMS = {
+  unclosedQuote: 'A quote is not closed: add the missing ".',
+  unknownFilter:
+    'Unknown filter "{filter}:". Use kind:, tag:, branch:, ref:, id:, after:, before: or on:, or put the words in quotes to search for them.',
+  needsValue: '"{filter}:" needs a value, for example {example}.',
+  unknownKind: 'There is no kind of change "{kind}". Kinds are {kinds}.',
+  notId: '"{value}" is not the start of a version id (0-9, a-f).',
+  notDate: '"{value}" is not a date. Write 2026-01-31, 2026-01, 2026, today, 7d or 2026-01-31T12:00.',
+  onNeedsDay: '"on:" takes a day, month or year, such as on:2026-01-31; use after: for a moment.',
+  needsNumber: '"{metric}" needs a number after {op}, for example {metric}0.9.',
+  notNumber:
+    '"{value}" is not a number; write {metric}0.9 or {metric}90%, or put "{text}" in quotes to search for the text.',
+  comparesNothing: '"{text}" compares nothing: put a metric name before it, as in acc{text}.',
+} as const;
+
+export type QueryProblem = keyof typeof QUERY_PROBLEMS;
+
 /** A syntax problem, with the span of the query text it is about so the UI can point at it. */
 export interface QueryError {
+  readonly problem: QueryProblem;
+  /** The placeholders' values for the problem's message. */
+  readonly values: Readonly<Record<string, string>>;
+  /** The problem in English. */
   readonly message: string;
   readonly start: number;
   readonly end: number;
+}
+
+function queryError(
+  problem: QueryProblem,
+  values: Readonly<Record<string, string>>,
+  start: number,
+  end: number,
+): Result<never, QueryError> {
+  const message = QUERY_PROBLEMS[problem].replace(
+    /\{(\w+)\}/g,
+    (whole, name: string) => values[name] ?? whole,
+  );
+  return err({ problem, values, message, start, end });
 }
 
 export interface ParseOptions {
@@ -41,12 +79,6 @@ export interface ParseOptions {
 }
 
 export const EMPTY_QUERY: VersionQuery = { source: '', terms: [] };
-
-/** A one-line reminder of the syntax, for the search box's help text. */
-export const QUERY_HELP =
-  'Words search messages, ids and tags. Filters: kind:trained tag:best branch:main id:3fa2 ' +
-  'acc>0.9 val_loss<=0.3 after:2026-01-01 before:2026-02 on:2026-01-15 after:7d. ' +
-  'Commas mean "or" (kind:trained,edited), a leading "-" excludes, quotes keep spaces ("two words").';
 
 interface Token {
   /** The text with quotes removed. */
@@ -88,8 +120,7 @@ function tokenize(source: string): Result<Token[], QueryError> {
         text += source[i];
         i++;
       }
-      if (i >= source.length)
-        return err({ message: 'A quote is not closed: add the missing ".', start: open, end: source.length });
+      if (i >= source.length) return queryError('unclosedQuote', {}, open, source.length);
       i++;
     }
     tokens.push({ text, quotedAt, negated, start, end: i });
@@ -199,8 +230,8 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
   const now = options.now ?? Date.now();
   const terms: QueryTerm[] = [];
   for (const token of joinComparisons(lexed.value)) {
-    const at = (message: string): Result<never, QueryError> =>
-      err({ message, start: token.start, end: token.end });
+    const at = (problem: QueryProblem, values: Readonly<Record<string, string>> = {}) =>
+      queryError(problem, values, token.start, token.end);
     const { negated, text } = token;
 
     const keyed = token.quotedAt !== 0 ? KEY_RE.exec(text) : null;
@@ -208,23 +239,20 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
       const word = (keyed[1] as string).toLowerCase();
       const key = KEYS[word];
       const value = text.slice(keyed[0].length);
-      if (key === undefined)
-        return at(
-          `Unknown filter "${keyed[1]}:". Use kind:, tag:, branch:, ref:, id:, after:, before: or on:, ` +
-            `or put the words in quotes to search for them.`,
-        );
-      if (value === '') return at(`"${keyed[1]}:" needs a value, for example ${exampleFor(key)}.`);
+      if (key === undefined) return at('unknownFilter', { filter: keyed[1] as string });
+      const needsValue = () => at('needsValue', { filter: keyed[1] as string, example: exampleFor(key) });
+      if (value === '') return needsValue();
       const list = value
         .split(',')
         .map((v) => v.trim())
         .filter((v) => v !== '');
-      if (list.length === 0) return at(`"${keyed[1]}:" needs a value, for example ${exampleFor(key)}.`);
+      if (list.length === 0) return needsValue();
       switch (key) {
         case 'kind': {
           const kinds: ChangeKind[] = [];
           for (const v of list) {
             const k = CHANGE_KINDS.find((c) => c === v.toLowerCase());
-            if (!k) return at(`There is no kind of change "${v}". Kinds are ${CHANGE_KINDS.join(', ')}.`);
+            if (!k) return at('unknownKind', { kind: v, kinds: CHANGE_KINDS.join(', ') });
             kinds.push(k);
           }
           terms.push({ type: 'kind', kinds, negated });
@@ -236,8 +264,7 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
           terms.push({ type: 'ref', refKind: key === 'ref' ? null : key, names: list, negated });
           break;
         case 'id':
-          if (!/^[0-9a-f]+$/i.test(value))
-            return at(`"${value}" is not the start of a version id (0-9, a-f).`);
+          if (!/^[0-9a-f]+$/i.test(value)) return at('notId', { value });
           terms.push({ type: 'id', prefix: value.toLowerCase(), negated });
           break;
         case 'message':
@@ -245,12 +272,8 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
           break;
         default: {
           const when = parseWhen(value, now);
-          if (!when)
-            return at(
-              `"${value}" is not a date. Write 2026-01-31, 2026-01, 2026, today, 7d or 2026-01-31T12:00.`,
-            );
-          if (key === 'on' && when.from === when.until)
-            return at(`"on:" takes a day, month or year, such as on:2026-01-31; use after: for a moment.`);
+          if (!when) return at('notDate', { value });
+          if (key === 'on' && when.from === when.until) return at('onNeedsDay');
           const term =
             key === 'after'
               ? { from: when.from, until: null }
@@ -267,17 +290,12 @@ export function parseQuery(source: string, options: ParseOptions = {}): Result<V
     if (metric) {
       const [, name, op, raw] = metric as unknown as [string, string, ComparisonOp, string];
       const value = parseNumber(raw);
-      if (raw === '') return at(`"${name}${op}" needs a number after ${op}, for example ${name}${op}0.9.`);
-      if (value === null)
-        return at(
-          `"${raw}" is not a number; write ${name}${op}0.9 or ${name}${op}90%, ` +
-            `or put "${text}" in quotes to search for the text.`,
-        );
+      if (raw === '') return at('needsNumber', { metric: `${name}${op}`, op });
+      if (value === null) return at('notNumber', { value: raw, metric: `${name}${op}`, text });
       terms.push({ type: 'metric', name, op, value, negated });
       continue;
     }
-    if (token.quotedAt < 0 && OP_START.test(text))
-      return at(`"${text}" compares nothing: put a metric name before it, as in acc${text}.`);
+    if (token.quotedAt < 0 && OP_START.test(text)) return at('comparesNothing', { text });
 
     terms.push({ type: 'text', text: text.toLowerCase(), negated });
   }
