@@ -328,8 +328,10 @@ test('a reload brings back the same history, refs and selected version; keys mov
   const chips = await refChips(page);
 
   await page.reload();
-  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
-  await expect(row(page, three.id)).toHaveAttribute('aria-selected', 'true');
+  // Starting TF.js on WebGL and checking out the head again: slow on a busy machine, so given time.
+  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl', RUN);
+  await expect(row(page, three.id)).toHaveAttribute('aria-selected', 'true', RUN);
+  await waitIdle(page);
   expect(
     await versionsList(page)
       .getByRole('option')
@@ -362,7 +364,7 @@ test('a second tab sees a version saved in the first appear', async () => {
   const second = await page.context().newPage();
   const secondErrors = watchErrors(second);
   await second.goto(page.url());
-  await expect(second.getByTestId('backend')).toHaveText('Backend: webgl');
+  await expect(second.getByTestId('backend')).toHaveText('Backend: webgl', RUN);
   const count = await versionsList(page).getByRole('option').count();
   // Opening the model builds and probes its head on WebGL first, which takes a while on a busy machine.
   await expect(versionsList(second).getByRole('option')).toHaveCount(count, RUN);
