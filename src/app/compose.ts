@@ -130,12 +130,21 @@ export function createApp(): {
   const compare = new CompareState(workspace);
   const trainingServices = createTrainingServices(store);
   const shareServices = createShareServices(store);
+  const builder = new Builder(workspace, trainingServices);
+  const training = new Training(workspace, trainingServices, compare);
+  // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
+  workspace.addLiveGuard({
+    inUse: () => training.running,
+    pendingEdits: () => builder.changes,
+    keepEdits: () => builder.apply(),
+    dropEdits: () => builder.discard(),
+  });
   return {
     workspace,
     share: new Share(workspace, shareServices),
     compare,
-    builder: new Builder(workspace, trainingServices),
-    training: new Training(workspace, trainingServices, compare),
+    builder,
+    training,
     tour: new Tour(BROWSER_PREFS),
     storageCheck: new StorageCheck(workspace as Workspace<unknown>, {
       verifyAll: (onProgress, signal) => verifyAll(store, { onProgress, signal }),

@@ -62,6 +62,35 @@ export interface StorageInfo {
  */
 export type DatabaseState = 'outdated' | 'blocked' | null;
 
+/**
+ * What other parts of the app hold over the live model, asked before anything replaces it: a training run
+ * using it, edits not yet applied to it (the layer editor's draft).
+ */
+export interface LiveGuard {
+  /** True while the live model is in use and must not be replaced (a training run). */
+  inUse?(): boolean;
+  /** Edits made on the live model but not yet part of it, each in words; empty when none. */
+  pendingEdits?(): readonly string[];
+  /** Makes those edits part of the live model, so that a save keeps them. */
+  keepEdits?(): Promise<void>;
+  /** Throws those edits away. */
+  dropEdits?(): void;
+}
+
+/** The actions that replace the live model, for the words of the question asked first. */
+export type ReplaceAction = 'checkout' | 'rollback' | 'rollForward' | 'open' | 'create' | 'branch' | 'switch';
+
+/** A question waiting for the user: the live model has unsaved work and an action would replace it. */
+export interface ReplaceQuestion {
+  readonly action: ReplaceAction;
+  /** The version, repository or branch the action goes to, in words (a short id, a name). */
+  readonly target: string;
+  /** What would be lost, one entry per change: “trained 5 epochs on Digits”, “Dense “dense_2” added”. */
+  readonly lost: readonly string[];
+}
+
+export type ReplaceAnswer = 'save' | 'discard' | 'cancel';
+
 const PREF_BACKEND = 'graft.backend';
 const PREF_LAST_REPO = 'graft.lastRepo';
 
@@ -89,6 +118,10 @@ export class Workspace<M> {
   notice = $state<string | null>(null);
   ready = $state(false);
   tensorCount = $state(0);
+  /** Asked before an action replaces a live model that has unsaved work; null when nothing is asked. */
+  question = $state.raw<ReplaceQuestion | null>(null);
+  #answer: ((answer: ReplaceAnswer) => void) | null = null;
+  readonly #guards = new Set<LiveGuard>();
 
   readonly repo: Repository | null = $derived(this.view?.repository ?? null);
   readonly versions: readonly VersionRow[] = $derived(this.view?.versions ?? []);
@@ -179,11 +212,88 @@ export class Workspace<M> {
     this.#s.location.write({ repo: this.repoId, version: id });
   }
 
-  openRepository(id: RepoId): Promise<void> {
-    return this.#run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true }));
+  /** Lets a feature hold the live model (see LiveGuard); returns the function that lets go. */
+  addLiveGuard(guard: LiveGuard): () => void {
+    this.#guards.add(guard);
+    return () => this.#guards.delete(guard);
   }
 
-  async createFromTemplate(templateId: string, name: string): Promise<void> {
+  /** The unsaved work a replaced live model would lose, in words; empty when there is none. */
+  unsavedWork(): string[] {
+    const lost: string[] = [];
+    const pending = this.live?.pending;
+    if (pending) lost.push(...pending.description.split(PENDING_SEPARATOR));
+    for (const guard of this.#guards) {
+      const edits = guard.pendingEdits?.() ?? [];
+      if (edits.length) lost.push(t('unsaved.unappliedEdits', { changes: edits.join('; ') }));
+    }
+    return lost;
+  }
+
+  /**
+   * Runs `go` (an action that replaces the live model) once nothing unsaved stands in its way: with no
+   * unsaved work at once; otherwise after the user answers `question`: save first, discard, or cancel.
+   * A training run on the live model refuses it outright.
+   */
+  async #replacing(action: ReplaceAction, target: string, go: () => Promise<void>): Promise<void> {
+    if ([...this.#guards].some((g) => g.inUse?.())) {
+      this.notice = t('unsaved.training');
+      return;
+    }
+    const lost = this.unsavedWork();
+    if (lost.length === 0) return go();
+    this.#answer?.('cancel'); // a newer action replaces a question left open
+    const answer = await new Promise<ReplaceAnswer>((resolve) => {
+      this.#answer = resolve;
+      this.question = { action, target, lost };
+    });
+    if (answer === 'cancel') return;
+    if (answer === 'save') {
+      if (!(await this.#saveFirst())) return;
+    } else {
+      for (const guard of this.#guards) guard.dropEdits?.();
+    }
+    await go();
+  }
+
+  /** The user's answer to `question`; the action asked about goes on (or not) from here. */
+  answer(answer: ReplaceAnswer): void {
+    const resolve = this.#answer;
+    this.#answer = null;
+    this.question = null;
+    resolve?.(answer);
+  }
+
+  /** Saves the live model with its unapplied edits under the default message; false if it did not save. */
+  async #saveFirst(): Promise<boolean> {
+    for (const guard of this.#guards) {
+      if (!guard.pendingEdits?.().length) continue;
+      await guard.keepEdits?.();
+      if (this.lastError) return false;
+    }
+    const pending = this.live?.pending;
+    if (!pending) return true;
+    await this.save(defaultMessage(pending));
+    return this.lastError === null && this.live?.pending === null;
+  }
+
+  openRepository(id: RepoId): Promise<void> {
+    if (this.live === null || this.live.repoId === id)
+      return this.#run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true }));
+    const name = this.repositories.find((r) => r.id === id)?.name ?? id;
+    return this.#replacing('open', name, () =>
+      this.#run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true })),
+    );
+  }
+
+  createFromTemplate(templateId: string, name: string): Promise<void> {
+    const template = this.#s.ml.templates.find((x) => x.id === templateId);
+    return this.#replacing('create', name.trim() || (template?.name ?? templateId), () =>
+      this.#createFromTemplate(templateId, name),
+    );
+  }
+
+  async #createFromTemplate(templateId: string, name: string): Promise<void> {
     await this.#run(t('common.busy.creating'), async () => {
       const template = this.#s.ml.templates.find((t) => t.id === templateId);
       if (!template) throw new GraftError('ml/model-invalid', 'That template does not exist.');
@@ -208,12 +318,14 @@ export class Workspace<M> {
   }
 
   /** Starts a repository whose first version is a model from elsewhere (files, another tool). */
-  async createFromModel(name: string, model: M, pending: PendingChange): Promise<void> {
-    await this.#run(t('common.busy.creating'), async () => {
-      const repo = await this.#s.store.createRepository(name);
-      await this.#setLive({ repoId: repo.id, model, base: null, pending });
-      await this.#open(repo.id, { checkoutHead: false });
-    });
+  createFromModel(name: string, model: M, pending: PendingChange): Promise<void> {
+    return this.#replacing('create', name, () =>
+      this.#run(t('common.busy.creating'), async () => {
+        const repo = await this.#s.store.createRepository(name);
+        await this.#setLive({ repoId: repo.id, model, base: null, pending });
+        await this.#open(repo.id, { checkoutHead: false });
+      }),
+    );
   }
 
   /**
@@ -300,14 +412,25 @@ export class Workspace<M> {
   }
 
   checkout(id: VersionId): Promise<void> {
-    return this.#run(t('common.busy.checkingOut'), async () => {
-      await this.#checkout(id);
-      this.select(id);
-      this.notice = t('history.notice.checkedOut', { id: shortId(id) });
-    });
+    return this.#replacing('checkout', shortId(id), () =>
+      this.#run(t('common.busy.checkingOut'), async () => {
+        await this.#checkout(id);
+        this.select(id);
+        this.notice = t('history.notice.checkedOut', { id: shortId(id) });
+      }),
+    );
   }
 
   rollback(id: VersionId): Promise<void> {
+    return this.#replacing('rollback', shortId(id), () => this.#rollback(id));
+  }
+
+  rollForward(rollback: VersionRow): Promise<void> {
+    const target = rollForwardTarget(rollback);
+    return this.#replacing('rollForward', shortId(target), () => this.#rollback(target));
+  }
+
+  #rollback(id: VersionId): Promise<void> {
     return this.#run(t('common.busy.rollingBack'), async () => {
       if (!this.repoId) return;
       const result = await this.#s.store.rollback(this.repoId, id);
@@ -315,10 +438,6 @@ export class Workspace<M> {
       this.select(result.version.id);
       this.notice = t('history.notice.rolledBack', { target: shortId(id), id: shortId(result.version.id) });
     });
-  }
-
-  rollForward(rollback: VersionRow): Promise<void> {
-    return this.rollback(rollForwardTarget(rollback));
   }
 
   verify(id: VersionId): Promise<void> {
@@ -346,6 +465,10 @@ export class Workspace<M> {
   // ---- branches and tags ---------------------------------------------------------------------------
 
   createBranch(name: string, at: VersionId): Promise<void> {
+    return this.#replacing('branch', name.trim(), () => this.#createBranch(name, at));
+  }
+
+  #createBranch(name: string, at: VersionId): Promise<void> {
     return this.#run(t('common.busy.branching'), async () => {
       const repoId = this.#requireRepo();
       assertRefName(name.trim());
@@ -361,6 +484,10 @@ export class Workspace<M> {
   }
 
   switchBranch(name: string): Promise<void> {
+    return this.#replacing('switch', name, () => this.#switchBranch(name));
+  }
+
+  #switchBranch(name: string): Promise<void> {
     return this.#run(t('common.busy.switchingBranch'), async () => {
       const repoId = this.#requireRepo();
       const ref = this.branches.find((b) => b.name === name);
@@ -608,6 +735,14 @@ export class Workspace<M> {
   }
 }
 
+/** Joins the descriptions of unsaved changes made one after another. */
+const PENDING_SEPARATOR = ', then ';
+
+/** The message “Save first” saves with: what changed, as the save form would suggest it. */
+function defaultMessage(pending: PendingChange): string {
+  return pending.description.charAt(0).toUpperCase() + pending.description.slice(1);
+}
+
 /** Two unsaved changes in a row save as one version: the later kind wins, both records are kept. */
 function mergePending(previous: PendingChange | null, next: PendingChange): PendingChange {
   if (!previous) return next;
@@ -615,7 +750,7 @@ function mergePending(previous: PendingChange | null, next: PendingChange): Pend
     previous.change === 'created' || previous.change === 'imported' ? previous.change : next.change;
   return {
     change,
-    description: `${previous.description}, then ${next.description}`,
+    description: `${previous.description}${PENDING_SEPARATOR}${next.description}`,
     provenance: { ...previous.provenance, ...next.provenance },
     // An edit after training makes the earlier run's metrics describe a different model: drop them.
     metrics: next.change === 'edited' ? { ...next.metrics } : { ...previous.metrics, ...next.metrics },

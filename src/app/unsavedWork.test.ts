@@ -1,0 +1,432 @@
+/**
+ * The Workspace asks before anything replaces a live model with unsaved work: checkout, rollback, roll
+ * forward and opening another repository, each answered with save first / discard / cancel. Runs the real
+ * Workspace over the real version store (fake-indexeddb) with a plain-data model in place of TF.js; it sits
+ * in app/ because it wires storage into state, as compose.ts does.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VersionId } from '../core/hashing';
+import type { RepoId, VersionRow } from '../core/versions/types';
+import { freshStore } from '../storage/testDb';
+import type { DexieVersionStore } from '../storage/DexieVersionStore';
+import { watchRepositories, watchRepository } from '../storage/DexieVersionStore';
+import type { MlServices, Services } from '../state/services';
+import { Workspace, type LiveGuard, type PendingChange } from '../state/Workspace.svelte';
+
+/** A model as plain data: one weight tensor whose values say which model it is. */
+interface PlainModel {
+  readonly values: readonly number[];
+  disposed: boolean;
+}
+
+const plain = (...values: number[]): PlainModel => ({ values, disposed: false });
+
+const ML: MlServices<PlainModel> = {
+  templates: [{ id: 'tiny', name: 'Tiny', description: 'two weights' }],
+  startBackend: async () => ({ active: 'cpu', requested: 'cpu' }),
+  moveToBackend: async (model) => ({ model, backend: { active: 'cpu', requested: 'cpu' } }),
+  createFromTemplate: () => plain(1, 1),
+  snapshot: async (model) => ({
+    topology: { class_name: 'Sequential', config: { name: 'tiny', layers: [] } },
+    summary: ML.summarize(model),
+    tensors: [
+      {
+        name: 'dense/kernel',
+        shape: [model.values.length],
+        dtype: 'float32',
+        data: new Uint8Array(new Float32Array(model.values).buffer),
+      },
+    ],
+  }),
+  materialize: async (loaded) => plain(...new Float32Array(loaded.tensors[0]!.data)),
+  summarize: (model) => ({
+    className: 'Sequential',
+    layerCount: 1,
+    paramCount: model.values.length,
+    inputShape: null,
+    outputShape: null,
+  }),
+  describeLayers: () => [],
+  probe: () => Promise.reject(new Error('no probe for plain models')),
+  dispose: (model) => {
+    model.disposed = true;
+  },
+  environment: () => ({ backend: 'cpu', tfjsVersion: 'none', userAgent: 'vitest' }),
+  tensorCount: () => 0,
+};
+
+const EDIT: PendingChange = {
+  change: 'edited',
+  description: 'added Dense layer “dense_3”',
+  provenance: {},
+  metrics: {},
+};
+const TRAINED: PendingChange = {
+  change: 'trained',
+  description: 'trained 5 epochs on Digits',
+  provenance: {},
+  metrics: { loss: 0.25 },
+};
+
+const open: Workspace<PlainModel>[] = [];
+const stores = new Map<Workspace<PlainModel>, DexieVersionStore>();
+afterEach(() => {
+  open.splice(0).forEach((ws) => ws.destroy());
+  stores.clear();
+});
+
+/** Waits until the workspace's history shows what the store holds (it hears of changes asynchronously). */
+async function synced(ws: Workspace<PlainModel>): Promise<void> {
+  const store = stores.get(ws)!;
+  const repoId = ws.repoId!;
+  const [versions, refs] = await Promise.all([store.listVersions(repoId), store.listRefs(repoId)]);
+  const ids = (rows: readonly { id: string }[]) => rows.map((v) => v.id).sort();
+  const targets = (rows: readonly { name: string; target: string }[]) =>
+    rows.map((r) => `${r.name}@${r.target}`).sort();
+  await vi.waitFor(() => {
+    expect(ids(ws.versions)).toEqual(ids(versions));
+    expect(targets(ws.refs)).toEqual(targets(refs));
+  });
+}
+
+async function workspace(): Promise<Workspace<PlainModel>> {
+  const store = freshStore();
+  const services: Services<PlainModel> = {
+    store: Object.assign(store, {
+      watchRepository: watchRepository.bind(null, store),
+      watchRepositories: watchRepositories.bind(null, store),
+    }),
+    ml: ML,
+    prefs: { get: () => null, set: () => {} },
+    location: { read: () => ({ repo: null, version: null }), write: () => {} },
+    storageManager: { estimate: async () => null, persisted: async () => false, persist: async () => false },
+  };
+  const ws = new Workspace(services);
+  open.push(ws);
+  stores.set(ws, store);
+  await ws.init();
+  return ws;
+}
+
+/** Saves a model with `values` on top of the live one, as an edit would. */
+async function saveValues(
+  ws: Workspace<PlainModel>,
+  message: string,
+  ...values: number[]
+): Promise<VersionId> {
+  await ws.replaceLive(plain(...values), { ...EDIT, description: message });
+  await ws.save(message);
+  expect(ws.lastError).toBeNull();
+  await synced(ws);
+  return ws.live!.base!;
+}
+
+/**
+ * A repository “Seed” with versions v1 [1, 1] and v2 [2, 2] on main, HEAD at v2, and a second repository
+ * “Other” holding [9, 9]; the live model is Seed's v2.
+ */
+async function history() {
+  const ws = await workspace();
+  await ws.createFromTemplate('tiny', 'Other');
+  await ws.save('Other model');
+  await synced(ws);
+  const other = ws.repoId!;
+  await ws.createFromTemplate('tiny', 'Seed');
+  await ws.save('First');
+  await synced(ws);
+  const seed = ws.repoId!;
+  const v1 = ws.live!.base!;
+  const v2 = await saveValues(ws, 'Second', 2, 2);
+  expect(ws.question).toBeNull();
+  return { ws, seed, other, v1, v2 };
+}
+
+const valuesOf = (ws: Workspace<PlainModel>) => [...ws.live!.model.values];
+const messages = (ws: Workspace<PlainModel>) => ws.versions.map((v) => v.message);
+
+/** Starts an action, checks it waits on a question naming the unsaved work, answers it, and waits for it. */
+async function answered(
+  ws: Workspace<PlainModel>,
+  action: () => Promise<void>,
+  answer: 'save' | 'discard' | 'cancel',
+  expected: { action: string; target: string },
+): Promise<void> {
+  let finished = false;
+  const done = action().then(() => (finished = true));
+  await Promise.resolve();
+  expect(ws.question).toEqual({
+    ...expected,
+    lost: ['added Dense layer “dense_3”', 'trained 5 epochs on Digits'],
+  });
+  expect(finished).toBe(false); // nothing happens before the answer
+  expect(ws.busy).toBeNull();
+  ws.answer(answer);
+  expect(ws.question).toBeNull();
+  await done;
+  expect(ws.lastError).toBeNull();
+  await synced(ws);
+}
+
+/** Edits and trains the live model without saving: [7, 7]. */
+async function unsavedWork(ws: Workspace<PlainModel>): Promise<PlainModel> {
+  const edited = plain(7, 7);
+  await ws.replaceLive(edited, EDIT);
+  await ws.replaceLive(edited, TRAINED);
+  expect(ws.unsavedWork()).toEqual(['added Dense layer “dense_3”', 'trained 5 epochs on Digits']);
+  return edited;
+}
+
+const SAVED_MESSAGE = 'Added Dense layer “dense_3”, then trained 5 epochs on Digits';
+
+describe('nothing unsaved: no question', () => {
+  it('checks out, rolls back, rolls forward and opens another model at once', async () => {
+    const { ws, other, v1, v2 } = await history();
+    await ws.checkout(v1);
+    expect(ws.question).toBeNull();
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    await ws.checkout(v2);
+    await ws.rollback(v1);
+    await synced(ws);
+    expect(ws.question).toBeNull();
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    await ws.rollForward(ws.versions.find((v) => v.id === ws.live!.base) as VersionRow);
+    expect(ws.question).toBeNull();
+    expect(valuesOf(ws)).toEqual([2, 2]);
+    await ws.openRepository(other);
+    expect(ws.question).toBeNull();
+    expect(ws.repoId).toBe(other);
+    expect(ws.lastError).toBeNull();
+  });
+});
+
+describe('check out with unsaved work', () => {
+  it('cancel: the live model keeps its unsaved work and nothing else changes', async () => {
+    const { ws, v1, v2 } = await history();
+    const edited = await unsavedWork(ws);
+    await answered(ws, () => ws.checkout(v1), 'cancel', { action: 'checkout', target: v1.slice(0, 8) });
+    expect(ws.live!.model).toBe(edited);
+    expect(edited.disposed).toBe(false);
+    expect(ws.live!.base).toBe(v2);
+    expect(ws.live!.pending?.description).toBe(
+      'added Dense layer “dense_3”, then trained 5 epochs on Digits',
+    );
+    expect(messages(ws)).toEqual(['Second', 'First']);
+  });
+
+  it('discard: the version replaces the live model and no version is added', async () => {
+    const { ws, v1 } = await history();
+    const edited = await unsavedWork(ws);
+    await answered(ws, () => ws.checkout(v1), 'discard', { action: 'checkout', target: v1.slice(0, 8) });
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    expect(ws.live!.base).toBe(v1);
+    expect(ws.live!.pending).toBeNull();
+    expect(edited.disposed).toBe(true);
+    expect(messages(ws)).toEqual(['Second', 'First']);
+  });
+
+  it('save first: the work becomes a version with the default message, then the checkout goes on', async () => {
+    const { ws, v1, v2 } = await history();
+    await unsavedWork(ws);
+    await answered(ws, () => ws.checkout(v1), 'save', { action: 'checkout', target: v1.slice(0, 8) });
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    expect(ws.live!.base).toBe(v1);
+    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    expect(saved.parents).toEqual([v2]);
+    expect(ws.branchHead).toBe(saved.id);
+    await ws.checkout(saved.id);
+    expect(valuesOf(ws)).toEqual([7, 7]);
+  });
+});
+
+describe('roll back with unsaved work', () => {
+  it('cancel: no roll-back version, the unsaved work stays', async () => {
+    const { ws, v1, v2 } = await history();
+    const edited = await unsavedWork(ws);
+    await answered(ws, () => ws.rollback(v1), 'cancel', { action: 'rollback', target: v1.slice(0, 8) });
+    expect(ws.live!.model).toBe(edited);
+    expect(ws.branchHead).toBe(v2);
+    expect(ws.versions).toHaveLength(2);
+  });
+
+  it('discard: rolls back (a new version restoring v1) and drops the work', async () => {
+    const { ws, v1, v2 } = await history();
+    await unsavedWork(ws);
+    await answered(ws, () => ws.rollback(v1), 'discard', { action: 'rollback', target: v1.slice(0, 8) });
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    expect(ws.versions).toHaveLength(3);
+    const rollback = ws.versions.find((v) => v.id === ws.branchHead)!;
+    expect(rollback.change).toBe('rollback');
+    expect(rollback.parents).toEqual([v2]);
+    expect(ws.live!.base).toBe(rollback.id);
+    expect(ws.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
+  });
+
+  it('save first: the work is saved, then the roll-back goes on top of it', async () => {
+    const { ws, v1 } = await history();
+    await unsavedWork(ws);
+    await answered(ws, () => ws.rollback(v1), 'save', { action: 'rollback', target: v1.slice(0, 8) });
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    const rollback = ws.versions.find((v) => v.id === ws.branchHead)!;
+    expect(rollback.change).toBe('rollback');
+    expect(rollback.parents).toEqual([saved.id]);
+    expect(ws.versions).toHaveLength(4);
+  });
+});
+
+describe('roll forward with unsaved work', () => {
+  /** Seed rolled back to v1, then edited without saving: rolling forward goes back to v2's content. */
+  async function rolledBack() {
+    const h = await history();
+    await h.ws.rollback(h.v1);
+    await synced(h.ws);
+    const rollback = h.ws.versions.find((v) => v.id === h.ws.branchHead)!;
+    const edited = await unsavedWork(h.ws);
+    return { ...h, rollback, edited };
+  }
+
+  it('cancel: stays on the roll-back with the work', async () => {
+    const { ws, v2, rollback, edited } = await rolledBack();
+    await answered(ws, () => ws.rollForward(rollback), 'cancel', {
+      action: 'rollForward',
+      target: v2.slice(0, 8),
+    });
+    expect(ws.live!.model).toBe(edited);
+    expect(ws.branchHead).toBe(rollback.id);
+  });
+
+  it('discard: rolls forward to v2 and drops the work', async () => {
+    const { ws, v2, rollback } = await rolledBack();
+    await answered(ws, () => ws.rollForward(rollback), 'discard', {
+      action: 'rollForward',
+      target: v2.slice(0, 8),
+    });
+    expect(valuesOf(ws)).toEqual([2, 2]);
+    const forward = ws.versions.find((v) => v.id === ws.branchHead)!;
+    expect(forward.parents).toEqual([rollback.id]);
+    expect(ws.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
+  });
+
+  it('save first: saves the work on the roll-back, then rolls forward on top of it', async () => {
+    const { ws, v2, rollback } = await rolledBack();
+    await answered(ws, () => ws.rollForward(rollback), 'save', {
+      action: 'rollForward',
+      target: v2.slice(0, 8),
+    });
+    expect(valuesOf(ws)).toEqual([2, 2]);
+    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    expect(saved.parents).toEqual([rollback.id]);
+    expect(ws.versions.find((v) => v.id === ws.branchHead)!.parents).toEqual([saved.id]);
+  });
+});
+
+describe('open another repository with unsaved work', () => {
+  it('cancel: stays in the repository with the work', async () => {
+    const { ws, seed, other } = await history();
+    const edited = await unsavedWork(ws);
+    await answered(ws, () => ws.openRepository(other), 'cancel', { action: 'open', target: 'Other' });
+    expect(ws.repoId).toBe(seed);
+    expect(ws.live!.model).toBe(edited);
+  });
+
+  it('discard: opens the other repository and the work is gone from the first', async () => {
+    const { ws, seed, other } = await history();
+    await unsavedWork(ws);
+    await answered(ws, () => ws.openRepository(other), 'discard', { action: 'open', target: 'Other' });
+    expect(ws.repoId).toBe(other);
+    expect(valuesOf(ws)).toEqual([1, 1]);
+    await ws.openRepository(seed);
+    await synced(ws);
+    expect(ws.question).toBeNull();
+    expect(messages(ws)).toEqual(['Second', 'First']);
+  });
+
+  it('save first: the work is a version in the first repository, then the other opens', async () => {
+    const { ws, seed, other } = await history();
+    await unsavedWork(ws);
+    await answered(ws, () => ws.openRepository(other), 'save', { action: 'open', target: 'Other' });
+    expect(ws.repoId).toBe(other as RepoId);
+    await ws.openRepository(seed);
+    await synced(ws);
+    expect(messages(ws)).toEqual([SAVED_MESSAGE, 'Second', 'First']);
+    expect(valuesOf(ws)).toEqual([7, 7]);
+  });
+});
+
+describe('what else holds the live model', () => {
+  it('a training run refuses any replacement with a notice, asking nothing', async () => {
+    const { ws, other, v1, v2 } = await history();
+    let training = true;
+    ws.addLiveGuard({ inUse: () => training });
+    await ws.checkout(v1);
+    await ws.rollback(v1);
+    await ws.openRepository(other);
+    expect(ws.question).toBeNull();
+    expect(ws.notice).toMatch(/Training is running/);
+    expect(ws.live!.base).toBe(v2);
+    expect(ws.versions).toHaveLength(2);
+    training = false;
+    await ws.checkout(v1);
+    expect(ws.live!.base).toBe(v1);
+  });
+
+  it('unapplied layer edits are asked about, kept by “Save first” and dropped by “Discard”', async () => {
+    const { ws, v1, v2 } = await history();
+    let draft: string[] = ['added Dense layer “dense_3”'];
+    const calls: string[] = [];
+    const guard: LiveGuard = {
+      pendingEdits: () => draft,
+      keepEdits: async () => {
+        calls.push('keep');
+        await ws.replaceLive(plain(3, 3), EDIT);
+        draft = [];
+      },
+      dropEdits: () => {
+        calls.push('drop');
+        draft = [];
+      },
+    };
+    const release = ws.addLiveGuard(guard);
+    let done = ws.checkout(v1);
+    expect(ws.question?.lost).toEqual(['not yet applied in the layer editor: added Dense layer “dense_3”']);
+    ws.answer('save');
+    await done;
+    await synced(ws);
+    expect(calls).toEqual(['keep']);
+    expect(ws.versions.find((v) => v.message === 'Added Dense layer “dense_3”')?.parents).toEqual([v2]);
+    expect(valuesOf(ws)).toEqual([1, 1]);
+
+    draft = ['removed Dropout layer “dropout_1”'];
+    done = ws.checkout(v2);
+    ws.answer('discard');
+    await done;
+    expect(calls).toEqual(['keep', 'drop']);
+    expect(valuesOf(ws)).toEqual([2, 2]);
+
+    release();
+    draft = ['still here'];
+    await ws.checkout(v1);
+    expect(ws.question).toBeNull();
+  });
+
+  it('a save that fails stops the action: the work and the live model stay', async () => {
+    const { ws, v1 } = await history();
+    const edited = plain(5, 5);
+    // A model that cannot be snapshotted cannot be saved.
+    await ws.replaceLive(edited, EDIT);
+    const snapshot = ML.snapshot;
+    (ML as { snapshot: MlServices<PlainModel>['snapshot'] }).snapshot = () =>
+      Promise.reject(new Error('GPU lost'));
+    try {
+      const done = ws.checkout(v1);
+      ws.answer('save');
+      await done;
+    } finally {
+      (ML as { snapshot: MlServices<PlainModel>['snapshot'] }).snapshot = snapshot;
+    }
+    expect(ws.lastError?.message).toMatch(/GPU lost/);
+    expect(ws.live!.model).toBe(edited);
+    expect(ws.live!.pending).not.toBeNull();
+  });
+});
