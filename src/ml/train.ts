@@ -47,7 +47,11 @@ export interface TrainCallbacks {
 }
 
 export interface TrainOptions {
-  /** Longest stretch of work, in ms, before handing the main thread back to the browser (default 16: one frame). */
+  /**
+   * Longest stretch of work, in ms, before handing the main thread back to the browser (default 40: the
+   * page answers input and redraws progress 25 times a second; yielding every frame let redrawing, which
+   * on WebGL shares the GPU with training, slow epochs down by a third).
+   */
   readonly yieldEvery?: number;
   /**
    * On WebGL, compile the run's shaders before the first batch without blocking the page (default true).
@@ -304,7 +308,17 @@ class BatchReader {
   }
 
   async #read(group: PendingBatch[]): Promise<void> {
-    const stacked = tf.tidy(() => tf.stack(group.flatMap((g) => g.outs)));
+    // Padded to a power of two: on WebGL every distinct count is a shader of its own, compiled in a
+    // blocking call the first time it comes up, so free counts meant a compile every few reads.
+    const stacked = tf.tidy(() => {
+      const outs: tf.Tensor[] = group.flatMap((g) => g.outs);
+      const size = 2 ** Math.ceil(Math.log2(Math.max(1, outs.length)));
+      if (size > outs.length) {
+        const zero = tf.scalar(0);
+        while (outs.length < size) outs.push(zero);
+      }
+      return tf.stack(outs);
+    });
     for (const g of group) tf.dispose(g.outs);
     let values: Float32Array;
     try {
@@ -407,6 +421,7 @@ async function evaluateSet(
 
 /** The parts of TF.js's WebGL backend that compile shaders ahead of use (tfjs-backend-webgl 4.x). */
 interface ParallelCompile {
+  readonly binaryCache: Record<string, unknown>;
   checkCompileCompletionAsync(): Promise<unknown>;
   getUniformLocations(): void;
   uploadToGPU(dataId: object): void;
@@ -417,7 +432,8 @@ function parallelCompiler(): ParallelCompile | null {
   const backend = tf.backend() as unknown as Partial<ParallelCompile>;
   return typeof backend.checkCompileCompletionAsync === 'function' &&
     typeof backend.getUniformLocations === 'function' &&
-    typeof backend.uploadToGPU === 'function'
+    typeof backend.uploadToGPU === 'function' &&
+    typeof backend.binaryCache === 'object'
     ? (backend as ParallelCompile)
     : null;
 }
@@ -455,6 +471,7 @@ async function warmShaders(
       compiler.uploadToGPU(t.dataId);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    const programs = Object.keys(compiler.binaryCache).length;
     tf.env().set('ENGINE_COMPILE_ONLY', true);
     try {
       tf.tidy(() => {
@@ -479,8 +496,11 @@ async function warmShaders(
       tf.env().set('ENGINE_COMPILE_ONLY', false);
       tf.dispose(ids);
     }
-    await compiler.checkCompileCompletionAsync();
-    compiler.getUniformLocations();
+    // Both walk every program TF.js has ever compiled: only worth it when this run added some.
+    if (Object.keys(compiler.binaryCache).length > programs) {
+      await compiler.checkCompileCompletionAsync();
+      compiler.getUniformLocations();
+    }
   } finally {
     model.setWeights(held);
     tf.dispose(held);
@@ -504,7 +524,7 @@ export async function train(
   assertValidTrainConfig(config);
   if (active.has(model)) throw new GraftError('train/busy', 'This model is already training.');
   const started = performance.now();
-  const yieldEvery = options.yieldEvery ?? 16;
+  const yieldEvery = options.yieldEvery ?? 40;
   const owned: tf.Tensor[] = [];
   const own = <T extends tf.Tensor>(t: T): T => {
     owned.push(t);
