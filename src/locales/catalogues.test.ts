@@ -6,6 +6,11 @@ import en from './en.json';
 import zhCN from './zh-CN.json';
 import { Locale, pickLanguage } from '../state/Locale.svelte';
 import { parseQuery, QUERY_PROBLEMS } from '../core/versions/filter';
+import { analyzeSpec, SPEC_PROBLEMS } from '../core/model/analyze';
+import { CARRY_OVER_REASONS, parseCarryOverReason, planCarryOver } from '../core/model/carryOver';
+import { createLayer, insertLayer, updateLayer } from '../core/model/edit';
+import { SEED_SPEC } from '../core/model/templates';
+import type { ModelSpec } from '../core/model/spec';
 
 const PLURAL = /\.(zero|one|two|few|many|other)$/;
 const base = (k: string) => k.replace(PLURAL, '');
@@ -124,5 +129,61 @@ describe('messages core and state build from structured problems', () => {
       expect(locale.t(`history.query.${r.error.problem}`, r.error.values)).not.toBe(r.error.message);
       locale.lang = 'en';
     }
+  });
+
+  it('the layer editor and the weight carry-over have a message for every problem, in the same English as core', () => {
+    const cat = en as Record<string, string>;
+    for (const [problem, english] of Object.entries(SPEC_PROBLEMS))
+      expect({ problem, text: cat[`model.problem.${problem}`] }).toEqual({ problem, text: english });
+    for (const [reason, english] of Object.entries(CARRY_OVER_REASONS))
+      expect({ reason, text: cat[`model.carry.${reason}`] }).toEqual({ reason, text: english });
+  });
+
+  it('a layer problem reads the same in English through the catalogue as core says it, and differs in Chinese', () => {
+    const locale = new Locale({ en, 'zh-CN': zhCN }, 'en');
+    const bad = {
+      name: 'bad',
+      inputShape: [64],
+      layers: [
+        { id: 'a', name: 'x', kind: 'Dense', units: 0, activation: 'relu', useBias: true, trainable: true },
+        { id: 'b', name: 'x', kind: 'Conv2D', filters: 4, kernelSize: [3, 3], strides: [1, 1] },
+        { id: 'c', name: 'c', kind: 'Reshape', targetShape: [8, 9], trainable: true },
+      ],
+    } as unknown as ModelSpec;
+    const problems = analyzeSpec(bad).problems;
+    expect(problems.length).toBeGreaterThan(3);
+    for (const p of problems) {
+      const kind = bad.layers[p.index ?? 0]?.kind ?? '';
+      const word = () =>
+        locale.t('model.problem.inLayer', {
+          index: String((p.index ?? 0) + 1),
+          kind,
+          message: locale.t(`model.problem.${p.problem}`, p.values),
+        });
+      locale.lang = 'en';
+      expect(word()).toBe(p.message);
+      locale.lang = 'zh-CN';
+      expect(word()).not.toMatch(/\b(must|needs?|the|not|is)\b/);
+    }
+  });
+
+  it('a carry-over reason is read back from its English and worded the same through the catalogue', () => {
+    const locale = new Locale({ en, 'zh-CN': zhCN }, 'en');
+    const added = insertLayer(SEED_SPEC, createLayer('Dense', SEED_SPEC, 1, 'new'), 1);
+    const narrower = updateLayer(SEED_SPEC, 'hidden', { units: 32 } as never);
+    const reasons = [...planCarryOver(SEED_SPEC, added), ...planCarryOver(SEED_SPEC, narrower)].map(
+      (d) => d.reason,
+    );
+    expect(reasons).toContain('kernel changes shape from [64, 10] to [32, 10]');
+    for (const reason of [...reasons, 'was a Dense, now a LSTM', '"old" is not in the previous model']) {
+      const parsed = parseCarryOverReason(reason);
+      expect(parsed, reason).not.toBeNull();
+      if (!parsed) continue;
+      locale.lang = 'en';
+      expect(locale.t(`model.carry.${parsed.reason}`, parsed.values)).toBe(reason);
+      locale.lang = 'zh-CN';
+      expect(locale.t(`model.carry.${parsed.reason}`, parsed.values)).not.toBe(reason);
+    }
+    expect(parseCarryOverReason('something else entirely')).toBeNull();
   });
 });

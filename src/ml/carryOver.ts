@@ -1,6 +1,6 @@
 /** Copies trained weights from a model into its edited successor, for every layer the edit left intact. */
 import type * as tf from '@tensorflow/tfjs';
-import { planCarryOver, type CarryOverReport } from '../core/model/carryOver';
+import { carryOverReason, planCarryOver, type CarryOverReport } from '../core/model/carryOver';
 import type { ModelSpec } from '../core/model/spec';
 
 function findLayer(model: tf.LayersModel, name: string): tf.layers.Layer | null {
@@ -36,7 +36,9 @@ export function carryOverWeights(
     if (!target || !source) {
       initialised.push({
         name: decision.name,
-        reason: target ? `"${decision.from}" is not in the previous model` : 'not in the new model',
+        reason: target
+          ? carryOverReason('notInPrevious', { name: decision.from })
+          : carryOverReason('notInNew'),
       });
       continue;
     }
@@ -48,7 +50,9 @@ export function carryOverWeights(
     if (mismatch) {
       initialised.push({
         name: decision.name,
-        reason: `its weights in the previous model (${from.map((w) => shapeText(w.shape as number[])).join(', ')}) do not fit`,
+        reason: carryOverReason('doNotFit', {
+          shapes: from.map((w) => shapeText(w.shape as number[])).join(', '),
+        }),
       });
       continue;
     }

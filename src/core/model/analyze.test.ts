@@ -172,7 +172,13 @@ describe('validateSpec: which layer is wrong and why', () => {
   ])('rejects units %s', (units, message) => {
     const problems = validateSpec(spec([4], [dense('a', units)]));
     expect(problems).toEqual([
-      { code: 'model/invalid-layer', layerId: 'a', index: 0, field: 'units', message },
+      expect.objectContaining({
+        code: 'model/invalid-layer',
+        layerId: 'a',
+        index: 0,
+        field: 'units',
+        message,
+      }),
     ]);
   });
 
@@ -280,6 +286,8 @@ describe('validateSpec: which layer is wrong and why', () => {
         layerId: null,
         index: null,
         field: 'name',
+        problem: 'modelNameMissing',
+        values: {},
         message: 'The model needs a name.',
       },
       {
@@ -287,6 +295,8 @@ describe('validateSpec: which layer is wrong and why', () => {
         layerId: null,
         index: null,
         field: 'inputShape',
+        problem: 'badInputShape',
+        values: { value: '[0]' },
         message: 'The input shape must be one or more positive integers, e.g. [100] or [8, 8, 1], not [0].',
       },
       {
@@ -294,6 +304,8 @@ describe('validateSpec: which layer is wrong and why', () => {
         layerId: null,
         index: null,
         field: null,
+        problem: 'noLayers',
+        values: {},
         message: 'The model has no layers; add at least one.',
       },
     ]);

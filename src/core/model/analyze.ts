@@ -17,6 +17,55 @@ export interface WeightShape {
 
 export type SpecProblemCode = 'model/invalid-layer' | 'model/invalid-stack';
 
+/**
+ * What can be wrong with a spec, in English with `{name}` placeholders. A problem's `message` is this text
+ * filled from its `values` (after "Layer N (Kind): " for a layer's problem); the UI shows the catalogue's
+ * `model.problem.<problem>` message (the same English, and its translations) filled from the same values.
+ */
+export const SPEC_PROBLEMS = {
+  unknownActivation: '{value} is not an activation Graft knows ({known})',
+  notBoolean: '{field} must be true or false, not {value}',
+  badPadding: 'padding must be "valid" or "same", not {value}',
+  kernelSizeNotPair: 'kernel size must be two positive integers, not {value}',
+  poolSizeNotPair: 'pool size must be two positive integers, not {value}',
+  stridesNotPair: 'strides must be two positive integers, not {value}',
+  unitsNotPositive: 'units must be a positive integer, not {value}',
+  filtersNotPositive: 'filters must be a positive integer, not {value}',
+  rateOutOfRange: 'rate must be at least 0 and below 1, not {value}',
+  momentumOutOfRange: 'momentum must be at least 0 and below 1, not {value}',
+  epsilonNotPositive: 'epsilon must be a positive number, not {value}',
+  targetShapeEntries: 'target shape must be positive integers (one may be -1), not {value}',
+  targetShapeTwoUnknowns: 'target shape may contain -1 only once, not {value}',
+  needs3d: 'needs a 3-D input [height, width, channels] but gets {shape}; add a Reshape first',
+  kernelTooBig: 'its {window} kernel does not fit its {input} input; use a smaller kernel or "same" padding',
+  poolTooBig: 'its {window} pool does not fit its {input} input; use a smaller pool or "same" padding',
+  alreadyFlat: 'its input {shape} is already flat; remove this layer',
+  reshapeIndivisible: 'target shape {target} cannot hold the {have} values of its input {shape}',
+  reshapeMismatch: 'target shape {target} holds {known} values but its input {shape} holds {have}',
+  needs2d: 'needs a 2-D input [timesteps, features] but gets {shape}; add a Reshape first',
+  nameMissing: 'needs a name',
+  nameInvalid:
+    'the name {name} may only use letters, digits and - . _ /, and must start with a letter or digit',
+  nameTaken: 'the name {name} is already used by layer {other}',
+  idTaken: 'has the same id as layer {other}; give it a fresh one',
+  modelNameMissing: 'The model needs a name.',
+  badInputShape:
+    'The input shape must be one or more positive integers, e.g. [100] or [8, 8, 1], not {value}.',
+  noLayers: 'The model has no layers; add at least one.',
+  tooManyParams:
+    'The model would have {params} parameters; Graft keeps models under {max} so they fit in a browser tab.',
+  /** Wraps a layer's own problem. */
+  inLayer: 'Layer {index} ({kind}): {message}',
+} as const;
+
+export type SpecProblemKind = keyof typeof SPEC_PROBLEMS;
+type Values = Readonly<Record<string, string>>;
+
+/** The English message of a problem, filled from its values. */
+export function specProblemMessage(problem: SpecProblemKind, values: Values): string {
+  return SPEC_PROBLEMS[problem].replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
 export interface SpecProblem {
   /** `model/invalid-layer`: an option is wrong; `model/invalid-stack`: the layers do not fit together. */
   readonly code: SpecProblemCode;
@@ -26,6 +75,11 @@ export interface SpecProblem {
   readonly index: number | null;
   /** The option at fault, e.g. `units`, `targetShape`, `inputShape`; null when it is the position. */
   readonly field: string | null;
+  /** What is wrong (see SPEC_PROBLEMS), without the layer: `index` and `layerId` say which. */
+  readonly problem: Exclude<SpecProblemKind, 'inLayer'>;
+  /** The placeholders' values for the problem's message. */
+  readonly values: Values;
+  /** The problem in English, starting "Layer N (Kind): " for a layer's problem. */
   readonly message: string;
 }
 
@@ -81,35 +135,48 @@ function windowOutput(input: number, window: number, stride: number, padding: st
 }
 
 interface LayerCheck {
-  readonly problems: { field: string | null; code: SpecProblemCode; message: string }[];
+  readonly problems: {
+    field: string | null;
+    code: SpecProblemCode;
+    problem: Exclude<SpecProblemKind, 'inLayer'>;
+    values: Values;
+  }[];
   /** Set only when the options that decide the shape are valid and the input fits. */
   output: Shape | null;
   weights: WeightShape[] | null;
 }
 
 function checkOptions(layer: LayerSpec, check: LayerCheck): void {
-  const bad = (field: string, message: string) =>
-    check.problems.push({ field, code: 'model/invalid-layer', message });
+  const bad = (
+    field: string,
+    problem: Exclude<SpecProblemKind, 'inLayer'>,
+    value: unknown,
+    more: Values = {},
+  ) =>
+    check.problems.push({
+      field,
+      code: 'model/invalid-layer',
+      problem,
+      values: { value: show(value), ...more },
+    });
   const activation = (field: 'activation' | 'recurrentActivation', value: unknown) => {
     if (!(ACTIVATIONS as readonly unknown[]).includes(value))
-      bad(field, `${show(value)} is not an activation Graft knows (${ACTIVATIONS.join(', ')})`);
+      bad(field, 'unknownActivation', value, { known: ACTIVATIONS.join(', ') });
   };
   const bool = (field: string, value: unknown) => {
-    if (typeof value !== 'boolean') bad(field, `${field} must be true or false, not ${show(value)}`);
+    if (typeof value !== 'boolean') bad(field, 'notBoolean', value, { field });
   };
   const padding = (value: unknown) => {
-    if (!(PADDINGS as readonly unknown[]).includes(value))
-      bad('padding', `padding must be "valid" or "same", not ${show(value)}`);
+    if (!(PADDINGS as readonly unknown[]).includes(value)) bad('padding', 'badPadding', value);
   };
-  const pair = (field: string, words: string, value: unknown) => {
-    if (!isPositivePair(value)) bad(field, `${words} must be two positive integers, not ${show(value)}`);
+  const pair = (field: 'kernelSize' | 'poolSize' | 'strides', value: unknown) => {
+    if (!isPositivePair(value)) bad(field, `${field}NotPair`, value);
   };
   bool('trainable', layer.trainable);
   switch (layer.kind) {
     case 'Dense':
     case 'LSTM':
-      if (!isPositiveInt(layer.units))
-        bad('units', `units must be a positive integer, not ${show(layer.units)}`);
+      if (!isPositiveInt(layer.units)) bad('units', 'unitsNotPositive', layer.units);
       activation('activation', layer.activation);
       if (layer.kind === 'LSTM') {
         activation('recurrentActivation', layer.recurrentActivation);
@@ -118,37 +185,34 @@ function checkOptions(layer: LayerSpec, check: LayerCheck): void {
       bool('useBias', layer.useBias);
       return;
     case 'Conv2D':
-      if (!isPositiveInt(layer.filters))
-        bad('filters', `filters must be a positive integer, not ${show(layer.filters)}`);
-      pair('kernelSize', 'kernel size', layer.kernelSize);
-      pair('strides', 'strides', layer.strides);
+      if (!isPositiveInt(layer.filters)) bad('filters', 'filtersNotPositive', layer.filters);
+      pair('kernelSize', layer.kernelSize);
+      pair('strides', layer.strides);
       padding(layer.padding);
       activation('activation', layer.activation);
       bool('useBias', layer.useBias);
       return;
     case 'MaxPooling2D':
-      pair('poolSize', 'pool size', layer.poolSize);
-      pair('strides', 'strides', layer.strides);
+      pair('poolSize', layer.poolSize);
+      pair('strides', layer.strides);
       padding(layer.padding);
       return;
     case 'Dropout':
       if (typeof layer.rate !== 'number' || !(layer.rate >= 0 && layer.rate < 1))
-        bad('rate', `rate must be at least 0 and below 1, not ${show(layer.rate)}`);
+        bad('rate', 'rateOutOfRange', layer.rate);
       return;
     case 'BatchNormalization':
       if (typeof layer.momentum !== 'number' || !(layer.momentum >= 0 && layer.momentum < 1))
-        bad('momentum', `momentum must be at least 0 and below 1, not ${show(layer.momentum)}`);
+        bad('momentum', 'momentumOutOfRange', layer.momentum);
       if (typeof layer.epsilon !== 'number' || !(layer.epsilon > 0 && Number.isFinite(layer.epsilon)))
-        bad('epsilon', `epsilon must be a positive number, not ${show(layer.epsilon)}`);
+        bad('epsilon', 'epsilonNotPositive', layer.epsilon);
       return;
     case 'Reshape': {
       const t: unknown = layer.targetShape;
       const entriesOk =
         Array.isArray(t) && t.length > 0 && t.every((d: unknown) => isPositiveInt(d) || d === -1);
-      if (!entriesOk)
-        bad('targetShape', `target shape must be positive integers (one may be -1), not ${show(t)}`);
-      else if (t.filter((d) => d === -1).length > 1)
-        bad('targetShape', `target shape may contain -1 only once, not ${show(t)}`);
+      if (!entriesOk) bad('targetShape', 'targetShapeEntries', t);
+      else if (t.filter((d) => d === -1).length > 1) bad('targetShape', 'targetShapeTwoUnknowns', t);
       return;
     }
     case 'Flatten':
@@ -171,8 +235,8 @@ const SHAPE_FIELDS: ReadonlySet<string> = new Set([
 function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
   // Shape-deciding options already reported as wrong leave the output unknown rather than guessed.
   if (check.problems.some((p) => p.field !== null && SHAPE_FIELDS.has(p.field))) return;
-  const stack = (message: string) =>
-    check.problems.push({ field: null, code: 'model/invalid-stack', message });
+  const stack = (problem: Exclude<SpecProblemKind, 'inLayer'>, values: Values) =>
+    check.problems.push({ field: null, code: 'model/invalid-stack', problem, values });
   const w = (name: string, shape: Shape, trainable = true): WeightShape => ({ name, shape, trainable });
   switch (layer.kind) {
     case 'Dense': {
@@ -187,9 +251,7 @@ function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
     case 'Conv2D':
     case 'MaxPooling2D': {
       if (input.length !== 3) {
-        stack(
-          `needs a 3-D input [height, width, channels] but gets ${formatShape(input)}; add a Reshape first`,
-        );
+        stack('needs3d', { shape: formatShape(input) });
         return;
       }
       const [h, wd, c] = input as [number, number, number];
@@ -197,10 +259,10 @@ function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
       const oh = windowOutput(h, win[0], layer.strides[0], layer.padding);
       const ow = windowOutput(wd, win[1], layer.strides[1], layer.padding);
       if (oh <= 0 || ow <= 0) {
-        const what = layer.kind === 'Conv2D' ? 'kernel' : 'pool';
-        stack(
-          `its ${win[0]}×${win[1]} ${what} does not fit its ${h}×${wd} input; use a smaller ${what} or "same" padding`,
-        );
+        stack(layer.kind === 'Conv2D' ? 'kernelTooBig' : 'poolTooBig', {
+          window: `${win[0]}×${win[1]}`,
+          input: `${h}×${wd}`,
+        });
         return;
       }
       if (layer.kind === 'MaxPooling2D') {
@@ -217,7 +279,7 @@ function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
     }
     case 'Flatten':
       if (input.length < 2) {
-        stack(`its input ${formatShape(input)} is already flat; remove this layer`);
+        stack('alreadyFlat', { shape: formatShape(input) });
         return;
       }
       check.output = [product(input)];
@@ -243,17 +305,22 @@ function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
       const known = product(layer.targetShape.filter((d) => d !== -1));
       if (layer.targetShape.includes(-1)) {
         if (have % known !== 0) {
-          stack(
-            `target shape ${formatShape(layer.targetShape)} cannot hold the ${have} values of its input ${formatShape(input)}`,
-          );
+          stack('reshapeIndivisible', {
+            target: formatShape(layer.targetShape),
+            have: String(have),
+            shape: formatShape(input),
+          });
           return;
         }
         check.output = layer.targetShape.map((d) => (d === -1 ? have / known : d));
       } else {
         if (known !== have) {
-          stack(
-            `target shape ${formatShape(layer.targetShape)} holds ${known} values but its input ${formatShape(input)} holds ${have}`,
-          );
+          stack('reshapeMismatch', {
+            target: formatShape(layer.targetShape),
+            known: String(known),
+            shape: formatShape(input),
+            have: String(have),
+          });
           return;
         }
         check.output = layer.targetShape;
@@ -263,7 +330,7 @@ function inferShape(layer: LayerSpec, input: Shape, check: LayerCheck): void {
     }
     case 'LSTM': {
       if (input.length !== 2) {
-        stack(`needs a 2-D input [timesteps, features] but gets ${formatShape(input)}; add a Reshape first`);
+        stack('needs2d', { shape: formatShape(input) });
         return;
       }
       const [t, f] = input as [number, number];
@@ -287,25 +354,28 @@ function checkNames(spec: ModelSpec): Map<number, LayerCheck['problems']> {
     const problems: LayerCheck['problems'] = [];
     const name: unknown = layer.name;
     if (typeof name !== 'string' || name === '')
-      problems.push({ field: 'name', code: 'model/invalid-layer', message: 'needs a name' });
+      problems.push({ field: 'name', code: 'model/invalid-layer', problem: 'nameMissing', values: {} });
     else if (!LAYER_NAME.test(name))
       problems.push({
         field: 'name',
         code: 'model/invalid-layer',
-        message: `the name ${show(name)} may only use letters, digits and - . _ /, and must start with a letter or digit`,
+        problem: 'nameInvalid',
+        values: { name: show(name) },
       });
     else if (byName.has(name))
       problems.push({
         field: 'name',
         code: 'model/invalid-layer',
-        message: `the name ${show(name)} is already used by layer ${(byName.get(name) ?? 0) + 1}`,
+        problem: 'nameTaken',
+        values: { name: show(name), other: String((byName.get(name) ?? 0) + 1) },
       });
     else byName.set(name, i);
     if (byId.has(layer.id))
       problems.push({
         field: 'id',
         code: 'model/invalid-layer',
-        message: `has the same id as layer ${(byId.get(layer.id) ?? 0) + 1}; give it a fresh one`,
+        problem: 'idTaken',
+        values: { other: String((byId.get(layer.id) ?? 0) + 1) },
       });
     else byId.set(layer.id, i);
     out.set(i, problems);
@@ -315,21 +385,29 @@ function checkNames(spec: ModelSpec): Map<number, LayerCheck['problems']> {
 
 export function analyzeSpec(spec: ModelSpec): SpecAnalysis {
   const problems: SpecProblem[] = [];
-  const modelProblem = (field: string | null, code: SpecProblemCode, message: string) =>
-    problems.push({ code, layerId: null, index: null, field, message });
+  const modelProblem = (
+    field: string | null,
+    code: SpecProblemCode,
+    problem: Exclude<SpecProblemKind, 'inLayer'>,
+    values: Values = {},
+  ) =>
+    problems.push({
+      code,
+      layerId: null,
+      index: null,
+      field,
+      problem,
+      values,
+      message: specProblemMessage(problem, values),
+    });
 
   if (typeof spec.name !== 'string' || spec.name.trim() === '')
-    modelProblem('name', 'model/invalid-layer', 'The model needs a name.');
+    modelProblem('name', 'model/invalid-layer', 'modelNameMissing');
   const inputOk =
     Array.isArray(spec.inputShape) && spec.inputShape.length > 0 && spec.inputShape.every(isPositiveInt);
   if (!inputOk)
-    modelProblem(
-      'inputShape',
-      'model/invalid-stack',
-      `The input shape must be one or more positive integers, e.g. [100] or [8, 8, 1], not ${show(spec.inputShape)}.`,
-    );
-  if (spec.layers.length === 0)
-    modelProblem(null, 'model/invalid-stack', 'The model has no layers; add at least one.');
+    modelProblem('inputShape', 'model/invalid-stack', 'badInputShape', { value: show(spec.inputShape) });
+  if (spec.layers.length === 0) modelProblem(null, 'model/invalid-stack', 'noLayers');
 
   const nameProblems = checkNames(spec);
   const layers: LayerAnalysis[] = [];
@@ -338,13 +416,18 @@ export function analyzeSpec(spec: ModelSpec): SpecAnalysis {
     const check: LayerCheck = { problems: [...(nameProblems.get(index) ?? [])], output: null, weights: null };
     checkOptions(layer, check);
     if (shape !== null) inferShape(layer, shape, check);
-    const prefix = `Layer ${index + 1} (${layer.kind})`;
     const layerProblems = check.problems.map((p) => ({
       code: p.code,
       layerId: layer.id,
       index,
       field: p.field,
-      message: `${prefix}: ${p.message}`,
+      problem: p.problem,
+      values: p.values,
+      message: specProblemMessage('inLayer', {
+        index: String(index + 1),
+        kind: layer.kind,
+        message: specProblemMessage(p.problem, p.values),
+      }),
     }));
     problems.push(...layerProblems);
     const weights = check.weights;
@@ -371,11 +454,10 @@ export function analyzeSpec(spec: ModelSpec): SpecAnalysis {
     ? trainableCounts.reduce((a, b) => a + b, 0)
     : null;
   if (totalParams !== null && totalParams > MAX_PARAMS)
-    modelProblem(
-      null,
-      'model/invalid-stack',
-      `The model would have ${totalParams.toLocaleString('en-US')} parameters; Graft keeps models under ${MAX_PARAMS.toLocaleString('en-US')} so they fit in a browser tab.`,
-    );
+    modelProblem(null, 'model/invalid-stack', 'tooManyParams', {
+      params: totalParams.toLocaleString('en-US'),
+      max: MAX_PARAMS.toLocaleString('en-US'),
+    });
   const modelWide = problems.filter((p) => p.layerId === null);
   const ordered = [...modelWide, ...problems.filter((p) => p.layerId !== null)];
   return {

@@ -5,6 +5,63 @@
 import { analyzeSpec, formatShape, type WeightShape } from './analyze';
 import type { ModelSpec } from './spec';
 
+/**
+ * Why a layer keeps or loses its weights, in English with `{name}` placeholders. Reasons are stored in
+ * English (a version's provenance keeps them); the UI words one in the active language with the catalogue's
+ * `model.carry.<reason>` message, filled from the values `parseCarryOverReason` reads back out of it.
+ */
+export const CARRY_OVER_REASONS = {
+  unchanged: 'unchanged',
+  renamed: 'unchanged (was "{name}")',
+  newLayer: 'new layer',
+  kindChanged: 'was a {before}, now a {after}',
+  inputUnknown: 'its input shape is unknown',
+  weightAdded: 'now has a {weights}',
+  weightRemoved: 'no longer has a {weights}',
+  weightsChanged: 'its weights changed',
+  shapeChanged: '{weight} changes shape from {before} to {after}',
+  notInPrevious: '"{name}" is not in the previous model',
+  notInNew: 'not in the new model',
+  doNotFit: 'its weights in the previous model ({shapes}) do not fit',
+} as const;
+
+export type CarryOverReason = keyof typeof CARRY_OVER_REASONS;
+
+/** The English reason, filled from `values`. */
+export function carryOverReason(
+  reason: CarryOverReason,
+  values: Readonly<Record<string, string>> = {},
+): string {
+  return CARRY_OVER_REASONS[reason].replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+const REASON_PATTERNS = (Object.entries(CARRY_OVER_REASONS) as [CarryOverReason, string][]).map(
+  ([reason, english]) => {
+    const names: string[] = [];
+    const source = english
+      .split(/(\{\w+\})/)
+      .map((part) => {
+        const m = /^\{(\w+)\}$/.exec(part);
+        if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(m[1] as string);
+        return '(.+?)';
+      })
+      .join('');
+    return { reason, names, re: new RegExp(`^${source}$`) };
+  },
+);
+
+/** Which reason an English reason text is, with its values; null for a text no template makes. */
+export function parseCarryOverReason(
+  text: string,
+): { reason: CarryOverReason; values: Record<string, string> } | null {
+  for (const { reason, names, re } of REASON_PATTERNS) {
+    const m = re.exec(text);
+    if (m) return { reason, values: Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? ''])) };
+  }
+  return null;
+}
+
 export type CarryOverAction = 'keep' | 'initialise';
 
 export interface CarryOverDecision {
@@ -30,15 +87,19 @@ function describeChange(before: readonly WeightShape[], after: readonly WeightSh
     const has = new Set(after.map((w) => w.name));
     const added = after.filter((w) => !had.has(w.name)).map((w) => w.name);
     const removed = before.filter((w) => !has.has(w.name)).map((w) => w.name);
-    if (added.length > 0) return `now has a ${added.join(' and ')}`;
-    if (removed.length > 0) return `no longer has a ${removed.join(' and ')}`;
-    return 'its weights changed';
+    if (added.length > 0) return carryOverReason('weightAdded', { weights: added.join(' and ') });
+    if (removed.length > 0) return carryOverReason('weightRemoved', { weights: removed.join(' and ') });
+    return carryOverReason('weightsChanged');
   }
   for (let i = 0; i < after.length; i++) {
     const a = before[i];
     const b = after[i];
     if (a && b && formatShape(a.shape) !== formatShape(b.shape))
-      return `${b.name} changes shape from ${formatShape(a.shape)} to ${formatShape(b.shape)}`;
+      return carryOverReason('shapeChanged', {
+        weight: b.name,
+        before: formatShape(a.shape),
+        after: formatShape(b.shape),
+      });
   }
   return null;
 }
@@ -58,17 +119,23 @@ export function planCarryOver(oldSpec: ModelSpec, newSpec: ModelSpec): CarryOver
     const old = oldById.get(layer.id);
     const initialise = (reason: string, from: string | null = null) =>
       decisions.push({ ...base, from, action: 'initialise', reason });
-    if (!old) return initialise('new layer');
+    if (!old) return initialise(carryOverReason('newLayer'));
     if (old.layer.kind !== layer.kind)
-      return initialise(`was a ${old.layer.kind}, now a ${layer.kind}`, old.layer.name);
-    if (!weights || !old.weights) return initialise('its input shape is unknown', old.layer.name);
+      return initialise(
+        carryOverReason('kindChanged', { before: old.layer.kind, after: layer.kind }),
+        old.layer.name,
+      );
+    if (!weights || !old.weights) return initialise(carryOverReason('inputUnknown'), old.layer.name);
     const change = describeChange(old.weights, weights);
     if (change) return initialise(change, old.layer.name);
     decisions.push({
       ...base,
       from: old.layer.name,
       action: 'keep',
-      reason: old.layer.name === layer.name ? 'unchanged' : `unchanged (was "${old.layer.name}")`,
+      reason:
+        old.layer.name === layer.name
+          ? carryOverReason('unchanged')
+          : carryOverReason('renamed', { name: old.layer.name }),
     });
   });
   return decisions;

@@ -1,6 +1,8 @@
 /** Formatting helpers shared by components; everything follows the active UI language (see ../i18n). */
 import { isGraftError, type ErrorCode } from '../../core/errors';
 import { CHANGE_KINDS } from '../../core/versions/types';
+import { parseCarryOverReason } from '../../core/model/carryOver';
+import type { SpecProblem } from '../../core/model/analyze';
 import { locale, t } from '../i18n';
 
 export { formatBytes } from '../../state/Workspace.svelte';
@@ -78,4 +80,18 @@ export function formatPercent(fraction: number, digits = 1): string {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
+}
+
+/** Why a layer keeps or loses its weights (stored in English), in the active language. */
+export function carryOverReasonText(reason: string): string {
+  if (locale.lang === 'en') return reason;
+  const parsed = parseCarryOverReason(reason);
+  return parsed ? t(`model.carry.${parsed.reason}`, parsed.values) : reason;
+}
+
+/** A layer editor problem in the active language ("Layer 2 (Dense): units must be …" / "第 2 层（Dense）：…"). */
+export function specProblemText(p: SpecProblem, layerKind: string): string {
+  const message = t(`model.problem.${p.problem}`, p.values);
+  if (p.index === null) return message;
+  return t('model.problem.inLayer', { index: String(p.index + 1), kind: layerKind, message });
 }
