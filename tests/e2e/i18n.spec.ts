@@ -35,7 +35,8 @@ async function leftoverEnglish(page: Page): Promise<string[]> {
     );
   return texts.filter((s) => {
     if (/[\u4e00-\u9fff]/.test(s)) return false;
-    const words = s.match(/[A-Za-z][A-Za-z.]{2,}/g) ?? [];
+    // Version ids and hashes are hex, not words.
+    const words = s.replace(/\b[0-9a-f]{7,64}\b/g, '').match(/[A-Za-z][A-Za-z.]{2,}/g) ?? [];
     return words.some((w) => !KEEP.test(w.replace(/\.$/, '')));
   });
 }
