@@ -21,7 +21,7 @@ export function watchErrors(page: Page): string[] {
  */
 export async function skipTour(page: Page): Promise<void> {
   await page.addLocatorHandler(page.getByTestId('tour-card'), async (card) => {
-    await card.getByRole('button', { name: /^(Skip tour|Close)$/ }).click();
+    await card.getByRole('button', { name: /^(Skip tour|Close|跳过导览|关闭)$/ }).click();
   });
 }
 
