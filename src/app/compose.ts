@@ -42,7 +42,13 @@ const BROWSER_PREFS: Services<LiveModel>['prefs'] = {
 
 export function createMl(): MlServices<LiveModel> {
   return {
-    templates: TEMPLATES.map(({ id, name, description, datasets }) => ({ id, name, description, datasets })),
+    templates: TEMPLATES.map(({ id, name, description, datasets, datasetIds }) => ({
+      id,
+      name,
+      description,
+      datasets,
+      datasetIds,
+    })),
     startBackend,
     async moveToBackend(model, choice) {
       const snapshotFirst = await snapshotModel(model);

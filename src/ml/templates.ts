@@ -13,6 +13,8 @@ export interface TemplateDef {
   readonly description: string;
   /** Names of the data sets it suits. */
   readonly datasets: readonly string[];
+  /** Ids of those data sets, in the same order (for their translated names). */
+  readonly datasetIds: readonly string[];
   readonly create: () => tf.LayersModel;
 }
 
@@ -25,5 +27,6 @@ export const TEMPLATES: readonly TemplateDef[] = MODEL_TEMPLATES.map((t) => ({
   name: t.name,
   description: t.description,
   datasets: t.datasets.map(datasetName),
+  datasetIds: t.datasets,
   create: () => buildModel(t.spec, { seed: TEMPLATE_SEED }),
 }));

@@ -222,7 +222,7 @@ export class Workspace<M> {
   unsavedWork(): string[] {
     const lost: string[] = [];
     const pending = this.live?.pending;
-    if (pending) lost.push(...pending.description.split(PENDING_SEPARATOR));
+    if (pending) lost.push(...pending.description.split(pendingSeparator()));
     for (const guard of this.#guards) {
       const edits = guard.pendingEdits?.() ?? [];
       if (edits.length) lost.push(t('unsaved.unappliedEdits', { changes: edits.join('; ') }));
@@ -735,8 +735,8 @@ export class Workspace<M> {
   }
 }
 
-/** Joins the descriptions of unsaved changes made one after another. */
-const PENDING_SEPARATOR = ', then ';
+/** Joins the descriptions of unsaved changes made one after another (", then " / "，然后"). */
+const pendingSeparator = (): string => t('unsaved.then');
 
 /** The message “Save first” saves with: what changed, as the save form would suggest it. */
 function defaultMessage(pending: PendingChange): string {
@@ -750,7 +750,7 @@ function mergePending(previous: PendingChange | null, next: PendingChange): Pend
     previous.change === 'created' || previous.change === 'imported' ? previous.change : next.change;
   return {
     change,
-    description: `${previous.description}${PENDING_SEPARATOR}${next.description}`,
+    description: `${previous.description}${pendingSeparator()}${next.description}`,
     provenance: { ...previous.provenance, ...next.provenance },
     // An edit after training makes the earlier run's metrics describe a different model: drop them.
     metrics: next.change === 'edited' ? { ...next.metrics } : { ...previous.metrics, ...next.metrics },

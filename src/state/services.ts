@@ -24,6 +24,8 @@ export interface ModelTemplate {
   readonly description: string;
   /** Names of the data sets the template suits, for the New model dialog. */
   readonly datasets?: readonly string[];
+  /** Ids of those data sets, in the same order, so the dialog can show their translated names. */
+  readonly datasetIds?: readonly string[];
 }
 
 export interface ProbeResult {

@@ -30,6 +30,11 @@ export function formatShape(shape: readonly (number | null)[] | null): string {
   return shape ? `[${shape.map((d) => (d === null ? t('common.batch') : d)).join(', ')}]` : '—';
 }
 
+/** A shape already written as text ("[batch, 64]"), with its batch dimension in the active language. */
+export function shapeLabel(text: string): string {
+  return text.replace(/\bbatch\b/g, t('common.batch'));
+}
+
 /** The words for a version's kind of change ("Trained" / "训练"). */
 export function changeLabel(kind: string): string {
   return (CHANGE_KINDS as readonly string[]).includes(kind) ? t(`common.change.${kind}`) : kind;
