@@ -5,7 +5,10 @@ import { SHOTS, skipTour, waitIdle, watchErrors } from './helpers';
 
 /** Words that stay as they are in Chinese text. */
 const KEEP =
-  /^(Graft|TF\.js|TensorFlow|IndexedDB|SHA-256|CSV|JSON|PNG|WebGL|GPU|CPU|MLP|CNN|HEAD|Dense|Conv2D|MaxPooling2D|Flatten|Dropout|BatchNormalization|Reshape|LSTM|relu|softmax|sigmoid|tanh|linear|elu|selu|swish|adam|sgd|rmsprop|adagrad|XOR|zip|graft|json|bin|main|kernel|bias|gamma|beta|moving_mean|moving_variance|Ctrl|Shift|Esc|Enter|Language|Theme|glorot_uniform|NaN|dense_\d+|English|valid|same|loss|acc|val_loss|val_acc|mae|kind|tag|branch|after|before|today|trained|edited)$/i;
+  /^(Graft|TF\.js|TensorFlow|IndexedDB|SHA-256|CSV|JSON|PNG|WebGL|GPU|CPU|MLP|CNN|HEAD|Dense|Conv2D|MaxPooling2D|Flatten|Dropout|BatchNormalization|Reshape|LSTM|relu|softmax|sigmoid|tanh|linear|elu|selu|swish|adam|sgd|rmsprop|adagrad|XOR|zip|graft|json|bin|main|kernel|bias|gamma|beta|moving_mean|moving_variance|Ctrl|Shift|Esc|Enter|Language|Theme|glorot_uniform|NaN|dense_\d+|English|valid|same|loss|acc|val_loss|val_acc|mae|kind|tag|branch|after|before|today|trained|edited|KiB|MiB|GiB|Keras|Sequential|InputLayer|hardSigmoid|softplus|softsign|mish|input|hidden|output|graft\.zip|model\.json|tensorflowjs_converter|tf\.io\.browserDownloads|tf\.loadLayersModel)$/i;
+
+/** The browser's user-agent string (shown in provenance) is data, not UI text. */
+const isUserAgent = (line: string) => line.includes('Mozilla/5.0');
 
 /** Names this walk types itself. */
 const TYPED = new Set(['walk']);
@@ -14,7 +17,8 @@ async function leftoverEnglish(page: Page): Promise<string[]> {
   const text = await page.evaluate(() => document.body.innerText);
   const found = new Set<string>();
   for (const line of text.split('\n')) {
-    for (const w of line.match(/[A-Za-z][A-Za-z_.-]{2,}/g) ?? []) {
+    if (isUserAgent(line)) continue;
+    for (const w of line.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? []) {
       const word = w.replace(/[.-]+$/, '');
       if (!KEEP.test(word) && !TYPED.has(word) && !/^[0-9a-f]{4,}$/.test(word))
         found.add(`${word} ⟨${line.trim().slice(0, 90)}⟩`);
