@@ -45,7 +45,7 @@ import type {
   TrainingData,
   TrainingServices,
 } from './services';
-import { t } from './i18n';
+import { locale, t } from './i18n';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
 
 /** Which model to evaluate or ask: the live one, or a saved version. */
@@ -120,6 +120,12 @@ function templateKey(dataset: Dataset): string | null {
   return s.kind === 'shipped' ? s.id : s.kind === 'generated' ? s.generator : null;
 }
 
+/** The data set's name in the active language: shipped and generated sets have one in the catalogue. */
+function dataLabel(dataset: Dataset): string {
+  const key = `data.set.${templateKey(dataset) ?? ''}.name`;
+  return locale.has(key) ? t(key) : dataset.name;
+}
+
 /** The loss a model with `units` outputs needs for this data. */
 export function lossFor(dataset: Dataset, units: number | null): LossName {
   if (dataset.task === 'regression') return 'meanSquaredError';
@@ -161,7 +167,7 @@ export function evaluationRows(prepared: PreparedData): { part: DataPart; label:
     part,
     label: t(validation.length > 0 ? 'training.rows.validation' : 'training.rows.all', {
       count: part.rows,
-      data: prepared.dataset.name,
+      data: dataLabel(prepared.dataset),
     }),
   };
 }
@@ -253,7 +259,7 @@ export class Training<M> {
         t('training.misfit.features', {
           values: product(input as number[]),
           shape: formatShape(input as number[]),
-          data: d.name,
+          data: dataLabel(d),
           features: d.features,
         }),
       );
@@ -275,10 +281,10 @@ export class Training<M> {
       const classes = d.classNames.length;
       if (!(units === classes || (units === 1 && classes === 2))) {
         outputs = classes;
-        problems.push(t('training.misfit.classes', { count: units ?? 0, data: d.name, classes }));
+        problems.push(t('training.misfit.classes', { count: units ?? 0, data: dataLabel(d), classes }));
       }
     }
-    return { problems, fit: { name: d.name, features: d.features, outputs, task: d.task } };
+    return { problems, fit: { name: dataLabel(d), features: d.features, outputs, task: d.task } };
   });
 
   /** Templates that suit the chosen data set, to suggest when the model does not. */
@@ -391,7 +397,7 @@ export class Training<M> {
     this.running = true;
     const model = live.model;
     try {
-      await this.#ws.run(t('training.busy.train', { data: dataset.name }), async () => {
+      await this.#ws.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
         const prepared = await this.#prepare(dataset, config);
         const run: RunContext = {
           runId: runIdAt(new Date()),
@@ -422,7 +428,7 @@ export class Training<M> {
             change: 'trained',
             description: t(result.stoppedEarly ? 'training.change.trainedEarly' : 'training.change.trained', {
               count: result.epochsRun,
-              data: dataset.name,
+              data: dataLabel(dataset),
             }),
             provenance: {
               wallTimeMs: Math.round(result.wallTimeMs),
@@ -492,8 +498,8 @@ export class Training<M> {
     return {
       change: 'trained',
       description: epoch
-        ? t('training.change.nanInEpoch', { data: run.prepared.dataset.name, epoch })
-        : t('training.change.nan', { data: run.prepared.dataset.name }),
+        ? t('training.change.nanInEpoch', { data: dataLabel(run.prepared.dataset), epoch })
+        : t('training.change.nan', { data: dataLabel(run.prepared.dataset) }),
       provenance: {
         training: {
           ...trainingRecord(run.config, {
@@ -561,7 +567,7 @@ export class Training<M> {
         message: t('training.checkpoint.message', {
           epoch: epoch + 1,
           epochs: run.config.epochs,
-          data: dataset.name,
+          data: dataLabel(dataset),
         }),
         model,
         provenance: {
@@ -784,7 +790,7 @@ export class Training<M> {
     }
     return {
       stats: prepared.normalization,
-      from: t('training.scaling.own', { data: prepared.dataset.name }),
+      from: t('training.scaling.own', { data: dataLabel(prepared.dataset) }),
     };
   }
 
