@@ -20,6 +20,12 @@ export function watchErrors(page: Page): string[] {
  * and a spec about something else should not depend on where its card happens to float.
  */
 export async function skipTour(page: Page): Promise<void> {
+  // Pages loaded from now on start with the tour already skipped (as after a person's Esc); one already
+  // showing it gets it skipped the moment it covers something a test acts on.
+  await page.addInitScript(() => {
+    if (localStorage.getItem('graft.tour') === null)
+      localStorage.setItem('graft.tour', JSON.stringify({ status: 'skipped', step: 0 }));
+  });
   await page.addLocatorHandler(page.getByTestId('tour-card'), async (card) => {
     await card.getByRole('button', { name: /^(Skip tour|Close|跳过导览|关闭)$/ }).click();
   });

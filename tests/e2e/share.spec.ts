@@ -10,6 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
 import { sha256Hex } from '../../src/core/hashing';
 import { probeValues } from '../../src/core/random';
+import { skipTour } from './helpers';
+
+// Not a tour test: pages start with the guided first run skipped.
+test.beforeEach(async ({ page }) => {
+  await skipTour(page);
+});
 
 const SHOTS = 'test-results/screens';
 const MODELS = 'tests/fixtures/tfjs-models';
@@ -34,6 +40,7 @@ async function freshPage(
     acceptDownloads: true,
   });
   const page = await context.newPage();
+  await skipTour(page);
   const errors = watchErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText(/Backend: (webgl|cpu)/);

@@ -15,6 +15,7 @@ import {
   SHOTS,
   TRAINING,
   waitIdle,
+  skipTour,
   watchErrors,
   watchLongTasks,
 } from './helpers';
@@ -24,6 +25,7 @@ test('the seed model trains on the digits, an added layer keeps its trained weig
 }) => {
   test.setTimeout(420_000);
   const errors = watchErrors(page);
+  await skipTour(page);
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
 
@@ -152,6 +154,7 @@ test('the seed model trains on the digits, an added layer keeps its trained weig
 test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch', async ({ page }) => {
   test.setTimeout(420_000);
   const errors = watchErrors(page);
+  await skipTour(page);
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
   await createModel(page, /^Iris MLP/, 'Sensors');
@@ -203,7 +206,7 @@ test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch'
   await setNumber(settings, 'Epochs', 2000);
   await settings.getByRole('button', { name: /Train/ }).click();
   const progress = page.getByRole('progressbar', { name: 'Training progress' });
-  await expect(progress).toHaveAttribute('aria-valuetext', /Epoch (\d{2,}) of 2000/, TRAINING);
+  await expect(progress).toHaveAttribute('aria-valuetext', /Epoch ([\d,]{2,}) of 2,000/, TRAINING);
   await settings.getByRole('button', { name: 'Stop' }).click();
   await waitIdle(page);
   await expect(page.getByText('Stopped early; the model keeps everything it learned')).toBeVisible();
@@ -233,6 +236,7 @@ test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch'
 test('an imported functional model is shown read-only, with its branches drawn', async ({ page }) => {
   test.setTimeout(180_000);
   const errors = watchErrors(page);
+  await skipTour(page);
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
   const dir = path.join('tests/fixtures/tfjs-models', 'keras-2.2.4-functional');
