@@ -109,3 +109,13 @@ export async function train(page: Page, epochs: number): Promise<void> {
   ).toBeVisible(TRAINING);
   await waitIdle(page);
 }
+
+/** Opens Graft in `page`, creates the seed model and saves it as the first version; returns the page's URL. */
+export async function openWithFirstVersion(page: Page, message: string): Promise<string> {
+  await skipTour(page);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Create model' }).click();
+  await save(page, message);
+  await expect(history(page).getByRole('option')).toHaveCount(1);
+  return page.url();
+}

@@ -6,6 +6,8 @@
 import type { Page } from '@playwright/test';
 
 export interface StoreCheck {
+  /** Every version's id, so a caller can tell that none went missing between two checks. */
+  readonly ids: readonly string[];
   readonly versions: number;
   readonly refs: number;
   readonly blobs: number;
@@ -68,6 +70,6 @@ export function checkStore(page: Page): Promise<StoreCheck> {
     for (const r of repos)
       if (r.head.kind === 'detached' && !ids.has(r.head.version ?? ''))
         problems.push(`HEAD of ${r.id} points nowhere`);
-    return { versions: versions.length, refs: refs.length, blobs: blobs.length, problems };
+    return { ids: [...ids], versions: versions.length, refs: refs.length, blobs: blobs.length, problems };
   });
 }

@@ -1,15 +1,12 @@
 /**
- * Several tabs at once: three tabs edit, save, roll back and tag the same model at the same moment; no
- * version is lost and no ref points nowhere. A tab on the old schema gives way to a newer one in another
- * tab and says "reload to update" instead of blocking it.
+ * Several tabs at once: a second tab opened while the service worker controls Graft renders from its cache;
+ * three tabs edit, save, roll back and tag the same model at the same moment, and no version is lost and no
+ * ref points nowhere. A tab on the old schema gives way to a newer one in another tab and says "reload to
+ * update" instead of blocking it. The service worker stays on throughout, as it is for a person.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { history, setNumber, skipTour, waitIdle, watchErrors } from './helpers';
+import { history, openWithFirstVersion, setNumber, skipTour, waitIdle, watchErrors } from './helpers';
 import { checkStore } from './storageCheck';
-
-// These specs are about the model store, not offline use: with the service worker on, a second page of the
-// same context stays blank in this build (see the report on issue 6), so it is kept out of the way here.
-test.use({ serviceWorkers: 'block' });
 
 async function edit(page: Page, units: number): Promise<void> {
   const layer = page
@@ -21,18 +18,38 @@ async function edit(page: Page, units: number): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(`${units} hidden units`);
 }
 
+test('a second tab opened while the service worker controls Graft renders from its cache', async ({
+  context,
+}) => {
+  const first = await context.newPage();
+  const errors = watchErrors(first);
+  await openWithFirstVersion(first, 'root');
+  await first.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+
+  const second = await context.newPage();
+  errors.push(...watchErrors(second));
+  const fromWorker: boolean[] = [];
+  second.on('response', (r) => {
+    if (r.request().resourceType() === 'document' || r.url().endsWith('.js'))
+      fromWorker.push(r.fromServiceWorker());
+  });
+  await skipTour(second);
+  await second.goto(first.url());
+  await expect(history(second).getByRole('option')).toHaveCount(1);
+  await expect(second.getByRole('heading', { name: 'Live model' })).toBeVisible();
+  expect(await second.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  expect(fromWorker.length).toBeGreaterThan(1);
+  expect(fromWorker.every(Boolean), 'the page and its code came from the service worker').toBe(true);
+  expect(errors).toEqual([]);
+});
+
 test('three tabs saving, rolling back and tagging at once keep every version and every ref valid', async ({
   context,
 }) => {
   test.setTimeout(300_000);
   const first = await context.newPage();
   const errors = watchErrors(first);
-  await skipTour(first);
-  await first.goto('/');
-  await first.getByRole('button', { name: 'Create model' }).click();
-  await first.getByRole('textbox', { name: 'Message' }).fill('root');
-  await first.getByRole('button', { name: 'Save version' }).click();
-  await expect(history(first).getByRole('option')).toHaveCount(1);
+  await openWithFirstVersion(first, 'root');
   const tabs = [first];
   for (let i = 1; i < 3; i++) {
     const page = await context.newPage();
@@ -85,13 +102,9 @@ test('three tabs saving, rolling back and tagging at once keep every version and
 });
 
 test('a tab on the old schema gives way to a newer one and asks for a reload', async ({ context }) => {
+  test.setTimeout(180_000);
   const old = await context.newPage();
-  await skipTour(old);
-  await old.goto('/');
-  await old.getByRole('button', { name: 'Create model' }).click();
-  await old.getByRole('textbox', { name: 'Message' }).fill('before the upgrade');
-  await old.getByRole('button', { name: 'Save version' }).click();
-  await expect(history(old).getByRole('option')).toHaveCount(1);
+  await openWithFirstVersion(old, 'before the upgrade');
 
   // A newer Graft in another tab opens the database at a higher schema version (Dexie's ×10 included).
   const newer = await context.newPage();
@@ -116,6 +129,6 @@ test('a tab on the old schema gives way to a newer one and asks for a reload', a
     path: `${process.env.GRAFT_SCREENS ?? 'test-results/screens'}/storage-02-outdated.png`,
   });
   await alert.getByRole('button', { name: 'Reload to update' }).click();
-  await expect(history(old).getByRole('option')).toHaveCount(1);
+  await expect(history(old).getByRole('option')).toHaveCount(1, { timeout: 60_000 });
   expect((await checkStore(old)).problems).toEqual([]);
 });
