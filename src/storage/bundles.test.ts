@@ -12,7 +12,7 @@ import type { Version } from '../core/versions/types';
 import { versionIdOf } from '../core/versions/version';
 import { exportBundle, exportTfjsModel, importBundle, type ImportReport } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { freshStore } from './testDb';
+import { dumpStore, freshStore } from './testDb';
 
 // ---- helpers --------------------------------------------------------------------------------------
 
@@ -24,25 +24,6 @@ async function rejects(p: Promise<unknown>): Promise<GraftError> {
     throw e;
   }
   throw new Error('expected a GraftError');
-}
-
-/** Every table, blob bytes included, as one string: equal strings mean an unchanged database. */
-async function dump(store: DexieVersionStore): Promise<string> {
-  const db = store.db;
-  const blobs = await Promise.all(
-    (await db.blobs.toArray()).map(async (b) => ({
-      ...b,
-      data: toHex(new Uint8Array(await b.data.arrayBuffer())),
-    })),
-  );
-  return JSON.stringify({
-    repositories: await db.repositories.toArray(),
-    versions: await db.versions.toArray(),
-    manifests: await db.manifests.toArray(),
-    refs: await db.refs.toArray(),
-    refLog: await db.refLog.toArray(),
-    blobs,
-  });
 }
 
 let clock = Date.parse('2026-03-01T10:00:00.000Z');
@@ -128,14 +109,14 @@ describe('export and import', () => {
     const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
     const b = freshStore();
     await importBundle(b, bytes);
-    const before = await dump(b);
+    const before = await dumpStore(b);
     const again = await importBundle(b, bytes);
     expect(again.addedVersions).toEqual([]);
     expect(again.existingVersions).toHaveLength(4);
     expect(again.addedBlobs).toBe(0);
     expect(again.repository.created).toBe(false);
     expect(new Set(again.refs.map((r) => r.action))).toEqual(new Set(['unchanged']));
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('adds only what is new from an overlapping history, fast-forwarding branches', async () => {
@@ -192,13 +173,13 @@ describe('export and import', () => {
     expect(refs.find((r) => r.name === 'main')?.target).toBe(mine);
     expect(refs.find((r) => r.name === 'main-imported')?.target).toBe(theirs);
     expect(refs.find((r) => r.name === 'best')?.target).toBe(a.v2);
-    const before = await dump(b);
+    const before = await dumpStore(b);
     expect(actions(await importBundle(b, bytes))).toEqual({
       main: 'unchanged:main-imported',
       experiment: 'unchanged',
       best: 'unchanged:best-imported',
     });
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('keeps the local branch when it is already ahead of the imported one', async () => {
@@ -241,7 +222,7 @@ describe('export and import', () => {
     const e = await rejects(importBundle(fresh, thin.bytes));
     expect(e.code).toBe('bundle/missing-file');
     expect(e.message).toMatch(/thin bundle/);
-    expect(await dump(fresh)).toBe(await dump(freshStore()));
+    expect(await dumpStore(fresh)).toBe(await dumpStore(freshStore()));
 
     const report = await importBundle(b, thin.bytes);
     expect(new Set(report.addedVersions)).toEqual(new Set([a.v3, v5]));
@@ -879,11 +860,11 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
       (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
         .bytes,
     );
-    const before = await dump(b);
+    const before = await dumpStore(b);
     const e = await rejects(importBundle(b, await make()));
     expect(e.code).toBe(code);
     expect(e.message.length).toBeGreaterThan(20);
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('refuses a version whose parent is in neither the bundle nor the database', async () => {
@@ -893,10 +874,10 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
       (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
         .bytes,
     );
-    const before = await dump(b);
+    const before = await dumpStore(b);
     const e = await rejects(importBundle(b, versionOnly));
     expect(e.code).toBe('bundle/missing-parent');
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('refuses a thin bundle where the blobs it leaves out are missing', async () => {
@@ -906,20 +887,20 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
       (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
         .bytes,
     );
-    const before = await dump(b);
+    const before = await dumpStore(b);
     expect((await rejects(importBundle(b, thin))).code).toBe('bundle/missing-file');
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('rolls the whole import back when the database fails halfway', async () => {
     const b = freshStore();
-    const before = await dump(b);
+    const before = await dumpStore(b);
     b.db.refLog.add = () => {
       throw new Error('simulated crash in the middle of the import');
     };
     const e = await rejects(importBundle(b, good));
     expect(e.code).toBe('storage/failed');
-    expect(await dump(b)).toBe(before);
+    expect(await dumpStore(b)).toBe(before);
   });
 
   it('the good bundle itself imports', async () => {

@@ -13,7 +13,7 @@ import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';
 import { DexieVersionStore, type SchemaEvent } from './DexieVersionStore';
-import { freshFactory, freshStore } from './testDb';
+import { dumpStore, freshFactory, freshStore } from './testDb';
 
 async function rejects(p: Promise<unknown>): Promise<GraftError> {
   try {
@@ -23,19 +23,6 @@ async function rejects(p: Promise<unknown>): Promise<GraftError> {
     throw e;
   }
   throw new Error('expected a GraftError');
-}
-
-/** Every table's rows, blobs as their sizes: equal dumps mean nothing was written. */
-async function dump(store: DexieVersionStore): Promise<string> {
-  const db = store.db;
-  return JSON.stringify({
-    repositories: await db.repositories.toArray(),
-    versions: await db.versions.toArray(),
-    manifests: await db.manifests.toArray(),
-    refs: await db.refs.toArray(),
-    refLog: await db.refLog.toArray(),
-    blobs: (await db.blobs.toArray()).map((b) => [b.hash, b.size]),
-  });
 }
 
 /** The promises a user relies on: every version verifies and every ref and log entry points at one. */
@@ -76,14 +63,14 @@ describe('room for a save or an import', () => {
 
     // 4 KiB of new weights against 2 KiB of room: refused, with the numbers, and nothing written.
     room = { usage: 9000, quota: 11_000 };
-    const before = await dump(store);
+    const before = await dumpStore(store);
     const e = await rejects(commit(first.version.id, kernel(2, 1024)));
     expect(e.code).toBe('storage/quota-exceeded');
     expect(e.data).toMatchObject({ what: 'save', neededBytes: 4096, freeBytes: 2000 });
     expect(e.message).toContain('needs 4.0 KiB');
     expect(e.message).toContain('Nothing was written');
     expect(e.message).toContain('Clean up storage');
-    expect(await dump(store)).toBe(before);
+    expect(await dumpStore(store)).toBe(before);
 
     // Only the bias changes: its 8 new bytes fit though the whole model would not.
     const small = await commit(first.version.id, kernel(1, 1024), [1, 1]);
@@ -104,12 +91,12 @@ describe('room for a save or an import', () => {
 
     let room = { usage: 0, quota: 3000 };
     const target = freshStore(undefined, undefined, { estimate: async () => room });
-    const before = await dump(target);
+    const before = await dumpStore(target);
     const e = await rejects(importBundle(target, bytes));
     expect(e.code).toBe('storage/quota-exceeded');
     expect(e.data).toMatchObject({ what: 'import', freeBytes: 3000 });
     expect(Number(e.data.neededBytes)).toBeGreaterThan(2 * 2048);
-    expect(await dump(target)).toBe(before);
+    expect(await dumpStore(target)).toBe(before);
 
     room = { usage: 0, quota: 1_000_000 };
     const report = await importBundle(target, bytes);
@@ -121,14 +108,14 @@ describe('room for a save or an import', () => {
     const store = freshStore();
     const { repo, commit } = await seeded(store);
     const first = await commit(null, kernel(1));
-    const before = await dump(store);
+    const before = await dumpStore(store);
     store.db.blobs.bulkPut = (): never => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     };
     const e = await rejects(commit(first.version.id, kernel(5)));
     expect(e.code).toBe('storage/quota-exceeded');
     expect(e.message).toContain('Nothing was saved');
-    expect(await dump(store)).toBe(before);
+    expect(await dumpStore(store)).toBe(before);
     await expectIntact(store, repo.id);
   });
 
@@ -138,14 +125,14 @@ describe('room for a save or an import', () => {
     await commit(null, kernel(3));
     const { bytes } = await exportBundle(source, { repoId: repo.id, scope: { kind: 'repository' } });
     const target = freshStore();
-    const before = await dump(target);
+    const before = await dumpStore(target);
     // The blobs are already added in the import's transaction when the version rows are refused.
     target.db.versions.bulkAdd = () => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     };
     const e = await rejects(importBundle(target, bytes));
     expect(e.code).toBe('storage/quota-exceeded');
-    expect(await dump(target)).toBe(before);
+    expect(await dumpStore(target)).toBe(before);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Fresh fake-indexeddb databases for storage tests (Node only). */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { GraftDb } from './db';
+import { toHex } from '../core/hashing';
 import { DexieVersionStore, type EstimateRoom } from './DexieVersionStore';
 
 let counter = 0;
@@ -17,4 +18,23 @@ export function freshStore(
   // No room check unless a test asks for one: Node has no storage estimate.
   const estimate = options.estimate ?? (async () => null);
   return new DexieVersionStore(new GraftDb(name, { indexedDB: factory, IDBKeyRange }), { estimate });
+}
+
+/** Every table, blob bytes included, as one string: equal strings mean an unchanged database. */
+export async function dumpStore(store: DexieVersionStore): Promise<string> {
+  const db = store.db;
+  const blobs = await Promise.all(
+    (await db.blobs.toArray()).map(async (b) => ({
+      ...b,
+      data: toHex(new Uint8Array(await b.data.arrayBuffer())),
+    })),
+  );
+  return JSON.stringify({
+    repositories: await db.repositories.toArray(),
+    versions: await db.versions.toArray(),
+    manifests: await db.manifests.toArray(),
+    refs: await db.refs.toArray(),
+    refLog: await db.refLog.toArray(),
+    blobs,
+  });
 }

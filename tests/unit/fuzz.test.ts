@@ -20,7 +20,7 @@ import { versionIdOf } from '../../src/core/versions/version';
 import { readModelFiles, type ModelFile } from '../../src/ml/modelFiles';
 import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
-import { freshStore } from '../../src/storage/testDb';
+import { dumpStore, freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
@@ -359,25 +359,6 @@ function mutateText(rng: Rng, text: string): { bytes: Uint8Array<ArrayBuffer>; h
 
 // ---- bundles: valid inputs and consistent re-hashing ----------------------------------------------
 
-/** Every table, blob bytes included, as one string: equal strings mean an unchanged database. */
-async function dump(store: DexieVersionStore): Promise<string> {
-  const db = store.db;
-  const blobs = await Promise.all(
-    (await db.blobs.toArray()).map(async (b) => ({
-      ...b,
-      data: toHex(new Uint8Array(await b.data.arrayBuffer())),
-    })),
-  );
-  return JSON.stringify({
-    repositories: await db.repositories.toArray(),
-    versions: await db.versions.toArray(),
-    manifests: await db.manifests.toArray(),
-    refs: await db.refs.toArray(),
-    refLog: await db.refLog.toArray(),
-    blobs,
-  });
-}
-
 let clock = Date.parse('2026-03-01T10:00:00.000Z');
 const tick = () => new Date((clock += 60_000)).toISOString();
 
@@ -639,18 +620,18 @@ async function runCase(
     if (!isGraftError(e) || UNSPECIFIC.includes(e.code)) {
       const what = isGraftError(e) ? `GraftError ${e.code}` : e instanceof Error ? `${e.name}` : typeof e;
       tally.failures.push(`${label}: ${what}: ${e instanceof Error ? e.message.slice(0, 300) : String(e)}`);
-      state.dump = await dump(store);
+      state.dump = await dumpStore(store);
       return;
     }
     tally.codes.set(e.code, (tally.codes.get(e.code) ?? 0) + 1);
-    if ((await dump(store)) !== state.dump) {
+    if ((await dumpStore(store)) !== state.dump) {
       tally.failures.push(`${label}: the database changed on error`);
-      state.dump = await dump(store);
+      state.dump = await dumpStore(store);
     }
     return;
   }
   tally.imported++;
-  state.dump = await dump(store);
+  state.dump = await dumpStore(store);
   const check = await verifyAll(store);
   if (!check?.ok) tally.failures.push(`${label}: the database no longer verifies`);
 }
@@ -678,7 +659,7 @@ describe('hostile files', () => {
     // The receiver already holds part of the history, so overlaps and refs are exercised too.
     await importBundle(store, (valid.find((b) => b.name === 'branch') as { bytes: Uint8Array }).bytes);
     const tally = newTally();
-    const state = { dump: await dump(store) };
+    const state = { dump: await dumpStore(store) };
     for (let i = 0; i < BUNDLE_CASES; i++) {
       const source = rng.pick(valid);
       const m = await mutateBundle(rng, source.bytes);
@@ -701,7 +682,7 @@ describe('hostile files', () => {
     let parent: VersionId | null = null;
     const tensorsBefore = tf.memory().numTensors;
     const tally = newTally();
-    const state = { dump: await dump(store) };
+    const state = { dump: await dumpStore(store) };
     for (let i = 0; i < MODEL_CASES; i++) {
       const fixture = rng.pick(fixtures);
       const m = mutateModel(rng, fixture.files);
