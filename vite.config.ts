@@ -72,6 +72,8 @@ export default defineConfig({
       },
     },
   },
+  // The training worker (src/ml/train.worker.ts) is a module worker with its own copy of TF.js.
+  worker: { format: 'es' },
   preview: { port: 4173, strictPort: true },
   test: {
     include: ['src/**/*.test.ts', 'tests/unit/**/*.test.ts'],

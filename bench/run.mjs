@@ -60,7 +60,8 @@ function freePort() {
 }
 
 /** The bench's own build of the app: the shared dist/ is never written or served. */
-const appDist = join(root, 'node_modules/.cache/graft-bench-dist');
+// GRAFT_BENCH_DIST: another folder, so that two benches can run from one tree without sharing a build.
+const appDist = process.env.GRAFT_BENCH_DIST ?? join(root, 'node_modules/.cache/graft-bench-dist');
 /** Where the bench page alone is built when the app is missing or does not build; never touches dist/. */
 const benchOnlyDist = join(root, 'node_modules/.cache/graft-bench');
 

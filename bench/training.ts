@@ -1,14 +1,16 @@
 /**
- * Training: the app's path (src/ml/train.ts with the callbacks Training.svelte.ts passes, and the Train
- * tab's panel redrawing its curves once a frame) against a bare `model.fit` on the same model, data and
- * backend, per epoch; and the longest main-thread task while training, with and without the shader
- * warm-up, on WebGL and on the CPU.
+ * Training: the app's path (src/ml/backgroundTraining.ts — src/ml/train.ts in a worker — with the callbacks
+ * Training.svelte.ts passes, and the Train tab's panel redrawing its curves up to ten times a second) against a bare
+ * `model.fit` on the page's thread with the same model, data and backend, per epoch; and the longest
+ * main-thread task while training, with and without the shader warm-up, on WebGL and on the CPU.
  */
 import * as tf from '@tensorflow/tfjs';
 import { flushSync, mount, unmount } from 'svelte';
 import type { EpochLogs, TrainConfig, TrainProgress } from '../src/core/model/training';
 import { mulberry32 } from '../src/core/random';
-import { train, type TrainCallbacks, type TrainData } from '../src/ml/train';
+import { trainInBackground } from '../src/ml/backgroundTraining';
+import type { TrainCallbacks, TrainData } from '../src/ml/train';
+import { progressFrames } from '../src/app/progressFrames';
 import '../src/ui/common/theme.css';
 import type { BenchEntry } from './main';
 import TrainingView from './TrainingView.svelte';
@@ -76,13 +78,16 @@ function makeModel(width: number): tf.LayersModel {
   return model;
 }
 
+/** Where the app's last run trained: its worker, or the page's thread when the backend cannot run in one. */
+let thread: 'worker' | 'page' = 'page';
+
 interface Run {
   readonly epochMs: number[];
   readonly longTasks: number[];
   readonly trace: MainThreadTrace | null;
 }
 
-/** The app's path: train() with Training.svelte.ts's callbacks, the panel redrawn once a frame. */
+/** The app's path: trainInBackground() with Training.svelte.ts's callbacks, the panel redrawn as the app redraws it. */
 async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolean): Promise<Run> {
   const host = document.createElement('div');
   host.style.cssText = 'width:720px;position:fixed;right:0;top:0;background:#fff';
@@ -91,7 +96,8 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
     show: (p: TrainProgress | null, h: readonly EpochLogs[], l: readonly number[], busy: boolean) => void;
   };
   flushSync();
-  // Training.svelte.ts: a buffer filled per batch and per epoch, copied into the panel's state per frame.
+  // Training.svelte.ts: a buffer filled per batch and per epoch, copied into the panel's state when the
+  // app's services say (src/app/progressFrames.ts: before a paint, at most ten times a second).
   const buffer = {
     progress: null as TrainProgress | null,
     losses: [] as number[],
@@ -99,6 +105,7 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
   };
   let shown = { progress: null as TrainProgress | null, losses: 0, history: 0 };
   let frameRequested = false;
+  const nextFrame = progressFrames();
   const flush = (busy: boolean) => {
     const losses = buffer.losses.length !== shown.losses ? buffer.losses.slice() : null;
     const history = buffer.history.length !== shown.history ? buffer.history.slice() : null;
@@ -109,7 +116,7 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
   const requestFrame = () => {
     if (frameRequested) return;
     frameRequested = true;
-    requestAnimationFrame(() => {
+    nextFrame(() => {
       frameRequested = false;
       flush(true);
     });
@@ -130,7 +137,7 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
   };
   try {
     const { result, trace } = await traced(() =>
-      withLongTasks(() => train(model, data, config, callbacks, { warmUp })),
+      withLongTasks(() => trainInBackground(model, data, config, callbacks, { warmUp })),
     );
     flush(false);
     flushSync();
@@ -139,6 +146,7 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
     // These classes separate easily: a run that does not learn them started from broken weights.
     const acc = result.result.history.at(-1)?.val_acc ?? 0;
     if (!(acc > 0.8)) throw new Error(`The app's run ended at validation accuracy ${acc} (warmUp ${warmUp})`);
+    thread = result.result.thread ?? 'page';
     return { epochMs: result.result.history.map((h) => h.timeMs), longTasks: result.tasks, trace };
   } finally {
     unmount(view as never);
@@ -213,7 +221,7 @@ async function benchBackend(
       model.dispose();
       if (i >= 0) (side === 'app' ? app : bare).push(run);
       say(
-        `  ${backend} ${i < 0 ? 'warm-up pair' : `run ${i + 1}/${reps}`} ${side}: epochs ${list(run.epochMs)} ms; ` +
+        `  ${backend} ${i < 0 ? 'warm-up pair' : `run ${i + 1}/${reps}`} ${side === 'app' ? `app (in ${thread})` : side}: epochs ${list(run.epochMs)} ms; ` +
           `longest task ${longest(run.longTasks).toFixed(0)} ms${run.trace ? ` (${run.trace.longestCpuMs.toFixed(0)} ms CPU)` : ''}`,
       );
     }
@@ -268,7 +276,7 @@ async function benchBackend(
       ratio: round(bareEpoch / appEpoch, 3),
       target: 'value ≤ 1.05 × baseline',
       met: ratio <= 1.05,
-      note: `Per-epoch time on ${backend}, ${TRAIN_ROWS} rows of ${FEATURES} features in batches of ${config.batchSize}, ${VAL_ROWS} validation rows, Dense ${width - reps} relu → Dense ${CLASSES} softmax, Adam. Graft: src/ml/train.ts with the callbacks Training.svelte.ts passes and the Train tab's panel (curves, progress) redrawn once a frame. Baseline: model.fit with shuffle and the same validation data. Median over ${reps} runs of each run's median of epochs 2-${EPOCHS} (shaders compiled by then); app ÷ bare = ${ratio.toFixed(3)}. ratio: baseline ÷ value.`,
+      note: `Per-epoch time on ${backend}, ${TRAIN_ROWS} rows of ${FEATURES} features in batches of ${config.batchSize}, ${VAL_ROWS} validation rows, Dense ${width - reps} relu → Dense ${CLASSES} softmax, Adam. Graft: the app's path, src/ml/backgroundTraining.ts (src/ml/train.ts, here in ${thread === 'worker' ? 'its worker' : "the page's thread"}), with the callbacks Training.svelte.ts passes and the Train tab's panel (curves, progress) redrawn on the page as the app does (before a paint, at most every 100 ms). Baseline: model.fit on the page's thread with shuffle and the same validation data. Median over ${reps} runs of each run's median of epochs 2-${EPOCHS} (shaders compiled by then); app ÷ bare = ${ratio.toFixed(3)}. ratio: baseline ÷ value.`,
       samples: { value: app.map((r) => round(steady(r))), baseline: bare.map((r) => round(steady(r))) },
     },
     entry(

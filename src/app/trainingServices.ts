@@ -6,10 +6,11 @@ import { buildModel } from '../ml/build';
 import { carryOverWeights } from '../ml/carryOver';
 import { evaluateModel, predict } from '../ml/evaluate';
 import { snapshotModel } from '../ml/snapshot';
-import { train } from '../ml/train';
+import { trainInBackground } from '../ml/backgroundTraining';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
 import type { TrainingServices } from '../state/services';
 import { datasetLoader } from './datasetSource';
+import { progressFrames } from './progressFrames';
 
 export function createTrainingServices(store: DexieVersionStore): TrainingServices<tf.LayersModel> {
   return {
@@ -25,7 +26,8 @@ export function createTrainingServices(store: DexieVersionStore): TrainingServic
         dispose: () => tf.dispose(held),
       };
     },
-    train: (model, data, config, callbacks) => train(model, data, config, callbacks),
+    // In a worker when the browser can run the active backend there; the page only draws progress.
+    train: (model, data, config, callbacks) => trainInBackground(model, data, config, callbacks),
     evaluate: (model, x, y, options) => evaluateModel(model, x, y, options),
     predict: (model, x) => predict(model, x),
     dispose: (model) => model.dispose(),
@@ -62,8 +64,6 @@ export function createTrainingServices(store: DexieVersionStore): TrainingServic
       await store.deleteRef(repoId, branch);
       await store.deleteVersion(id);
     },
-    nextFrame: (callback) => {
-      requestAnimationFrame(() => callback());
-    },
+    nextFrame: progressFrames(),
   };
 }

@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'train/nan-loss'
   | 'train/invalid-config'
   | 'train/busy'
+  | 'train/worker-failed'
   | 'diff/incompatible'
   | 'internal';
 

@@ -1,57 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GraftError, isGraftError } from '../core/errors';
+import { isGraftError } from '../core/errors';
 import { createLayer, insertLayer, updateLayer } from '../core/model/edit';
 import type { ModelSpec } from '../core/model/spec';
 import { findTemplate } from '../core/model/templates';
-import type { BatchLogs, EpochLogs, TrainConfig } from '../core/model/training';
-import { mulberry32 } from '../core/random';
+import type { BatchLogs, EpochLogs } from '../core/model/training';
 import { buildModel } from './build';
+import { caught, TOY, TOY_CONFIG as CONFIG, values, xor } from './testTraining';
 import { train, type TrainData } from './train';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-const TOY = findTemplate('toy-2d')?.spec as ModelSpec;
-
-/** XOR in the plane: class 1 where x and y have the same sign. */
-function xor(rows: number, seed = 1): TrainData {
-  const next = mulberry32(seed);
-  const x = new Float32Array(rows * 2);
-  const y = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const a = next() * 2 - 1;
-    const b = next() * 2 - 1;
-    x[2 * r] = a;
-    x[2 * r + 1] = b;
-    y[r] = a * b > 0 ? 1 : 0;
-  }
-  return { xTrain: { values: x, shape: [rows, 2] }, yTrain: { values: y, shape: [rows] } };
-}
-
-const CONFIG: TrainConfig = {
-  optimizer: 'adam',
-  learningRate: 0.05,
-  loss: 'categoricalCrossentropy',
-  batchSize: 16,
-  epochs: 3,
-  seed: 7,
-};
-
-function values(model: tf.LayersModel): number[][] {
-  return model.getWeights().map((w) => Array.from(w.dataSync()));
-}
-
-async function caught(p: Promise<unknown>): Promise<GraftError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof GraftError) return e;
-    throw e;
-  }
-  throw new Error('expected a GraftError');
-}
 
 describe('train', () => {
   it('drives the per-batch step of a functional model too', async () => {

@@ -1,6 +1,6 @@
 /**
  * Training the live model on a data set: the data and its preparation, a run with live progress that
- * reaches the screen once per frame, checkpoints with a retention rule, what a run records for the version
+ * reaches the screen at most once per frame, checkpoints with a retention rule, what a run records for the version
  * it makes, evaluation of the live model or any version, and predictions on typed or drawn input.
  */
 import {
@@ -135,7 +135,13 @@ export function lossFor(dataset: Dataset, units: number | null): LossName {
 /** What a run records in the version it makes (`provenance.training`): every setting, and how it went. */
 export function trainingRecord(
   config: TrainConfig,
-  run: { history: readonly EpochLogs[]; stoppedEarly: boolean; wallTimeMs: number; backend: string },
+  run: {
+    history: readonly EpochLogs[];
+    stoppedEarly: boolean;
+    wallTimeMs: number;
+    backend: string;
+    thread?: 'worker' | 'page';
+  },
 ): JsonObject {
   const record: { [key: string]: JsonValue } = {
     optimizer: config.optimizer,
@@ -148,6 +154,7 @@ export function trainingRecord(
     seed: config.seed,
     validationSplit: config.validationSplit ?? 0,
     backend: run.backend,
+    ...(run.thread ? { thread: run.thread } : {}),
     history: historyColumns(run.history),
     wallTimeMs: Math.round(run.wallTimeMs),
   };
@@ -537,7 +544,7 @@ export class Training<M> {
     };
   }
 
-  /** Progress reaches the screen at most once per frame, however fast the batches come. */
+  /** Progress reaches the screen when the services say (at most once a frame), however fast the batches come. */
   #requestFrame(): void {
     if (this.#frameRequested) return;
     this.#frameRequested = true;

@@ -99,6 +99,8 @@ test('the seed model trains on the digits, an added layer keeps its trained weig
   await expect(provenance).toContainText('adam');
   await expect(provenance).toContainText('webgl');
   await expect(provenance).toContainText(/Epochs run\s*2/);
+  // Trained off the page's main thread, in the training worker, on WebGL there too.
+  await expect(provenance).toContainText(/Trained in\s*a background worker/);
   await expect(details.getByRole('heading', { name: 'Training curves' })).toBeVisible();
 
   // Add a Dense layer of 64 units before the output: the output keeps its [64, 10] kernel.

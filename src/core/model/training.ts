@@ -119,6 +119,8 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   readonly wallTimeMs: number;
   readonly backend: string;
+  /** Where it ran: a background worker, or the page's own thread (when the backend cannot run in one). */
+  readonly thread?: 'worker' | 'page';
 }
 
 /** Where a running training is, for a progress bar. */
