@@ -243,7 +243,21 @@ function summariseMainThread(events) {
   ).length;
   const sum = (key) => tasks.reduce((n, e) => n + (e[key] ?? 0), 0) / 1000;
   const max = (key) => tasks.reduce((n, e) => Math.max(n, e[key] ?? 0), 0) / 1000;
+  // Every thread's CPU in top-level tasks, by name: where the machine's time went besides the main thread.
+  const names = new Map(
+    events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args?.name ?? '?']),
+  );
+  const byThread = new Map();
+  for (const e of events) {
+    if (!isTask(e) || e.tdur === undefined) continue;
+    const name = (names.get(`${e.pid}:${e.tid}`) ?? 'unnamed').replace(/\d+$/, '');
+    byThread.set(name, (byThread.get(name) ?? 0) + e.tdur / 1000);
+  }
+  const threads = Object.fromEntries(
+    [...byThread].sort((a, b) => b[1] - a[1]).map(([n, ms]) => [n, Math.round(ms)]),
+  );
   return {
+    threads,
     tasks: tasks.length,
     wallMs: sum('dur'),
     cpuMs: sum('tdur'),

@@ -1,6 +1,6 @@
 /**
  * Training: the app's path (src/ml/backgroundTraining.ts — src/ml/train.ts in a worker — with the callbacks
- * Training.svelte.ts passes, and the Train tab's panel redrawing its curves up to ten times a second) against a bare
+ * Training.svelte.ts passes, and the Train tab's panel redrawing its curves up to four times a second) against a bare
  * `model.fit` on the page's thread with the same model, data and backend, per epoch; and the longest
  * main-thread task while training, with and without the shader warm-up, on WebGL and on the CPU.
  */
@@ -88,7 +88,19 @@ interface Run {
 }
 
 /** The app's path: trainInBackground() with Training.svelte.ts's callbacks, the panel redrawn as the app redraws it. */
-async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolean): Promise<Run> {
+async function appRun(
+  model: tf.LayersModel,
+  config: TrainConfig,
+  warmUp: boolean,
+  panel = true,
+): Promise<Run> {
+  if (!panel) {
+    // The same path with nothing on screen: how much of the difference to bare fit is the panel's drawing.
+    const { result, trace } = await traced(() =>
+      trainInBackground(model, data, config, { onBatch: () => {}, shouldStop: () => false }, { warmUp }),
+    );
+    return { epochMs: result.history.map((h) => h.timeMs), longTasks: [], trace };
+  }
   const host = document.createElement('div');
   host.style.cssText = 'width:720px;position:fixed;right:0;top:0;background:#fff';
   document.body.append(host);
@@ -97,7 +109,7 @@ async function appRun(model: tf.LayersModel, config: TrainConfig, warmUp: boolea
   };
   flushSync();
   // Training.svelte.ts: a buffer filled per batch and per epoch, copied into the panel's state when the
-  // app's services say (src/app/progressFrames.ts: before a paint, at most ten times a second).
+  // app's services say (src/app/progressFrames.ts: before a paint, at most four times a second).
   const buffer = {
     progress: null as TrainProgress | null,
     losses: [] as number[],
@@ -211,23 +223,32 @@ async function benchBackend(
   // shaders are compiled by then (a first, untimed pair of runs compiles them).
   const app: Run[] = [];
   const bare: Run[] = [];
+  const noPanel: Run[] = [];
   const fresh = () => makeModel(width);
   for (let i = -1; i < reps; i++) {
-    const order = i % 2 === 0 ? ['app', 'bare'] : ['bare', 'app'];
+    const order = i % 2 === 0 ? ['app', 'bare', 'no panel'] : ['no panel', 'bare', 'app'];
     for (const side of order) {
       const model = fresh();
       await settle();
-      const run = side === 'app' ? await appRun(model, config, true) : await bareRun(model, config);
+      const run =
+        side === 'bare' ? await bareRun(model, config) : await appRun(model, config, true, side === 'app');
       model.dispose();
-      if (i >= 0) (side === 'app' ? app : bare).push(run);
+      if (i >= 0) (side === 'app' ? app : side === 'bare' ? bare : noPanel).push(run);
       say(
         `  ${backend} ${i < 0 ? 'warm-up pair' : `run ${i + 1}/${reps}`} ${side === 'app' ? `app (in ${thread})` : side}: epochs ${list(run.epochMs)} ms; ` +
-          `longest task ${longest(run.longTasks).toFixed(0)} ms${run.trace ? ` (${run.trace.longestCpuMs.toFixed(0)} ms CPU)` : ''}`,
+          `longest task ${longest(run.longTasks).toFixed(0)} ms${run.trace ? ` (${run.trace.longestCpuMs.toFixed(0)} ms CPU)` : ''}` +
+          (run.trace?.threads
+            ? `; CPU ms by thread: ${Object.entries(run.trace.threads)
+                .slice(0, 6)
+                .map(([n, ms]) => `${n} ${ms}`)
+                .join(', ')}`
+            : ''),
       );
     }
   }
   const appEpoch = median(app.map(steady));
   const bareEpoch = median(bare.map(steady));
+  const noPanelEpoch = median(noPanel.map(steady));
 
   // Long tasks of a first run, on shapes no run has compiled yet: with and without the warm-up.
   // Two epochs and two runs of each kind: a first run spends most of its time compiling.
@@ -276,7 +297,7 @@ async function benchBackend(
       ratio: round(bareEpoch / appEpoch, 3),
       target: 'value ≤ 1.05 × baseline',
       met: ratio <= 1.05,
-      note: `Per-epoch time on ${backend}, ${TRAIN_ROWS} rows of ${FEATURES} features in batches of ${config.batchSize}, ${VAL_ROWS} validation rows, Dense ${width - reps} relu → Dense ${CLASSES} softmax, Adam. Graft: the app's path, src/ml/backgroundTraining.ts (src/ml/train.ts, here in ${thread === 'worker' ? 'its worker' : "the page's thread"}), with the callbacks Training.svelte.ts passes and the Train tab's panel (curves, progress) redrawn on the page as the app does (before a paint, at most every 100 ms). Baseline: model.fit on the page's thread with shuffle and the same validation data. Median over ${reps} runs of each run's median of epochs 2-${EPOCHS} (shaders compiled by then); app ÷ bare = ${ratio.toFixed(3)}. ratio: baseline ÷ value.`,
+      note: `Per-epoch time on ${backend}, ${TRAIN_ROWS} rows of ${FEATURES} features in batches of ${config.batchSize}, ${VAL_ROWS} validation rows, Dense ${width - reps} relu → Dense ${CLASSES} softmax, Adam. Graft: the app's path, src/ml/backgroundTraining.ts (src/ml/train.ts, here in ${thread === 'worker' ? 'its worker' : "the page's thread"}), with the callbacks Training.svelte.ts passes and the Train tab's panel (curves, progress) redrawn on the page as the app does (before a paint, at most every 250 ms). Baseline: model.fit on the page's thread with shuffle and the same validation data. Median over ${reps} runs of each run's median of epochs 2-${EPOCHS} (shaders compiled by then); app ÷ bare = ${ratio.toFixed(3)}. The app's path with no panel on screen: ${noPanelEpoch.toFixed(0)} ms (${(noPanelEpoch / bareEpoch).toFixed(3)} × bare). ratio: baseline ÷ value.`,
       samples: { value: app.map((r) => round(steady(r))), baseline: bare.map((r) => round(steady(r))) },
     },
     entry(

@@ -56,6 +56,8 @@ export interface MainThreadTrace {
   /** The longest single task: by the wall clock, and by the thread's CPU time (what load does not inflate). */
   readonly longestWallMs: number;
   readonly longestCpuMs: number;
+  /** CPU ms of every traced thread's top-level tasks, by thread name (all processes), busiest first. */
+  readonly threads?: Readonly<Record<string, number>>;
 }
 
 declare global {

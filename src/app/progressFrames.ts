@@ -1,9 +1,10 @@
 /**
- * When training progress reaches the screen: before a paint, and at most every `interval` ms. Ten redraws
- * a second look live (a bar, two curves); sixty cost the browser a raster of the panel every frame, which
- * on a machine with few cores or a software GPU takes time from training itself.
+ * When training progress reaches the screen: before a paint, and at most every `interval` ms. Four redraws
+ * a second keep the bar and the curves live; every frame would cost the browser a layout and raster of the
+ * panel sixty times a second, CPU that a machine with few cores or a software GPU takes from training
+ * (measured by `npm run bench`: the Train panel's drawing is most of what the app adds to a bare fit).
  */
-export const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 250;
 
 export function progressFrames(interval = PROGRESS_INTERVAL_MS): (callback: () => void) => void {
   let last = -Infinity;
