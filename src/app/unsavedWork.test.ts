@@ -430,3 +430,27 @@ describe('what else holds the live model', () => {
     expect(ws.live!.pending).not.toBeNull();
   });
 });
+
+describe('saving', () => {
+  it('saves one version after another on the same branch, however soon the next save comes', async () => {
+    const ws = await workspace();
+    await ws.createFromTemplate('tiny', 'Quick');
+    // No waiting for the history to catch up between saves: each is clicked as soon as the last is done.
+    await ws.save('First');
+    const ids = [ws.live!.base!];
+    for (const n of [2, 3, 4]) {
+      await ws.replaceLive(plain(n, n), { ...EDIT, description: `edit ${n}` });
+      await ws.save(`Save ${n}`);
+      expect(ws.lastError).toBeNull();
+      ids.push(ws.live!.base!);
+    }
+    const store = stores.get(ws)!;
+    const refs = await store.listRefs(ws.repoId!);
+    expect(refs.map((r) => `${r.kind} ${r.name}`)).toEqual(['branch main']);
+    expect(refs[0]?.target).toBe(ids[3]);
+    const versions = await store.listVersions(ws.repoId!);
+    const parentOf = new Map(versions.map((v) => [v.id, v.parents[0] ?? null]));
+    expect(ids.map((id) => parentOf.get(id))).toEqual([null, ids[0], ids[1], ids[2]]);
+    expect((await store.getRepository(ws.repoId!)).head).toEqual({ kind: 'branch', name: 'main' });
+  });
+});

@@ -355,11 +355,18 @@ export class Workspace<M> {
       if (live.pending === null)
         throw new GraftError('version/invalid', 'Nothing changed since this version was saved.');
       const pending = live.pending;
-      let branch = this.currentBranch;
+      // HEAD and the refs as stored now: the view catches up with the last save asynchronously, and a
+      // save right after another must not take the branch it just moved for an older one.
+      const [stored, refs] = await Promise.all([
+        this.#s.store.getRepository(repo.id),
+        this.#s.store.listRefs(repo.id),
+      ]);
+      let branch = stored.head.kind === 'branch' ? stored.head.name : null;
+      const branchHead = refs.find((r) => r.kind === 'branch' && r.name === branch)?.target ?? null;
       let branchedOff = false;
       // Saving on top of an older version starts a new line rather than rewriting the branch.
-      if (branch === null || (live.base !== null && live.base !== this.branchHead)) {
-        const taken = new Set(this.refs.map((r) => r.name));
+      if (branch === null || (live.base !== null && live.base !== branchHead)) {
+        const taken = new Set(refs.map((r) => r.name));
         branch = freeRefName(branch ?? 'branch', taken);
         if (live.base)
           await this.#s.store.setRef(repo.id, branch, 'branch', live.base, {
