@@ -10,6 +10,8 @@
  * results of the others are kept from the previous results.json), --strict (exit 1 when a target is
  * missed), --timeout-min M (default 30).
  * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
+ * GRAFT_BENCH_DIST builds and serves from another folder; GRAFT_BENCH_NO_TRACE=1 runs without the
+ * DevTools trace (wall-clock figures without the tracer's overhead, no CPU figures).
  * Exit status: 0 when the page finished, 1 when it threw, crashed or timed out (or a target was missed
  * under --strict).
  */
@@ -317,7 +319,7 @@ async function main() {
       else console.log(text);
     });
 
-    await exposeTracing(page);
+    if (!process.env.GRAFT_BENCH_NO_TRACE) await exposeTracing(page);
     const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}&only=${only.join(',')}`;
     console.log(`Opening ${url}`);
     await page.goto(url);
