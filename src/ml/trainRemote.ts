@@ -10,6 +10,8 @@
  *   page → worker  train {topology, weights, data, config, options} · stop · resume (after a checkpoint)
  *   worker → page  batches [..] · epoch · checkpoint {changed weights} (waits for resume) ·
  *                  done {result, changed weights} · failed {error, changed weights | null, unavailable}
+ * The worker's loop does not wait for the page's `onEpoch` (it does wait at a checkpoint, whose callback
+ * must see that epoch's weights).
  * "Changed weights" are the variables the run replaced (a frozen layer's are never sent, so a save after
  * training still finds their hashes known). `unavailable` means nothing was trained: the worker could not
  * start the backend or rebuild the model, and the page should train in its own thread instead.
