@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { GraftError, toGraftError } from '../core/errors';
+import { GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { graphOf, log } from '../core/versions/dag';
 import type { Ref, RepoId, Repository, VersionRow } from '../core/versions/types';
@@ -12,21 +12,19 @@ import {
   type ShareServices,
 } from './Share.svelte';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+import { FakeBusy } from './testWorkspace.svelte';
 
 const id = (c: string) => c.repeat(64) as VersionId;
 const REPO = 'repo-1' as RepoId;
 
 /** The part of the Workspace that Share uses, with the same run/report/say semantics. */
-class FakeWorkspace {
+class FakeWorkspace extends FakeBusy {
   versions = $state.raw<VersionRow[]>([]);
   refs = $state.raw<Ref[]>([]);
   repo = $state.raw<Repository | null>(null);
   repoId = $state.raw<RepoId | null>(null);
   live = $state.raw<LiveModel<string> | null>(null);
   selectedId = $state.raw<VersionId | null>(null);
-  busy = $state<string | null>(null);
-  lastError = $state.raw<GraftError | null>(null);
-  notice = $state<string | null>(null);
 
   get selected() {
     return this.versions.find((v) => v.id === this.selectedId) ?? null;
@@ -45,23 +43,6 @@ class FakeWorkspace {
     return this.branches.find((b) => b.name === this.currentBranch)?.target ?? null;
   }
 
-  async run(label: string, op: () => Promise<void>) {
-    this.busy = label;
-    this.lastError = null;
-    try {
-      await op();
-    } catch (e) {
-      this.lastError = toGraftError(e);
-    } finally {
-      this.busy = null;
-    }
-  }
-  report(e: unknown) {
-    this.lastError = toGraftError(e);
-  }
-  say(message: string) {
-    this.notice = message;
-  }
   openRepository = vi.fn(async (repoId: RepoId) => {
     this.repoId = repoId;
   });

@@ -50,13 +50,37 @@ export function fakeModel(spec: ModelSpec, fill = 0): FakeModel {
   return { spec, weights, disposed: false };
 }
 
-/** The parts of Workspace the builder and trainer use, with the live model in runes. */
-export class FakeWorkspace {
-  live = $state.raw<LiveModel<FakeModel> | null>(null);
-  repoId = $state.raw<RepoId | null>(FAKE_REPO);
+/** Workspace's run / report / say, as the state classes see them: busy while an operation runs, its error kept. */
+export class FakeBusy {
   busy = $state<string | null>(null);
   lastError = $state.raw<GraftError | null>(null);
   notice = $state<string | null>(null);
+
+  async run(label: string, op: () => Promise<void>): Promise<void> {
+    this.busy = label;
+    this.lastError = null;
+    try {
+      await op();
+    } catch (e) {
+      this.lastError = toGraftError(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  report(e: unknown): void {
+    this.lastError = toGraftError(e);
+  }
+
+  say(message: string): void {
+    this.notice = message;
+  }
+}
+
+/** The parts of Workspace the builder and trainer use, with the live model in runes. */
+export class FakeWorkspace extends FakeBusy {
+  live = $state.raw<LiveModel<FakeModel> | null>(null);
+  repoId = $state.raw<RepoId | null>(FAKE_REPO);
   backend = { active: 'cpu', requested: 'cpu' as const };
   readonly stored = new Map<VersionId, Version>();
   /** The history's rows: every stored version. */
@@ -66,6 +90,7 @@ export class FakeWorkspace {
   readonly replaced: { model: FakeModel; pending: PendingChange }[] = [];
 
   constructor(model: FakeModel | null, base: VersionId | null = null) {
+    super();
     if (model) this.live = this.#liveOf(model, base, null);
   }
 
@@ -88,31 +113,11 @@ export class FakeWorkspace {
     };
   }
 
-  async run(label: string, op: () => Promise<void>): Promise<void> {
-    this.busy = label;
-    this.lastError = null;
-    try {
-      await op();
-    } catch (e) {
-      this.lastError = toGraftError(e);
-    } finally {
-      this.busy = null;
-    }
-  }
-
   async replaceLive(model: FakeModel, pending: PendingChange): Promise<void> {
     const live = this.live;
     if (live && live.model !== model) live.model.disposed = true;
     this.replaced.push({ model, pending });
     this.live = this.#liveOf(model, live?.base ?? null, pending);
-  }
-
-  report(e: unknown): void {
-    this.lastError = toGraftError(e);
-  }
-
-  say(message: string): void {
-    this.notice = message;
   }
 
   select(): void {}

@@ -1,7 +1,6 @@
 // StorageCheck over the real store on fake-indexeddb: verify, cancel, and export what is intact.
 import { describe, expect, it } from 'vitest';
 import { openBundle } from '../../src/core/bundle/read';
-import { GraftError, toGraftError } from '../../src/core/errors';
 import type { VersionId } from '../../src/core/hashing';
 import { tinySnapshot } from '../../src/core/testing';
 import { exportBundle } from '../../src/storage/bundles';
@@ -10,27 +9,10 @@ import { freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
 import { StorageCheck } from '../../src/state/StorageCheck.svelte';
 import type { Workspace } from '../../src/state/Workspace.svelte';
+import { FakeBusy } from '../../src/state/testWorkspace.svelte';
 
-/** The part of the Workspace StorageCheck uses, with the same run/say semantics. */
-class FakeWorkspace {
-  busy = $state<string | null>(null);
-  lastError = $state.raw<GraftError | null>(null);
-  notice = $state<string | null>(null);
-  async run(label: string, op: () => Promise<void>) {
-    this.busy = label;
-    this.lastError = null;
-    try {
-      await op();
-    } catch (e) {
-      this.lastError = toGraftError(e);
-    } finally {
-      this.busy = null;
-    }
-  }
-  say(message: string) {
-    this.notice = message;
-  }
-}
+/** The part of the Workspace StorageCheck uses: run / say. */
+class FakeWorkspace extends FakeBusy {}
 
 let clock = Date.parse('2026-05-01T10:00:00.000Z');
 
