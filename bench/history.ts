@@ -183,12 +183,28 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
     const maxFrame = sorted[sorted.length - 1] ?? 0;
     const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
     const longTask = run.longTasks.length ? Math.max(...run.longTasks) : 0;
+    // Frames come in whole vsyncs: how many took one, two, three… (e.g. "16.7×120 33.3×118 50.0×2").
+    const byVsync = new Map<number, number>();
+    for (const f of run.frames) {
+      const n = Math.max(1, Math.round(f / (1000 / 60)));
+      byVsync.set(n, (byVsync.get(n) ?? 0) + 1);
+    }
+    const histogram = [...byVsync]
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, count]) => `${((n * 1000) / 60).toFixed(1)}×${count}`)
+      .join(' ');
     if (run.trace) {
       cpuPerFrame.push(run.trace.cpuMs / Math.max(1, run.trace.frames));
       longestCpu.push(run.trace.longestCpuMs);
       say(
         `  run ${i + 1}/${reps} trace: ${run.trace.frames} frames, main thread ${run.trace.cpuMs.toFixed(0)} ms CPU in ${run.trace.wallMs.toFixed(0)} ms of tasks; ` +
-          `longest task ${run.trace.longestWallMs.toFixed(1)} ms (${run.trace.longestCpuMs.toFixed(1)} ms CPU)`,
+          `longest task ${run.trace.longestWallMs.toFixed(1)} ms (${run.trace.longestCpuMs.toFixed(1)} ms CPU)` +
+          (run.trace.threads
+            ? `; CPU ms by thread: ${Object.entries(run.trace.threads)
+                .slice(0, 7)
+                .map(([n, ms]) => `${n} ${ms}`)
+                .join(', ')}`
+            : ''),
       );
     }
     if (run.firstRenderCpu !== null) renderCpu.push(run.firstRenderCpu);
@@ -198,7 +214,7 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
     longestTasks.push(longTask);
     say(
       `  run ${i + 1}/${reps}: first render ${run.firstRender.toFixed(1)} ms; scrolling ${run.frames.length} frames, ` +
-        `p95 ${p95.toFixed(1)} ms, longest ${maxFrame.toFixed(1)} ms, ${run.longTasks.length} long tasks (longest ${longTask.toFixed(1)} ms)`,
+        `p95 ${p95.toFixed(1)} ms, longest ${maxFrame.toFixed(1)} ms (frames ${histogram}), ${run.longTasks.length} long tasks (longest ${longTask.toFixed(1)} ms)`,
     );
   }
   const firstRender = median(renders);
