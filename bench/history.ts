@@ -11,6 +11,10 @@ import type { BenchEntry } from './main';
 import { median, nextFrame, settle, traced, withLongTasks, type MainThreadTrace } from './util';
 
 const VERSIONS = 10_000;
+/** Headless Chromium draws at 60 Hz: a frame lasts a whole number of these. */
+const VSYNC = 1000 / 60;
+/** A frame's length in vsyncs: rAF timestamps are frame times, so a 3-vsync frame reads 49.9–50.1 ms. */
+const vsyncs = (ms: number): number => Math.max(1, Math.round(ms / VSYNC));
 const rng = mulberry32(99);
 const hex = () => Array.from({ length: 64 }, () => Math.floor(rng() * 16).toString(16)).join('') as VersionId;
 
@@ -129,18 +133,25 @@ async function renderAndScroll(
   const component = mounted.result;
   const viewport = host.querySelector<HTMLElement>('.viewport');
   if (!viewport) throw new Error('HistoryGraph has no .viewport to scroll');
+  /** 240 frames of brisk scrolling from the top, each frame's length pushed onto `into`. */
+  const scroll = async (into: number[]): Promise<void> => {
+    viewport.scrollTop = 0;
+    await nextFrame();
+    let last = await nextFrame();
+    for (let i = 0; i < 240; i++) {
+      viewport.scrollTop += 480; // a brisk scroll: about 8 rows a frame
+      const now = await nextFrame();
+      into.push(now - last);
+      last = now;
+    }
+  };
+  // Frames are timed with no tracer running: on two cores the tracer's own work (it records every task of
+  // every thread) turns frames of 2 vsyncs into 3. The main thread's CPU figures come from a second scroll
+  // of the same mount, traced.
   const frames: number[] = [];
-  const { result, trace } = await traced(() =>
-    withLongTasks(async () => {
-      let last = await nextFrame();
-      for (let i = 0; i < 240; i++) {
-        viewport.scrollTop += 480; // a brisk scroll: about 8 rows a frame
-        const now = await nextFrame();
-        frames.push(now - last);
-        last = now;
-      }
-    }),
-  );
+  const { tasks } = await withLongTasks(() => scroll(frames));
+  checkRows(host, ordered);
+  const { trace } = await traced(() => scroll([]));
   checkRows(host, ordered);
   unmount(component);
   host.remove();
@@ -148,7 +159,7 @@ async function renderAndScroll(
     firstRender,
     firstRenderCpu: mounted.trace?.cpuMs ?? null,
     frames,
-    longTasks: result.tasks,
+    longTasks: tasks,
     trace,
   };
 }
@@ -171,6 +182,9 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
 
   const renders: number[] = [];
   const longestFrames: number[] = [];
+  const longestRaw: number[] = [];
+  const overTwo: number[] = [];
+  const overThree: number[] = [];
   const p95s: number[] = [];
   const cpuPerFrame: number[] = [];
   const renderCpu: number[] = [];
@@ -185,14 +199,14 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
     const longTask = run.longTasks.length ? Math.max(...run.longTasks) : 0;
     // Frames come in whole vsyncs: how many took one, two, three… (e.g. "16.7×120 33.3×118 50.0×2").
     const byVsync = new Map<number, number>();
-    for (const f of run.frames) {
-      const n = Math.max(1, Math.round(f / (1000 / 60)));
-      byVsync.set(n, (byVsync.get(n) ?? 0) + 1);
-    }
+    for (const f of run.frames) byVsync.set(vsyncs(f), (byVsync.get(vsyncs(f)) ?? 0) + 1);
     const histogram = [...byVsync]
       .sort((a, b) => a[0] - b[0])
-      .map(([n, count]) => `${((n * 1000) / 60).toFixed(1)}×${count}`)
+      .map(([n, count]) => `${(n * VSYNC).toFixed(1)}×${count}`)
       .join(' ');
+    const longestVsyncs = Math.max(...byVsync.keys());
+    overTwo.push(run.frames.filter((f) => vsyncs(f) > 2).length);
+    overThree.push(run.frames.filter((f) => vsyncs(f) > 3).length);
     if (run.trace) {
       cpuPerFrame.push(run.trace.cpuMs / Math.max(1, run.trace.frames));
       longestCpu.push(run.trace.longestCpuMs);
@@ -209,16 +223,18 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
     }
     if (run.firstRenderCpu !== null) renderCpu.push(run.firstRenderCpu);
     renders.push(run.firstRender);
-    longestFrames.push(maxFrame);
+    longestFrames.push(longestVsyncs * VSYNC);
+    longestRaw.push(maxFrame);
     p95s.push(p95);
     longestTasks.push(longTask);
     say(
       `  run ${i + 1}/${reps}: first render ${run.firstRender.toFixed(1)} ms; scrolling ${run.frames.length} frames, ` +
-        `p95 ${p95.toFixed(1)} ms, longest ${maxFrame.toFixed(1)} ms (frames ${histogram}), ${run.longTasks.length} long tasks (longest ${longTask.toFixed(1)} ms)`,
+        `p95 ${p95.toFixed(1)} ms, longest ${maxFrame.toFixed(1)} ms = ${longestVsyncs} vsyncs (frames ${histogram}), ${run.longTasks.length} long tasks (longest ${longTask.toFixed(1)} ms)`,
     );
   }
   const firstRender = median(renders);
   const maxFrame = median(longestFrames);
+  const counts = (xs: number[]) => xs.join(', ');
   const p95 = median(p95s);
   const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
 
@@ -247,13 +263,28 @@ export async function benchHistory(say: (line: string) => void, reps: number): P
       `Mounting the history graph with 10,000 versions until the next frame; median of ${reps} mounts. Main-thread CPU time of those tasks (trace): ${renderCpu.length ? list(renderCpu) : 'not traced'} ms.`,
       renders,
     ),
-    bound(
-      'history-10k-scroll-longest-frame',
-      maxFrame,
-      50,
-      `Longest frame while scrolling 10,000 versions by 480 px a frame for 240 frames; median over ${reps} runs of each run's longest (p95 frame: median ${p95.toFixed(1)} ms, runs ${list(p95s)}; longest main-thread task per run: ${list(longestTasks)} ms, 0 = none over 50 ms).`,
-      longestFrames,
-    ),
+    {
+      ...bound(
+        'history-10k-scroll-longest-frame',
+        maxFrame,
+        50,
+        `Longest frame while scrolling 10,000 versions by 480 px a frame for 240 frames, in whole vsyncs (${VSYNC.toFixed(1)} ms at 60 Hz; a 3-vsync frame is 50 ms, read as 49.9–50.1 ms), timed with no tracer running; median over ${reps} runs of each run's longest. "No frame over 50 ms": none longer than 3 vsyncs. Each run's longest as read: ${list(longestRaw)} ms. Frames over 50 ms per run: ${counts(overThree)}; frames of 3 vsyncs or more (over 33.4 ms) per run: ${counts(overTwo)}; p95 frame: median ${p95.toFixed(1)} ms (runs ${list(p95s)}); longest main-thread task per run: ${list(longestTasks)} ms (0 = none over 50 ms).`,
+        longestFrames,
+      ),
+      target: '≤ 50 ms (no frame over 50 ms)',
+      met: maxFrame <= 50 + 0.05,
+    },
+    {
+      name: 'history-10k-scroll-frames-over-2-vsyncs',
+      value: median(overTwo),
+      unit: 'frames',
+      baseline: 0,
+      ratio: 0,
+      target: '(reference: 0 = every frame within 33.4 ms)',
+      met: null,
+      note: `Frames of 3 vsyncs or more (50 ms and over) in each run's 240, median of ${reps} runs (runs: ${counts(overTwo)}): the stricter reading, every frame within 2 vsyncs. baseline and ratio: not used.`,
+      samples: { value: overTwo, baseline: [] },
+    },
     ...(cpuPerFrame.length
       ? [
           {
