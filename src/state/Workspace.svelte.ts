@@ -745,8 +745,11 @@ export class Workspace<M> {
 /** Joins the descriptions of unsaved changes made one after another (", then " / "，然后"). */
 const pendingSeparator = (): string => t('unsaved.then');
 
-/** The message “Save first” saves with: what changed, as the save form would suggest it. */
-function defaultMessage(pending: PendingChange): string {
+/**
+ * The message a save with no typed message gets (“Save first”, the save shortcut): what changed, as the
+ * save form would suggest it.
+ */
+export function defaultMessage(pending: PendingChange): string {
   return pending.description.charAt(0).toUpperCase() + pending.description.slice(1);
 }
 
