@@ -42,7 +42,7 @@ export default defineConfig({
         // The app shell, the TF.js and Dexie chunks, the icons and every shipped data set. TF.js's WebGL
         // shaders are generated in code, so the tfjs chunk is all the GPU path needs.
         globPatterns: ['**/*.{html,js,css,svg,png}', 'datasets/**/*'],
-        // The benchmark page, when built (npm run bench), is for developers, not part of the app.
+        // The benchmark page is a second build input for developers, not part of the app.
         globIgnores: ['bench/**', 'assets/bench-*.js'],
         // The tfjs chunk is about 0.9 MB; leave room for it to grow without silently dropping out.
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
@@ -60,9 +60,7 @@ export default defineConfig({
     // TF.js is one large, cacheable chunk; keep it apart from the app code.
     chunkSizeWarningLimit: 4096,
     rollupOptions: {
-      // The benchmark page (bench/) is built only for `npm run bench`, which sets GRAFT_BENCH: the app's
-      // dist/ carries nothing a user does not need.
-      input: { main: 'index.html', ...(process.env.GRAFT_BENCH ? { bench: 'bench/index.html' } : {}) },
+      input: { main: 'index.html', bench: 'bench/index.html' },
       output: {
         // TF.js and Dexie change rarely: their own chunks stay cached across app updates.
         manualChunks: (id: string) =>

@@ -71,11 +71,9 @@ const benchOnlyDist = join(root, 'node_modules/.cache/graft-bench');
 async function buildForBench() {
   if (existsSync(join(root, 'index.html'))) {
     console.log(`$ npx vite build --outDir ${relative(root, appDist)} --emptyOutDir`);
-    // GRAFT_BENCH adds the bench page to the build's inputs (vite.config.ts leaves it out of the app's).
     const r = spawnSync('npx', ['vite', 'build', '--outDir', appDist, '--emptyOutDir'], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, GRAFT_BENCH: '1' },
     });
     if (r.status === 0) return appDist;
     console.warn(
