@@ -1,4 +1,5 @@
-// Lint keeps the architecture honest: core is pure, only storage touches IndexedDB, only ml touches TF.js.
+// Lint keeps the architecture honest: core is pure, only storage touches IndexedDB, only ml touches TF.js,
+// only formats touches the HDF5 library.
 import js from '@eslint/js';
 import ts from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -8,6 +9,10 @@ const ADAPTERS = {
   dexie: { name: 'dexie', message: 'Only src/storage may use Dexie.' },
   tf: { group: ['@tensorflow/*'], message: 'Only src/ml may use TF.js.' },
   svelte: { group: ['svelte', 'svelte/*'], message: 'core/ is pure TypeScript.' },
+  h5wasm: {
+    name: 'h5wasm',
+    message: 'Only src/formats may use h5wasm (and it is loaded lazily, from app/).',
+  },
 };
 
 export default ts.config(
@@ -34,12 +39,12 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [ADAPTERS.dexie],
+          paths: [ADAPTERS.dexie, ADAPTERS.h5wasm],
           patterns: [
             ADAPTERS.tf,
             ADAPTERS.svelte,
             {
-              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*', '**/app/*'],
+              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*', '**/app/*', '**/formats/*'],
               message: 'core/ depends on nothing.',
             },
           ],
@@ -53,6 +58,7 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [ADAPTERS.h5wasm],
           patterns: [
             ADAPTERS.tf,
             ADAPTERS.svelte,
@@ -68,7 +74,7 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [ADAPTERS.dexie],
+          paths: [ADAPTERS.dexie, ADAPTERS.h5wasm],
           patterns: [
             ADAPTERS.svelte,
             { group: ['**/storage/*', '**/state/*', '**/ui/*'], message: 'ml/ implements core ports only.' },
@@ -85,7 +91,7 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [ADAPTERS.dexie],
+          paths: [ADAPTERS.dexie, ADAPTERS.h5wasm],
           patterns: [
             ADAPTERS.tf,
             {
@@ -104,12 +110,32 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [ADAPTERS.dexie],
+          paths: [ADAPTERS.dexie, ADAPTERS.h5wasm],
           patterns: [
             ADAPTERS.tf,
             {
               group: ['**/storage/*', '**/ml/*'],
               message: 'state/ and ui/ get storage and ml through app/compose.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The HDF5 adapter: h5wasm in, core's HDF5 tree out; it knows nothing of the app above it.
+    files: ['src/formats/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ADAPTERS.dexie],
+          patterns: [
+            ADAPTERS.tf,
+            ADAPTERS.svelte,
+            {
+              group: ['**/storage/*', '**/ml/*', '**/state/*', '**/ui/*', '**/app/*'],
+              message: 'formats/ implements core ports only.',
             },
           ],
         },

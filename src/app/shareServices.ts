@@ -1,27 +1,112 @@
-/** The Share feature's services: the real bundle, model-file and download functions behind ShareServices. */
+/**
+ * The Share feature's services: the real bundle, model-file and download functions behind ShareServices.
+ * The HDF5 library (4 MB) is loaded the first time a Keras file is read or written, never at start-up.
+ */
 import type * as tf from '@tensorflow/tfjs';
+import { isZip, listZip } from '../core/bundle/zip';
+import { isJsonObject } from '../core/json';
+import { isHdf5, type Hdf5Io } from '../core/keras/hdf5';
+import { looksLikeSafetensors } from '../core/keras/safetensors';
 import { tensorBytes } from '../core/ports';
+import {
+  applyWeights,
+  planWeightsInto,
+  readKerasFile,
+  writeKerasFile,
+  type WeightsFile,
+} from '../ml/kerasFiles';
 import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
-import { exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
+import { exportBundle, exportSafetensors, exportTfjsModel, importBundle } from '../storage/bundles';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
-import type { ShareServices } from '../state/Share.svelte';
+import type { EarlierImport, ModelFromFiles, ShareServices, WeightsFromFile } from '../state/Share.svelte';
 
 /** How long a download's object URL stays valid: the browser starts reading it at the click. */
 const REVOKE_AFTER_MS = 60_000;
 
+let hdf5: Promise<Hdf5Io> | null = null;
+/** The HDF5 reader and writer, fetched on first use (and cached by the service worker for offline use). */
+function loadHdf5(): Promise<Hdf5Io> {
+  hdf5 ??= import('../formats/hdf5')
+    .then((m) => m.hdf5)
+    .catch((e: unknown) => {
+      hdf5 = null;
+      throw e;
+    });
+  return hdf5;
+}
+
+/** Which reader a single picked file needs, from its content (names lie; converters drop extensions). */
+function kerasKind(bytes: Uint8Array): 'keras-v3' | 'hdf5' | 'safetensors' | null {
+  if (isHdf5(bytes)) return 'hdf5';
+  if (isZip(bytes)) {
+    try {
+      const entries = listZip(bytes, 'the file');
+      return entries.has('config.json') && [...entries.keys()].some((k) => k.startsWith('model.weights'))
+        ? 'keras-v3'
+        : null;
+    } catch {
+      return null; // not readable as a zip here; the TF.js reader names the problem
+    }
+  }
+  return looksLikeSafetensors(bytes) ? 'safetensors' : null;
+}
+
 export function createShareServices(store: DexieVersionStore): ShareServices<tf.LayersModel> {
+  const weightsOf = (w: WeightsFromFile) => w.handle as WeightsFile;
   return {
     exportBundle: (request, onProgress) => exportBundle(store, request, onProgress),
     importBundle: (bytes, onProgress) => importBundle(store, bytes, onProgress),
     exportTfjsModel: (versionId, baseName) => exportTfjsModel(store, versionId, { baseName }),
     async readModelFiles(files) {
-      const { snapshot, source, warnings } = await readModelFiles(files);
-      const tensors = await Promise.all(
-        snapshot.tensors.map(async (t) => ({ entry: t, data: ownBuffer(await tensorBytes(t)) })),
-      );
-      const model = await materializeModel({ topology: snapshot.topology, tensors });
-      return { model, summary: snapshot.summary, source, warnings };
+      const single = files.length === 1 ? files[0] : undefined;
+      const kind = single ? kerasKind(single.bytes) : null;
+      if (single && kind) {
+        const io = kind === 'safetensors' ? null : await loadHdf5();
+        const content = await readKerasFile(single, io, kind);
+        if (content.kind === 'model')
+          return { kind: 'model', ...(await materialized(content.model)), notes: content.model.notes };
+        const read = content.weights;
+        return {
+          kind: 'weights',
+          handle: read,
+          fileName: read.fileName,
+          format: read.format,
+          sha256: read.sha256,
+          kerasVersion: read.kerasVersion,
+          tensorCount: read.tensors.length,
+          converted: read.converted,
+          skipped: read.skipped,
+        } satisfies WeightsFromFile;
+      }
+      return { kind: 'model', ...(await materialized(await readModelFiles(files))) };
+    },
+    planWeights: (model, weights) => planWeightsInto(model, weightsOf(weights)),
+    applyWeights: (model, weights, plan) => applyWeights(model, weightsOf(weights), plan),
+    async findImports(sha256) {
+      const found: EarlierImport[] = [];
+      for (const repo of await store.listRepositories()) {
+        const imported = (await store.listVersions(repo.id)).filter((v) => v.change === 'imported');
+        for (const row of imported) {
+          const source = (await store.getVersion(row.id)).provenance.source;
+          if (isJsonObject(source) && source.sha256 === sha256)
+            found.push({ repoId: repo.id, repoName: repo.name, versionId: row.id });
+        }
+      }
+      return found;
+    },
+    async exportKeras(versionId, baseName) {
+      const [io, loaded] = await Promise.all([loadHdf5(), store.load(versionId)]);
+      const model = await materializeModel(loaded);
+      try {
+        const bytes = await writeKerasFile(model, io, { graftVersionId: versionId, savedAt: new Date() });
+        return { bytes, fileName: `${baseName}.keras` };
+      } finally {
+        model.dispose();
+      }
+    },
+    async exportSafetensors(versionId, baseName) {
+      return { bytes: await exportSafetensors(store, versionId), fileName: `${baseName}.safetensors` };
     },
     sourceProvenance,
     disposeModel: (model) => model.dispose(),
@@ -38,6 +123,18 @@ export function createShareServices(store: DexieVersionStore): ShareServices<tf.
       setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
     },
   };
+}
+
+/** The checked snapshot as a live TF.js model the workspace can own. */
+async function materialized(
+  read: Awaited<ReturnType<typeof readModelFiles>>,
+): Promise<Omit<ModelFromFiles<tf.LayersModel>, 'kind'>> {
+  const { snapshot, source, warnings } = read;
+  const tensors = await Promise.all(
+    snapshot.tensors.map(async (t) => ({ entry: t, data: ownBuffer(await tensorBytes(t)) })),
+  );
+  const model = await materializeModel({ topology: snapshot.topology, tensors });
+  return { model, summary: snapshot.summary, source, warnings };
 }
 
 /** The bytes as a whole ArrayBuffer of their own (a view's buffer may hold more than the view). */

@@ -1,5 +1,6 @@
 /** Builds a live TF.js model from a ModelSpec, with seeded initialisers so the same spec and seed give the same weights. */
 import * as tf from '@tensorflow/tfjs';
+import './tfjsFixes';
 import { assertValidSpec } from '../core/model/analyze';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 

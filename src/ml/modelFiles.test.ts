@@ -16,6 +16,7 @@ import type { RepoId } from '../core/versions/types';
 import { makeVersion } from '../core/versions/version';
 import { readModelFiles, sourceProvenance, type ModelFile } from './modelFiles';
 import { materializeModel, snapshotModel } from './snapshot';
+import { modelFilesOf, twoInTwoOutLstm } from './testModels';
 
 const FIXTURES = resolve(__dirname, '../../tests/fixtures/tfjs-models');
 
@@ -80,22 +81,36 @@ describe('TF.js and Keras model files in', () => {
         format: 'layers-model',
         generatedBy: 'TensorFlow.js tfjs-layers v1.3.2',
         kerasVersion: 'tfjs-layers 1.3.2',
+        modelName: 'sequential_1',
       },
       ['Dense', 'Dense', 'Dense'],
     ],
     [
       'keras-2.1.6-sequential-cnn',
-      { format: null, generatedBy: null, convertedBy: null, kerasVersion: '2.1.6', backend: 'tensorflow' },
+      {
+        format: null,
+        generatedBy: null,
+        convertedBy: null,
+        kerasVersion: '2.1.6',
+        backend: 'tensorflow',
+        // A list-form Sequential config has nowhere to keep a name.
+        modelName: null,
+      },
       ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Dropout', 'Flatten', 'Dense'],
     ],
     [
       'keras-2.2.4-functional',
-      { format: 'layers-model', convertedBy: 'TensorFlow.js Converter v1.0.1', kerasVersion: '2.2.4' },
+      {
+        format: 'layers-model',
+        convertedBy: 'TensorFlow.js Converter v1.0.1',
+        kerasVersion: '2.2.4',
+        modelName: 'model_1',
+      },
       ['InputLayer', 'Reshape', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Concatenate', 'Dense'],
     ],
     [
       'keras-2.4-functional-lstm',
-      { generatedBy: 'keras v2.4.0', kerasVersion: '2.4.0' },
+      { generatedBy: 'keras v2.4.0', kerasVersion: '2.4.0', modelName: 'model' },
       ['InputLayer', 'LSTM', 'Dropout', 'Dense'],
     ],
   ];
@@ -122,6 +137,27 @@ describe('TF.js and Keras model files in', () => {
       kind: 'tfjs-layers-files',
       modelFile: 'model.json',
     });
+  });
+
+  it('reads a model with two inputs and two outputs, and its own name', async () => {
+    const model = twoInTwoOutLstm('review_scorer');
+    const { modelJson, weights } = await modelFilesOf(model);
+    const imported = await readModelFiles([
+      { name: 'model.json', bytes: strToU8(JSON.stringify(modelJson)) },
+      { name: 'weights.bin', bytes: weights },
+    ]);
+    expect(imported.source.modelName).toBe('review_scorer');
+    expect(imported.snapshot.summary).toMatchObject({
+      inputShapes: [
+        [null, null, 81],
+        [null, 4],
+      ],
+      outputShapes: [
+        [null, 3],
+        [null, 1],
+      ],
+    });
+    model.dispose();
   });
 
   it('takes the same files zipped, in a folder, with the litter zip tools add', async () => {

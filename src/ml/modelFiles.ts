@@ -5,6 +5,7 @@
  * and `snapshotModel` takes the weights out in Graft's canonical form.
  */
 import * as tf from '@tensorflow/tfjs';
+import './tfjsFixes';
 import { LIMITS } from '../core/bundle/limits';
 import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
@@ -32,6 +33,10 @@ export interface ModelFilesSource {
   readonly weightFiles: readonly string[];
   /** Set when the files are a Graft export: the version they were exported from. */
   readonly graftVersionId: string | null;
+  /** The model's own name in its topology (Keras's `config.name`), when it has one. */
+  readonly modelName?: string | null;
+  /** SHA-256 of the file, for files that are one file (Keras's `.keras` and `.h5`). */
+  readonly sha256?: string | null;
 }
 
 export interface ImportedModel {
@@ -100,7 +105,7 @@ export async function readModelFiles(picked: readonly ModelFile[]): Promise<Impo
  * TF.js fills a setting missing from model.json with NaN in some layers (Dropout's `rate`), and such a
  * model cannot be saved: a version's topology is hashed as JSON, where NaN does not exist.
  */
-function refuseNonFiniteSettings(model: tf.LayersModel): void {
+export function refuseNonFiniteSettings(model: tf.LayersModel): void {
   const stack: { value: unknown; path: string }[] = [{ value: model.toJSON(null, false), path: '' }];
   while (stack.length) {
     const { value, path } = stack.pop() as { value: unknown; path: string };
@@ -116,7 +121,7 @@ function refuseNonFiniteSettings(model: tf.LayersModel): void {
 }
 
 /** A snapshot that owns copies of its bytes, since the model it came from is disposed right after. */
-async function detachedSnapshot(model: tf.LayersModel): Promise<ModelSnapshot> {
+export async function detachedSnapshot(model: tf.LayersModel): Promise<ModelSnapshot> {
   const snapshot = await snapshotModel(model);
   const tensors = await Promise.all(
     snapshot.tensors.map(async (t): Promise<TensorData> => ({
@@ -131,7 +136,12 @@ async function detachedSnapshot(model: tf.LayersModel): Promise<ModelSnapshot> {
 
 /** The provenance entry for a version made from these files. */
 export function sourceProvenance(source: ModelFilesSource): JsonObject {
-  return { kind: 'tfjs-layers-files', ...source, weightFiles: [...source.weightFiles] };
+  const keras = source.format === 'keras-v3' || source.format === 'h5';
+  return {
+    kind: keras ? 'keras-file' : 'tfjs-layers-files',
+    ...source,
+    weightFiles: [...source.weightFiles],
+  };
 }
 
 const invalid = (message: string, cause?: unknown) =>
@@ -228,7 +238,7 @@ function readTopology(json: JsonObject): JsonObject {
   return topology;
 }
 
-function checkLayerClasses(topology: JsonObject): void {
+export function checkLayerClasses(topology: JsonObject): void {
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
   const stack: JsonValue[] = [...layersOf(topology)];
   while (stack.length) {
@@ -463,7 +473,7 @@ async function weightsTheModelNeeds(json: JsonObject): Promise<{ name: string; s
   }
 }
 
-function zeroInitializers(value: JsonValue | undefined): JsonValue | undefined {
+export function zeroInitializers(value: JsonValue | undefined): JsonValue | undefined {
   if (Array.isArray(value)) return value.map((v) => zeroInitializers(v) as JsonValue);
   if (!isJsonObject(value)) return value;
   const out: JsonObject = {};
@@ -505,7 +515,7 @@ function checkWeightNames(
  * can fail on a later layer and never returns the half-built model, so the variables it registered
  * meanwhile are disposed here.
  */
-async function build(load: () => Promise<tf.LayersModel>): Promise<tf.LayersModel> {
+export async function build(load: () => Promise<tf.LayersModel>): Promise<tf.LayersModel> {
   const before = new Set(Object.keys(tf.engine().registeredVariables));
   try {
     return await load();
@@ -540,6 +550,10 @@ function sourceOf(json: JsonObject, modelFile: string, weightFiles: string[]): M
   const outer = isJsonObject(json.modelTopology) ? json.modelTopology : {};
   const meta = isJsonObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
   const graft = isJsonObject(meta.graft) ? meta.graft : {};
+  // The converter wrapped the model in `model_config` until about 2019.
+  const model = isJsonObject(outer.model_config) ? outer.model_config : outer;
+  const config = isJsonObject(model.config) ? model.config : {};
+  const name = text(config.name)?.trim();
   return {
     format: text(json.format),
     generatedBy: text(json.generatedBy),
@@ -549,5 +563,6 @@ function sourceOf(json: JsonObject, modelFile: string, weightFiles: string[]): M
     modelFile,
     weightFiles,
     graftVersionId: isHash(graft.versionId) ? graft.versionId : null,
+    modelName: name ? name : null,
   };
 }

@@ -1,22 +1,23 @@
 /** Moving models between TF.js and Graft through TF.js's own ModelArtifacts, with no extra copies. */
 import * as tf from '@tensorflow/tfjs';
+import './tfjsFixes';
 import { GraftError } from '../core/errors';
 import type { JsonObject } from '../core/json';
 import type { BlobHash } from '../core/hashing';
 import type { ModelSnapshot, TensorData } from '../core/ports';
+import { summaryShapes } from '../core/versions/summary';
 import type { ModelSummary, StoredDType, TensorEntry } from '../core/versions/types';
 
 const STORED: readonly string[] = ['float32', 'int32', 'bool'];
 
+/** The summary stored with a version: every input's and output's shape, batch first. */
 export function summarize(model: tf.LayersModel): ModelSummary {
-  const shape = (s: tf.Shape | tf.Shape[] | undefined) =>
-    s === undefined ? null : ((Array.isArray(s[0]) ? s[0] : s) as (number | null)[]);
+  const shape = (t: tf.SymbolicTensor) => [...t.shape];
   return {
     className: model.getClassName(),
     layerCount: model.layers.length,
     paramCount: model.countParams(),
-    inputShape: shape(model.inputs[0]?.shape),
-    outputShape: shape(model.outputs[0]?.shape),
+    ...summaryShapes(model.inputs.map(shape), model.outputs.map(shape)),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type ShareServices,
 } from './Share.svelte';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+import { locale } from './i18n';
 import { FakeBusy } from './testWorkspace.svelte';
 
 const id = (c: string) => c.repeat(64) as VersionId;
@@ -122,6 +123,14 @@ function services(overrides: Partial<ShareServices<string>> = {}): ShareServices
         graftVersionId: null,
       },
       warnings: [],
+    })),
+    planWeights: vi.fn(() => ({ matches: [], keptWeights: [], unusedTensors: [] })),
+    applyWeights: vi.fn(() => 0),
+    findImports: vi.fn(async () => []),
+    exportKeras: vi.fn(async (_id, base) => ({ bytes: new Uint8Array(16), fileName: `${base}.keras` })),
+    exportSafetensors: vi.fn(async (_id, base) => ({
+      bytes: new Uint8Array(24),
+      fileName: `${base}.safetensors`,
     })),
     sourceProvenance: (source) => ({ kind: 'tfjs-layers-files', modelFile: source.modelFile }),
     disposeModel: vi.fn(),
@@ -297,10 +306,59 @@ describe('Share: import', () => {
 
 describe('names and summaries', () => {
   const bytes = (name: string) => ({ name, bytes: new Uint8Array([1]) });
-  it('names a model after its folder, its zip, or its own file when that is not just “model”', () => {
-    expect(suggestName([bytes('mnist/model.json')], 'mnist/model.json')).toBe('mnist');
+  it('names a model after its own name, its file, its folder or its zip, passing over generic names', () => {
+    // The model's own name (Keras's config.name) comes first, unless Keras made it up.
+    expect(suggestName([bytes('model.json')], 'model.json', 'sentiment_lstm')).toBe('sentiment_lstm');
+    expect(suggestName([bytes('mnist/model.json')], 'mnist/model.json', 'sequential')).toBe('mnist');
+    for (const generic of ['model', 'model_1', 'sequential_2', 'functional', 'Functional_12', 'web_model'])
+      expect(suggestName([bytes('model.json')], 'model.json', generic), generic).toBe('Imported model');
+    // Then the model file's own name, whatever its extension.
+    expect(suggestName([bytes('my_net.json')], 'my_net.json', 'functional')).toBe('my_net');
     expect(suggestName([bytes('digits.json')], 'digits.json')).toBe('digits');
-    expect(suggestName([bytes('model.json')], 'model.json')).toBe('Imported model');
+    expect(suggestName([bytes('classifier.h5')], 'classifier.h5', null)).toBe('classifier');
+    // Then the nearest folder that says something, then the zip.
+    expect(suggestName([bytes('model.h5')], 'model.h5')).toBe('Imported model');
+    expect(suggestName([bytes('x')], 'runs/mnist/tfjs_model/model.json')).toBe('mnist');
+    const zip = { name: 'reviews.zip', bytes: new Uint8Array([0x50, 0x4b, 0x03, 0x04]) };
+    expect(suggestName([zip], 'model.json', 'model_3')).toBe('reviews');
+  });
+
+  it('names a model with nothing to go by in the active language', () => {
+    locale.lang = 'zh-CN';
+    try {
+      expect(suggestName([bytes('model.json')], 'model.json')).toBe('导入的模型');
+    } finally {
+      locale.lang = 'en';
+    }
+  });
+
+  it('suggests the name the files give, and says where they came from in the message', async () => {
+    const { share } = setup({
+      readModelFiles: vi.fn(async (files) => ({
+        model: 'tf-model',
+        summary: SUMMARY,
+        source: {
+          format: 'layers-model',
+          generatedBy: 'keras v2.15.0',
+          convertedBy: null,
+          kerasVersion: '2.15.0',
+          backend: 'tensorflow',
+          modelFile: files[0]?.name ?? '',
+          weightFiles: [],
+          graftVersionId: null,
+          modelName: 'review_scorer',
+        },
+        warnings: [],
+      })),
+    });
+    await share.importFiles([file('model.json'), file('weights.bin')]);
+    expect(share.pendingModel?.suggestedName).toBe('review_scorer');
+    expect(share.pendingModel?.suggestedMessage).toBe('Imported review_scorer (keras v2.15.0)');
+    share.cancelModelImport();
+    const { share: plain } = setup();
+    await plain.importFiles([file('model.json'), file('weights.bin')]);
+    expect(plain.pendingModel?.suggestedName).toBe('Imported model');
+    expect(plain.pendingModel?.suggestedMessage).toBe('Imported model.json (keras v2.2.4)');
   });
 
   it('says when a second import changed nothing', () => {

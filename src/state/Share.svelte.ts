@@ -11,6 +11,8 @@ import { isZip, listZip } from '../core/bundle/zip';
 import { GraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
+import type { KerasNote } from '../core/keras/configIn';
+import type { WeightsPlan } from '../core/keras/weightsMatch';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { ModelSummary, RepoId } from '../core/versions/types';
 import type { PendingChange, Workspace } from './Workspace.svelte';
@@ -73,13 +75,51 @@ export interface ModelSource {
   readonly modelFile: string;
   readonly weightFiles: readonly string[];
   readonly graftVersionId: string | null;
+  /** The model's own name, as its file gives it (Keras's `config.name`); null or absent when it has none. */
+  readonly modelName?: string | null;
+  /** SHA-256 of the file, for files that are one file (Keras's `.keras` and `.h5`). */
+  readonly sha256?: string | null;
 }
 
 export interface ModelFromFiles<M> {
+  readonly kind?: 'model';
   readonly model: M;
   readonly summary: ModelSummary;
   readonly source: ModelSource;
   readonly warnings: readonly string[];
+  /** What translating a Keras file changed, for the dialog to word (see core/keras/configIn.ts). */
+  readonly notes?: readonly KerasNote[];
+}
+
+/**
+ * A weights-only file (`.weights.h5`, `.safetensors`), read; `handle` is the reader's own form of it,
+ * which only the services look inside.
+ */
+export interface WeightsFromFile {
+  readonly kind: 'weights';
+  readonly handle: unknown;
+  readonly fileName: string;
+  readonly format: 'weights-h5' | 'safetensors';
+  readonly sha256: string;
+  readonly kerasVersion: string | null;
+  readonly tensorCount: number;
+  /** Element types widened to float32 on the way in, e.g. `float16`. */
+  readonly converted: readonly string[];
+  /** Parts of the file left out, e.g. `optimizer`. */
+  readonly skipped: readonly string[];
+}
+
+/** A version of some repository made from the same file (same SHA-256) as the one being imported. */
+export interface EarlierImport {
+  readonly repoId: RepoId;
+  readonly repoName: string;
+  readonly versionId: VersionId;
+}
+
+/** A file's bytes for the browser to download. */
+export interface FileDownload {
+  readonly bytes: Uint8Array;
+  readonly fileName: string;
 }
 
 /** What sharing needs from storage, TF.js and the browser, wired in app/shareServices.ts. */
@@ -88,8 +128,21 @@ export interface ShareServices<M> {
   importBundle(bytes: Uint8Array, onProgress: Progress): Promise<ImportReport>;
   /** A stored version as the two files `tf.io.browserDownloads` writes, named from `baseName`. */
   exportTfjsModel(versionId: VersionId, baseName: string): Promise<StandardModelFiles>;
-  /** Checks and loads a TF.js Layers model from its files; the model is the caller's to keep or dispose. */
-  readModelFiles(files: readonly NamedBytes[]): Promise<ModelFromFiles<M>>;
+  /**
+   * Checks and loads a model from its files — TF.js Layers files, a Keras `.keras` or `.h5` — (the model
+   * is the caller's to keep or dispose), or reads a weights-only file, whichever the content is.
+   */
+  readModelFiles(files: readonly NamedBytes[]): Promise<ModelFromFiles<M> | WeightsFromFile>;
+  /** Which of the file's tensors would go into which of the model's weights, and why not. */
+  planWeights(model: M, weights: WeightsFromFile): WeightsPlan;
+  /** Writes the planned tensors into the model's variables; returns how many. */
+  applyWeights(model: M, weights: WeightsFromFile, plan: WeightsPlan): number;
+  /** Versions, in any repository, imported from a file with this SHA-256. */
+  findImports(sha256: string): Promise<EarlierImport[]>;
+  /** A stored version as a Keras 3 `.keras` file. */
+  exportKeras(versionId: VersionId, baseName: string): Promise<FileDownload>;
+  /** A stored version's weights as a `.safetensors` file. */
+  exportSafetensors(versionId: VersionId, baseName: string): Promise<FileDownload>;
   sourceProvenance(source: ModelSource): JsonObject;
   disposeModel(model: M): void;
   /** Hands bytes to the browser as a download named `fileName`. */
@@ -121,6 +174,7 @@ export interface BundleImportResult {
 }
 
 export interface ModelDownload {
+  readonly format: ModelFormat;
   readonly versionId: VersionId;
   readonly files: readonly string[];
   readonly bytes: number;
@@ -131,7 +185,21 @@ export interface PendingModelImport<M> extends ModelFromFiles<M> {
   readonly files: readonly string[];
   readonly suggestedName: string;
   readonly suggestedMessage: string;
+  /** Versions already made from this very file (empty for files that have no single SHA-256). */
+  readonly earlier: readonly EarlierImport[];
 }
+
+/** A weights file matched against the live model, waiting for the user to load it or not. */
+export interface PendingWeightsImport<M> {
+  readonly file: WeightsFromFile;
+  readonly plan: WeightsPlan;
+  /** The live model the plan was made for: loading is refused if another took its place meanwhile. */
+  readonly model: M;
+  readonly repoName: string;
+}
+
+/** The model downloads the Share tab offers, one file format each. */
+export type ModelFormat = 'tfjs' | 'keras' | 'safetensors';
 
 export interface ModelImportChoice {
   readonly destination: ModelDestination;
@@ -142,7 +210,8 @@ export interface ModelImportChoice {
 }
 
 const MAX_REPO_NAME = 120;
-const DEFAULT_MODEL_NAME = 'Imported model';
+/** The name of a model whose files say nothing better, in the active language. */
+const defaultModelName = (): string => t('share.model.defaultName');
 
 export class Share<M> {
   readonly #ws: Workspace<M>;
@@ -163,6 +232,7 @@ export class Share<M> {
   lastImport = $state.raw<BundleImportResult | null>(null);
   lastModelDownload = $state.raw<ModelDownload | null>(null);
   pendingModel = $state.raw<PendingModelImport<M> | null>(null);
+  pendingWeights = $state.raw<PendingWeightsImport<M> | null>(null);
 
   /** The version the user is looking at: the selected one, else the live model's, else the branch's. */
   readonly #focusVersion: VersionId | null = $derived.by(
@@ -318,7 +388,11 @@ export class Share<M> {
     });
   }
 
-  /** Downloads `model.json` + `model.weights.bin` for a stored version, as `tf.io.browserDownloads` would. */
+  /**
+   * Downloads a stored version as `<model>-<id>.json` + `<model>-<id>.weights.bin`, as
+   * `tf.io.browserDownloads('downloads://<model>-<id>')` would: names of their own, so a browser never renames
+   * one download of several (which would break the .json's reference to its weights file).
+   */
   downloadTfjsModel(versionId: VersionId | null = this.modelVersion): Promise<void> {
     const repo = this.#ws.repo;
     if (!repo || !versionId) return Promise.resolve();
@@ -328,10 +402,46 @@ export class Share<M> {
       this.#s.saveFile(json, files.modelFileName, 'application/json');
       this.#s.saveFile(files.weightsBin, files.weightsFileName, 'application/octet-stream');
       this.lastModelDownload = {
+        format: 'tfjs',
         versionId,
         files: [files.modelFileName, files.weightsFileName],
         bytes: json.byteLength + files.weightsBin.byteLength,
       };
+    });
+  }
+
+  /** Downloads a stored version as a Keras 3 `.keras` file (`keras.saving.load_model` opens it). */
+  downloadKeras(versionId: VersionId | null = this.modelVersion): Promise<void> {
+    return this.#downloadOne(
+      'keras',
+      versionId,
+      (id, base) => this.#s.exportKeras(id, base),
+      'application/zip',
+    );
+  }
+
+  /** Downloads a stored version's weights as a `.safetensors` file. */
+  downloadSafetensors(versionId: VersionId | null = this.modelVersion): Promise<void> {
+    return this.#downloadOne(
+      'safetensors',
+      versionId,
+      (id, base) => this.#s.exportSafetensors(id, base),
+      'application/octet-stream',
+    );
+  }
+
+  #downloadOne(
+    format: ModelFormat,
+    versionId: VersionId | null,
+    make: (id: VersionId, baseName: string) => Promise<FileDownload>,
+    mime: string,
+  ): Promise<void> {
+    const repo = this.#ws.repo;
+    if (!repo || !versionId) return Promise.resolve();
+    return this.#ws.run(t('share.busy.preparing'), async () => {
+      const out = await make(versionId, standardModelBaseName(repo.name, versionId));
+      this.#s.saveFile(out.bytes, out.fileName, mime);
+      this.lastModelDownload = { format, versionId, files: [out.fileName], bytes: out.bytes.byteLength };
     });
   }
 
@@ -395,16 +505,21 @@ export class Share<M> {
 
   async #readModel(files: readonly NamedBytes[]): Promise<void> {
     const read = await this.#s.readModelFiles(files);
+    if (read.kind === 'weights') return this.#planWeights(read);
     this.cancelModelImport();
+    this.cancelWeightsImport();
+    const sha256 = read.source.sha256 ?? null;
+    const earlier = sha256 ? await this.#s.findImports(sha256) : [];
     const modelFile = read.source.modelFile;
-    const name = suggestName(files, modelFile);
+    const name = suggestName(files, modelFile, read.source.modelName ?? null);
     const madeBy = read.source.generatedBy ? ` (${read.source.generatedBy})` : '';
     this.pendingModel = {
       ...read,
+      earlier,
       files: files.map((f) => f.name),
       suggestedName: name,
       suggestedMessage: t('share.suggestedMessage', {
-        name: name === DEFAULT_MODEL_NAME ? baseName(modelFile) : name,
+        name: name === defaultModelName() ? baseName(modelFile) : name,
         madeBy,
       }),
     };
@@ -425,12 +540,31 @@ export class Share<M> {
       ws.report(new GraftError('repo/not-found', 'Open a model first, or import this one as a new model.'));
       return;
     }
+    // The same file again adds nothing: its version is already here.
+    const here = intoRepo ? pending.earlier.find((e) => e.repoId === intoRepo.id) : undefined;
+    if (here) {
+      this.cancelModelImport();
+      ws.select(here.versionId);
+      ws.say(
+        t('share.imported.already', {
+          file: baseName(pending.source.modelFile),
+          id: shortId(here.versionId),
+          name: here.repoName,
+        }),
+      );
+      return;
+    }
     // The workspace owns the model from here; the dialog closes while it saves.
     this.pendingModel = null;
     const change: PendingChange = {
       change: 'imported',
       description: `imported from ${pending.source.modelFile}`,
-      provenance: { source: this.#s.sourceProvenance(pending.source) },
+      provenance: {
+        source: {
+          ...this.#s.sourceProvenance(pending.source),
+          ...(pending.notes?.length ? { notes: pending.notes.map((n) => ({ ...n })) } : {}),
+        },
+      },
       metrics: {},
     };
     const name = clip(choice.name.trim() || pending.suggestedName, MAX_REPO_NAME);
@@ -454,6 +588,81 @@ export class Share<M> {
         branch: ws.currentBranch ?? 'main',
       }),
     );
+  }
+
+  /** Opens the version an earlier import of the same file made, instead of importing it again. */
+  async openEarlierImport(earlier: EarlierImport): Promise<void> {
+    this.cancelModelImport();
+    if (this.#ws.repoId !== earlier.repoId) await this.#ws.openRepository(earlier.repoId);
+    this.#ws.select(earlier.versionId);
+  }
+
+  /** Matches a weights-only file against the live model; the preview waits in `pendingWeights`. */
+  async #planWeights(file: WeightsFromFile): Promise<void> {
+    const ws = this.#ws;
+    const live = ws.live;
+    const repo = ws.repo;
+    if (!live || !repo || live.repoId !== repo.id)
+      throw new GraftError(
+        'import/weights-need-model',
+        `“${file.fileName}” holds weights only. Open or create the model they belong to, then import the file again to load them into it.`,
+        { data: { file: file.fileName } },
+      );
+    const plan = this.#s.planWeights(live.model, file);
+    if (plan.matches.length === 0)
+      throw new GraftError(
+        'import/weights-no-match',
+        `None of the ${file.tensorCount} tensors in “${file.fileName}” fit the live model's weights by name or by shape. Nothing was changed.`,
+        { data: { file: file.fileName } },
+      );
+    this.cancelModelImport();
+    this.pendingWeights = { file, plan, model: live.model, repoName: repo.name };
+  }
+
+  /**
+   * Loads the previewed weights into the live model, which then has unsaved work, as after training: the
+   * user saves it as a version, or discards it.
+   */
+  confirmWeightsImport(): Promise<void> {
+    const pending = this.pendingWeights;
+    if (!pending) return Promise.resolve();
+    this.pendingWeights = null;
+    const ws = this.#ws;
+    return ws.run(t('share.busy.loadingWeights'), async () => {
+      const live = ws.live;
+      if (!live || live.model !== pending.model)
+        throw new GraftError(
+          'import/weights-need-model',
+          `The live model changed since “${pending.file.fileName}” was read. Import the file again.`,
+          { data: { file: pending.file.fileName } },
+        );
+      if (ws.liveInUse())
+        throw new GraftError('train/busy', 'The model is training. Stop the run, then load the weights.');
+      const count = this.#s.applyWeights(live.model, pending.file, pending.plan);
+      const f = pending.file;
+      await ws.replaceLive(live.model, {
+        change: 'imported',
+        description: `loaded ${count} weights from ${f.fileName}`,
+        provenance: {
+          weights: {
+            kind: 'weights-file',
+            format: f.format,
+            file: f.fileName,
+            sha256: f.sha256,
+            kerasVersion: f.kerasVersion,
+            loaded: count,
+            kept: pending.plan.keptWeights.map((k) => k.weight),
+            converted: [...f.converted],
+          },
+        },
+        metrics: {},
+      });
+      ws.say(t('share.weights.loaded', { count, file: f.fileName }));
+    });
+  }
+
+  cancelWeightsImport(): void {
+    this.pendingWeights = null;
   }
 
   cancelModelImport(): void {
@@ -505,20 +714,27 @@ function isBundle(file: NamedBytes): boolean {
 }
 
 /**
- * A repository name from the files: the folder they came in, the zip's name, or model.json's own name
- * when it is not the generic "model".
+ * Names Keras and TF.js give every model unless told otherwise ("model", "sequential_2", "functional"),
+ * and the stems of the files they write ("model.json", "model.h5"): they say nothing about this model.
  */
-export function suggestName(files: readonly NamedBytes[], modelFile: string): string {
-  const stem = (name: string) => baseName(name).replace(/(\.graft)?\.(zip|json)$/i, '');
-  const folder = modelFile.split('/').slice(-2, -1)[0];
+const GENERIC_NAME = /^(model|sequential|functional|keras_model|tfjs_model|web_model)([_-]?\d+)?$/i;
+
+/**
+ * A repository name for a model read from files: the model's own name (`modelName`, from its topology),
+ * else the model file's name ("my_net.json" → "my_net"), else the folder it came in, else the zip's name,
+ * passing over the generic names Keras and TF.js give everything; else a translated "Imported model".
+ */
+export function suggestName(
+  files: readonly NamedBytes[],
+  modelFile: string,
+  modelName: string | null = null,
+): string {
+  const stem = (name: string) => baseName(name).replace(/(\.graft)?\.[a-z0-9]{1,10}$/i, '');
   const zip = files.find((f) => isZip(f.bytes));
-  const own = stem(modelFile);
-  const name =
-    (folder && folder.trim()) ||
-    (zip && stem(zip.name)) ||
-    (own && !/^model$/i.test(own) ? own : '') ||
-    DEFAULT_MODEL_NAME;
-  return clip(name.trim(), MAX_REPO_NAME);
+  const candidates = [modelName ?? '', stem(modelFile), ...modelFile.split('/').slice(0, -1).reverse()];
+  if (zip) candidates.push(stem(zip.name));
+  const name = candidates.map((c) => c.trim()).find((c) => c && !GENERIC_NAME.test(c));
+  return clip(name ?? defaultModelName(), MAX_REPO_NAME);
 }
 
 /** One line for the notice banner; the Share panel shows the full report. */

@@ -256,6 +256,15 @@ describe('Training', () => {
     expect(log.frames).toEqual([]);
   });
 
+  it('words an output of variable length without a blank where its size would be', async () => {
+    const { ws, training } = await setup();
+    // An imported LSTM that returns its whole sequence, of any length.
+    ws.live = { ...ws.live!, summary: { ...ws.live!.summary, outputShape: [null, null, 2] } };
+    expect(training.compatibility?.problems).toContain(
+      "The model's output [any, 2] is not one row of class scores; end it with a Dense layer.",
+    );
+  });
+
   it('predicts with the scaling stored in the nearest trained ancestor, in the data’s own units', async () => {
     const trained = id('1');
     const edited = id('2');

@@ -21,6 +21,7 @@ import { GraftError, toGraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
 import { formatShape } from '../core/model/analyze';
+import { shapeText, type ShapeWords } from '../core/model/shapeText';
 import { regressionMetrics } from '../core/model/metrics';
 import { MODEL_TEMPLATES } from '../core/model/templates';
 import {
@@ -104,6 +105,8 @@ interface RunContext {
 }
 
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
+/** Words for one example's shape: with the batch left out, any dimension not fixed is of any size. */
+const perExampleWords = (): ShapeWords => ({ batch: t('common.anyDim'), any: t('common.anyDim') });
 
 /** How many first parents to follow looking for the data a version's weights were trained on. */
 const MAX_ANCESTRY = 200;
@@ -276,7 +279,7 @@ export class Training<M> {
     if (outputRank !== 1)
       problems.push(
         t(d.task === 'regression' ? 'training.misfit.outputValues' : 'training.misfit.outputScores', {
-          shape: formatShape((live.summary.outputShape ?? []).slice(1) as number[]),
+          shape: shapeText((live.summary.outputShape ?? []).slice(1), perExampleWords()),
         }),
       );
     else if (d.task === 'regression') {

@@ -218,6 +218,11 @@ export class Workspace<M> {
     return () => this.#guards.delete(guard);
   }
 
+  /** True while something (a training run) is using the live model and it must not change. */
+  liveInUse(): boolean {
+    return [...this.#guards].some((g) => g.inUse?.());
+  }
+
   /** The unsaved work a replaced live model would lose, in words; empty when there is none. */
   unsavedWork(): string[] {
     const lost: string[] = [];
@@ -236,7 +241,7 @@ export class Workspace<M> {
    * A training run on the live model refuses it outright.
    */
   async #replacing(action: ReplaceAction, target: string, go: () => Promise<void>): Promise<void> {
-    if ([...this.#guards].some((g) => g.inUse?.())) {
+    if (this.liveInUse()) {
       this.notice = t('unsaved.training');
       return;
     }

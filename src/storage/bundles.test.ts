@@ -2,13 +2,15 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readManifest, type BundleManifest } from '../core/bundle/manifest';
+import { BUNDLE_FORMAT_VERSION, readManifest, type BundleManifest } from '../core/bundle/manifest';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../core/bundle/names';
 import type { ErrorCode, GraftError } from '../core/errors';
 import { isGraftError } from '../core/errors';
 import { toHex, type VersionId } from '../core/hashing';
+import type { ModelSnapshot } from '../core/ports';
 import { floats, tinySnapshot } from '../core/testing';
-import type { Version } from '../core/versions/types';
+import { summaryShapes } from '../core/versions/summary';
+import type { RepoId, Version } from '../core/versions/types';
 import { versionIdOf } from '../core/versions/version';
 import { exportBundle, exportTfjsModel, importBundle, type ImportReport } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
@@ -308,7 +310,7 @@ describe('export and import', () => {
     const m = readManifest(JSON.parse(new TextDecoder().decode(files[MANIFEST_FILE])));
     expect(m).toMatchObject({
       format: 'graft-bundle',
-      formatVersion: 1,
+      formatVersion: BUNDLE_FORMAT_VERSION,
       head: { kind: 'branch', name: 'main' },
     });
     expect(m.versions.map((v) => v.id)).toEqual(
@@ -701,7 +703,7 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
     [
       'a newer format version',
       'bundle/newer-format',
-      () => withManifest(files, (m) => (m.formatVersion = 2)),
+      () => withManifest(files, (m) => (m.formatVersion = BUNDLE_FORMAT_VERSION + 1)),
     ],
     ['format version 0', 'bundle/manifest-invalid', () => withManifest(files, (m) => (m.formatVersion = 0))],
     [
@@ -919,23 +921,30 @@ const FROZEN = resolve(__dirname, '../../tests/fixtures/bundles');
  * one): GRAFT_WRITE_FIXTURES=1 npx vitest run src/storage/bundles.test.ts -t frozen
  */
 describe('frozen bundles', () => {
-  const name = 'format-1-repository';
-
-  it('imports the frozen format-1 bundle with the same ids, refs and bytes', async () => {
+  /** Writes the frozen bundle `name` from `make` when asked to and it is missing; then imports it. */
+  async function importFrozen(
+    name: string,
+    make: () => Promise<{
+      store: DexieVersionStore;
+      repo: { id: RepoId; name: string };
+      versions: VersionId[];
+    }>,
+  ) {
     const zipPath = join(FROZEN, `${name}.graft.zip`);
     const expectedPath = join(FROZEN, `${name}.expected.json`);
     if (process.env.GRAFT_WRITE_FIXTURES === '1' && !existsSync(zipPath)) {
-      const a = await history();
+      const a = await make();
       const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
       mkdirSync(FROZEN, { recursive: true });
       writeFileSync(zipPath, bytes);
-      const loads = await Promise.all([a.v1, a.v2, a.v3, a.v4].map((id) => a.store.load(id)));
+      const loads = await Promise.all(a.versions.map((id) => a.store.load(id)));
       const expected = {
         repository: { id: a.repo.id, name: a.repo.name },
-        versions: [a.v1, a.v2, a.v3, a.v4],
+        versions: a.versions,
         refs: await refsOf(a.store, a.repo.id),
         head: (await a.store.getRepository(a.repo.id)).head,
         kernels: loads.map((l) => toHex(new Uint8Array(l.tensors[0]!.data))),
+        summaries: loads.map((l) => l.version.summary),
       };
       writeFileSync(expectedPath, `${JSON.stringify(expected, null, 2)}\n`);
     }
@@ -950,5 +959,74 @@ describe('frozen bundles', () => {
       expect((await b.verify(id)).ok).toBe(true);
       expect(toHex(new Uint8Array((await b.load(id)).tensors[0]!.data))).toBe(expected.kernels[i]);
     }
+    return { store: b, expected };
+  }
+
+  it('imports the frozen format-1 bundle with the same ids, refs and bytes', async () => {
+    const { store, expected } = await importFrozen('format-1-repository', async () => {
+      const a = await history();
+      return { ...a, versions: [a.v1, a.v2, a.v3, a.v4] };
+    });
+    // Summaries from before format 2 read as they were written: one input, one output.
+    for (const id of expected.versions as VersionId[]) {
+      const { summary } = (await store.load(id)).version;
+      expect(summary).not.toHaveProperty('inputShapes');
+      expect(summary).not.toHaveProperty('outputShapes');
+    }
+  });
+
+  it('imports the frozen format-2 bundle, whose second version has two inputs and two outputs', async () => {
+    const { store, expected } = await importFrozen('format-2-repository', async () => {
+      const store = freshStore();
+      const repo = await store.createRepository('Two “in”, two out');
+      const commit = async (parent: VersionId | null, snapshot: ModelSnapshot, message: string) =>
+        (
+          await store.commit({
+            repoId: repo.id,
+            branch: 'main',
+            parent,
+            message,
+            change: parent ? 'imported' : 'created',
+            snapshot,
+            provenance: { app: 'graft' },
+            metrics: {},
+            createdAt: tick(),
+          })
+        ).version.id;
+      const v1 = await commit(null, tinySnapshot([1, 2, 3, 4], [0.5, -0.5]), 'one in, one out');
+      const twoByTwo = {
+        ...tinySnapshot([5, 6, 7, 8], [0.5, -0.5]),
+        summary: {
+          className: 'Functional',
+          layerCount: 5,
+          paramCount: 10,
+          ...summaryShapes(
+            [
+              [null, null, 3],
+              [null, 2],
+            ],
+            [
+              [null, 2],
+              [null, 1],
+            ],
+          ),
+        },
+      };
+      const v2 = await commit(v1, twoByTwo, 'two inputs, two outputs');
+      await store.setRef(repo.id, 'v2', 'tag', v2);
+      return { store, repo, versions: [v1, v2] };
+    });
+    const [, multi] = expected.versions as VersionId[];
+    expect((await store.load(multi!)).version.summary).toEqual(expected.summaries[1]);
+    expect(expected.summaries[1]).toMatchObject({
+      inputShapes: [
+        [null, null, 3],
+        [null, 2],
+      ],
+      outputShapes: [
+        [null, 2],
+        [null, 1],
+      ],
+    });
   });
 });

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
 import { sha256Hex } from '../../src/core/hashing';
 import { probeValues } from '../../src/core/random';
+import { modelFilesOf, twoInTwoOutLstm } from '../../src/ml/testModels';
 import { skipTour } from './helpers';
 
 // Not a tour test: pages start with the guided first run skipped.
@@ -409,8 +410,42 @@ test('TF.js and Keras-converted model files become new models that predict exact
   const cnn = await readFixture(dir);
   expect(await fingerprint(page)).toBe(await nodeFingerprint(cnn.json, cnn.weights));
 
+  // A Keras model with two inputs (one a sequence of any length) and two outputs, through an LSTM that
+  // returns its states: the dialog shows every input and output, names Keras's version once, and offers
+  // the model's own name; the live model and its diagram show them too.
+  const multi = twoInTwoOutLstm('review_scorer');
+  const { modelJson, weights } = await modelFilesOf(multi);
+  multi.dispose();
+  const keras = {
+    ...modelJson,
+    generatedBy: 'keras v2.15.0',
+    convertedBy: 'TensorFlow.js Converter v4.22.0',
+    modelTopology: { ...(modelJson as { modelTopology: object }).modelTopology, keras_version: '2.15.0' },
+  };
+  await openTab(page, 'Share');
+  await page.getByLabel('Import TF.js / Keras model…').setInputFiles([
+    { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(keras)) },
+    { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(weights) },
+  ]);
+  await expect(dialog).toContainText(
+    '2 inputs [batch, any, 81], [batch, 4] → 2 outputs [batch, 3], [batch, 1]. Made by keras v2.15.0 · TensorFlow.js Converter v4.22.0.',
+  );
+  await expect(dialog).not.toContainText('Keras 2.15.0');
+  await expect(dialog.getByLabel('Name')).toHaveAttribute('placeholder', 'review_scorer');
+  await page.screenshot({ path: `${SHOTS}/share-model-dialog-multi.png`, fullPage: true });
+  await dialog.getByRole('button', { name: 'Import model' }).click();
+  await expect(notice(page, 'as a new model, “review_scorer”')).toBeVisible();
+  await openTab(page, 'Model');
+  await expect(page.getByTestId('live-inputs')).toHaveText('[batch, any, 81][batch, 4]');
+  await expect(page.getByTestId('live-outputs')).toHaveText('[batch, 3][batch, 1]');
+  await expect(page.getByRole('img', { name: /^Architecture\. 7 layers/ })).toHaveAttribute(
+    'aria-label',
+    /encoder \(LSTM, \[batch, any, 16\] \[batch, 16\] \[batch, 16\]\)/,
+  );
+  await page.screenshot({ path: `${SHOTS}/model-multi-output.png`, fullPage: true });
+
   // Every model is a repository of its own; the abalone one is untouched.
-  await expect(page.getByRole('combobox', { name: 'Model' }).locator('option')).toHaveCount(2);
+  await expect(page.getByRole('combobox', { name: 'Model' }).locator('option')).toHaveCount(3);
 
   // A graph model is refused with the reason.
   await openTab(page, 'Share');
@@ -527,7 +562,7 @@ test('dropping a bundle anywhere on the page imports it; names from the bundle s
   expect(errors).toEqual([]);
 });
 
-test('“Download as TF.js model” writes model.json + weights that TF.js in Node loads with identical predictions', async ({
+test('“Download as TF.js model” writes <name>.json + weights that TF.js in Node loads with identical predictions', async ({
   page,
 }) => {
   const errors = watchErrors(page);
@@ -540,9 +575,11 @@ test('“Download as TF.js model” writes model.json + weights that TF.js in No
   const downloads: import('@playwright/test').Download[] = [];
   page.on('download', (d) => downloads.push(d));
   await page.getByRole('combobox', { name: 'Version to download' }).selectOption(id);
+  const base = `portable-model-${id.slice(0, 8)}`;
+  // The panel names the files the download will have.
+  await expect(page.getByTestId('tfjs-intro')).toContainText(`${base}.json and ${base}.weights.bin`);
   await page.getByRole('button', { name: 'Download as TF.js model' }).click();
   await expect.poll(() => downloads.length).toBe(2);
-  const base = `portable-model-${id.slice(0, 8)}`;
   expect(downloads.map((d) => d.suggestedFilename())).toEqual([`${base}.json`, `${base}.weights.bin`]);
   const [jsonPath, binPath] = await Promise.all(downloads.map((d) => d.path()));
   const modelJson = JSON.parse(await readFile(jsonPath!, 'utf8')) as ModelJson & Record<string, unknown>;

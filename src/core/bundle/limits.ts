@@ -28,6 +28,8 @@ export const LIMITS = {
   maxTensorsPerVersion: 10_000,
   maxParents: 16,
   maxDims: 8,
+  /** Inputs, and outputs, of one model in a version's summary. */
+  maxModelInputs: 1_000,
   /** 2^28 float32 elements: one tensor of at most 1 GiB. */
   maxTensorElements: 2 ** 28,
   maxBlobBytes: 1024 ** 3,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isGraftError, type ErrorCode } from '../errors';
 import { hashBlob, type BlobHash } from '../hashing';
 import { contentOf, floats, TEST_REPO } from '../testing';
+import { summaryShapes } from '../versions/summary';
 import { makeVersion } from '../versions/version';
 import { BUNDLE_FORMAT_VERSION, readManifest, type BundleManifest } from './manifest';
 import { mdText, modelCard } from './modelCard';
@@ -69,6 +70,72 @@ describe('readManifest', () => {
     expect(() => readManifest(m)).toThrow('versions[1].tensors[0].name must be text');
   });
 
+  it('reads a format-1 manifest, whose summaries know one input and one output, as it was written', async () => {
+    const m = viaJson(await sample()) as Record<string, unknown>;
+    const read = readManifest({ ...m, formatVersion: 1 });
+    expect(read.formatVersion).toBe(BUNDLE_FORMAT_VERSION);
+    expect(read.versions).toEqual((await sample()).versions);
+    expect(read.versions[0]!.summary).not.toHaveProperty('inputShapes');
+  });
+
+  it('reads every input and output of a model with several, and checks them like the rest', async () => {
+    const shapes = summaryShapes(
+      [
+        [null, null, 81],
+        [null, 4],
+      ],
+      [
+        [null, 3],
+        [null, 1],
+      ],
+    );
+    const v = await makeVersion(
+      await contentOf([], { summary: { className: 'Functional', layerCount: 6, paramCount: 99, ...shapes } }),
+    );
+    const base = viaJson(await sample()) as { versions: unknown[] };
+    const withSummary = (summary: Record<string, unknown>) => {
+      const m = viaJson(base) as { versions: { summary: Record<string, unknown> }[] };
+      m.versions[0]!.summary = summary;
+      return m;
+    };
+    const good = viaJson(v.summary) as Record<string, unknown>;
+    expect(readManifest(withSummary(good)).versions[0]!.summary).toEqual(v.summary);
+
+    const bad: [string, Record<string, unknown>, string][] = [
+      ['one shape listed', { ...good, outputShapes: [[null, 3]] }, 'outputShapes must list at least two'],
+      [
+        'a first shape that is not outputShape',
+        {
+          ...good,
+          outputShapes: [
+            [null, 1],
+            [null, 3],
+          ],
+        },
+        'outputShapes[0]',
+      ],
+      [
+        'a shape that is not one',
+        { ...good, inputShapes: [[null, null, 81], 'x'] },
+        'inputShapes[1] must be a list',
+      ],
+      [
+        'a negative dimension',
+        {
+          ...good,
+          inputShapes: [
+            [null, null, 81],
+            [null, -4],
+          ],
+        },
+        'inputShapes[1][1]',
+      ],
+      ['not a list', { ...good, inputShapes: 7 }, 'inputShapes must be a list'],
+    ];
+    for (const [what, summary, message] of bad)
+      expect(() => readManifest(withSummary(summary)), what).toThrow(message);
+  });
+
   it('refuses thin lists that name blobs the manifest does not list', async () => {
     const m = viaJson(await sample()) as { thin: { omitted: string[] } };
     m.thin.omitted.push(await hashBlob(floats([9])));
@@ -96,6 +163,36 @@ describe('model cards and names', () => {
     expect(card).toContain(`| Parents | \`${m.versions[0]!.id}\` |`);
     expect(card).toContain('| accuracy | 0.93 |');
     expect(card).toContain('| w | [2] | float32 | 8 |');
+  });
+
+  it('gives every input and output of a model, with only the first dimension as the batch', async () => {
+    const v = await makeVersion(
+      await contentOf([], {
+        summary: {
+          className: 'Functional',
+          layerCount: 6,
+          paramCount: 99,
+          ...summaryShapes(
+            [
+              [null, null, 81],
+              [null, 4],
+            ],
+            [
+              [null, 3],
+              [null, 1],
+            ],
+          ),
+        },
+      }),
+    );
+    const card = modelCard(v, { repositoryName: 'Test', topology: {} });
+    expect(card).toContain(
+      'Functional with 6 layers and 99 parameters; inputs [batch, any, 81] and [batch, 4], outputs [batch, 3] and [batch, 1].',
+    );
+    const one = (await sample()).versions[0]!;
+    expect(modelCard(one, { repositoryName: 'Test', topology: {} })).toContain(
+      'input [batch, 2], output [batch, 1].',
+    );
   });
 
   it('names files after what they hold', () => {

@@ -24,7 +24,8 @@ import { LIMITS } from './limits';
 import { Fields, quote } from './untrusted';
 
 export const BUNDLE_FORMAT = 'graft-bundle';
-export const BUNDLE_FORMAT_VERSION = 1;
+/** 2 added `inputShapes`/`outputShapes` to version summaries (models with several inputs or outputs). */
+export const BUNDLE_FORMAT_VERSION = 2;
 
 export type BundleScope =
   | { readonly kind: 'repository' }
@@ -73,9 +74,12 @@ export interface BundleManifest {
 
 /**
  * Older manifests are lifted one format version at a time; entry `n` turns version `n` into `n + 1`.
- * Format 1 is the first, so there is nothing to lift yet. Never edit an entry once released.
+ * Never edit an entry once released.
  */
-const MIGRATIONS: Readonly<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
+const MIGRATIONS: Readonly<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {
+  // Format 2 only added optional summary fields: a format-1 manifest is a valid format-2 one, as it is.
+  1: (old) => old,
+};
 
 const REPO_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const STORED_DTYPES: readonly StoredDType[] = ['float32', 'int32', 'bool'];
@@ -101,7 +105,7 @@ export function readManifest(json: unknown): BundleManifest {
     if (!step) f.fail('formatVersion', `${v} is not a format Graft ever wrote`);
     current = step(current);
   }
-  return validateV1(f, current);
+  return validateCurrent(f, current);
 }
 
 const MANIFEST_KEYS = [
@@ -118,7 +122,7 @@ const MANIFEST_KEYS = [
   'thin',
 ];
 
-function validateV1(f: Fields, raw: Record<string, unknown>): BundleManifest {
+function validateCurrent(f: Fields, raw: Record<string, unknown>): BundleManifest {
   f.object(raw, 'the manifest', MANIFEST_KEYS);
   const app = f.object(raw.app, 'app', ['name', 'version']);
   const repository = readRepository(f, raw.repository);
@@ -306,19 +310,41 @@ function readVersion(f: Fields, v: unknown, path: string, repoId: RepoId): Versi
 }
 
 function readSummary(f: Fields, v: unknown, path: string): ModelSummary {
-  const s = f.object(v, path, ['className', 'layerCount', 'paramCount', 'inputShape', 'outputShape']);
-  const shape = (x: unknown, p: string) =>
-    x === null
-      ? null
-      : f
-          .array(x, p, LIMITS.maxDims)
-          .map((d, i) => (d === null ? null : f.integer(d, `${p}[${i}]`, 0, Number.MAX_SAFE_INTEGER)));
-  return {
+  const s = f.object(v, path, [
+    'className',
+    'layerCount',
+    'paramCount',
+    'inputShape',
+    'outputShape',
+    'inputShapes',
+    'outputShapes',
+  ]);
+  const dims = (x: unknown, p: string) =>
+    f
+      .array(x, p, LIMITS.maxDims)
+      .map((d, i) => (d === null ? null : f.integer(d, `${p}[${i}]`, 0, Number.MAX_SAFE_INTEGER)));
+  const shape = (x: unknown, p: string) => (x === null ? null : dims(x, p));
+  const summary: ModelSummary = {
     className: f.string(s.className, `${path}.className`, LIMITS.maxNameLength),
     layerCount: f.integer(s.layerCount, `${path}.layerCount`, 0, Number.MAX_SAFE_INTEGER),
     paramCount: f.integer(s.paramCount, `${path}.paramCount`, 0, Number.MAX_SAFE_INTEGER),
     inputShape: shape(s.inputShape, `${path}.inputShape`),
     outputShape: shape(s.outputShape, `${path}.outputShape`),
+  };
+  // Format 2: every input's and output's shape, written only for a model with several, the first being
+  // `inputShape`/`outputShape` — one model, one summary, one version id.
+  const several = (key: 'inputShapes' | 'outputShapes', first: readonly (number | null)[] | null) => {
+    const p = `${path}.${key}`;
+    const list = f.array(s[key], p, LIMITS.maxModelInputs).map((d, i) => dims(d, `${p}[${i}]`));
+    if (list.length < 2) f.fail(p, 'must list at least two shapes (a single one is given alone)');
+    if (JSON.stringify(list[0]) !== JSON.stringify(first))
+      f.fail(`${p}[0]`, `must be the same as ${key.slice(0, -1)}`);
+    return list;
+  };
+  return {
+    ...summary,
+    ...(s.inputShapes === undefined ? {} : { inputShapes: several('inputShapes', summary.inputShape) }),
+    ...(s.outputShapes === undefined ? {} : { outputShapes: several('outputShapes', summary.outputShape) }),
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import { shortId } from '../hashing';
 import type { JsonObject, JsonValue } from '../json';
+import { shapeText, type Dims } from '../model/shapeText';
+import { inputShapesOf, outputShapesOf } from '../versions/summary';
 import type { Version } from '../versions/types';
 import { topologyLayers } from './modelJson';
 
@@ -41,8 +43,12 @@ function table(head: string[], rows: string[][]): string[] {
   return [row(head), row(head.map(() => '---')), ...rows.map(row)];
 }
 
-function shapeText(shape: readonly (number | null)[] | null): string {
-  return shape === null ? '—' : `[${shape.map((d) => (d === null ? 'batch' : String(d))).join(', ')}]`;
+/** "input [batch, 4]", or "inputs [batch, any, 8] and [batch, 4]" for a model with several. */
+function shapesPhrase(what: 'input' | 'output', shapes: readonly Dims[]): string {
+  if (shapes.length === 0) return `${what} —`;
+  if (shapes.length === 1) return `${what} ${shapeText(shapes[0] as Dims)}`;
+  const texts = shapes.map((s) => shapeText(s));
+  return `${what}s ${texts.slice(0, -1).join(', ')} and ${texts[texts.length - 1]}`;
 }
 
 function flatten(value: JsonValue, prefix: string, out: [string, string][]): void {
@@ -133,7 +139,7 @@ function metricLines(version: Version): string[] {
 function architectureLines(version: Version, topology: JsonObject): string[] {
   const s = version.summary;
   const lines = [
-    `${mdText(s.className)} with ${s.layerCount} layers and ${s.paramCount} parameters; input ${shapeText(s.inputShape)}, output ${shapeText(s.outputShape)}.`,
+    `${mdText(s.className)} with ${s.layerCount} layers and ${s.paramCount} parameters; ${shapesPhrase('input', inputShapesOf(s))}, ${shapesPhrase('output', outputShapesOf(s))}.`,
   ];
   const layers = topologyLayers(topology);
   if (layers.length)

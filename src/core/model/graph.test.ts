@@ -101,6 +101,23 @@ describe('graphFromTopology', () => {
     };
     expect(graphFromTopology(topology).edges).toEqual([{ from: 'x', to: 'add' }]);
   });
+
+  it('calls only the first unknown dimension of an input the batch (a sequence of any length)', () => {
+    const topology: JsonObject = {
+      class_name: 'Functional',
+      config: {
+        layers: [
+          {
+            name: 'seq',
+            class_name: 'InputLayer',
+            config: { batch_shape: [null, null, 81] },
+            inbound_nodes: [],
+          },
+        ],
+      },
+    };
+    expect(graphFromTopology(topology).nodes[0]?.outputShape).toBe('[batch, any, 81]');
+  });
 });
 
 describe('graphFromSpec', () => {

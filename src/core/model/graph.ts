@@ -6,6 +6,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import type { LayerInfo } from '../ports';
 import { formatShape, type SpecAnalysis } from './analyze';
+import { shapeText } from './shapeText';
 import type { ModelSpec } from './spec';
 
 export interface GraphNode {
@@ -41,7 +42,7 @@ function batchShapeText(config: JsonValue | undefined): string {
   if (!isJsonObject(config)) return '';
   const shape = config['batch_input_shape'] ?? config['batch_shape'];
   if (!Array.isArray(shape)) return '';
-  return `[${shape.map((d) => (d === null ? 'batch' : String(d))).join(', ')}]`;
+  return shapeText(shape.map((d) => (typeof d === 'number' ? d : null)));
 }
 
 /** Layer names a Functional layer's inbound nodes refer to, in Keras 2 (`[[name, i, j, {}]]`) or Keras 3 (`keras_history`) form. */

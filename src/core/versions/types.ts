@@ -46,13 +46,22 @@ export interface Provenance {
 
 export type Metrics = Readonly<Record<string, number>>;
 
-/** A short description of the architecture, kept in the small version row for listing. */
+/**
+ * A short description of the architecture, kept in the small version row for listing. Read a model's
+ * inputs and outputs with `inputShapesOf`/`outputShapesOf` (./summary.ts), which handle both forms.
+ */
 export interface ModelSummary {
   readonly className: string;
   readonly layerCount: number;
   readonly paramCount: number;
+  /** The first input's shape, batch first. */
   readonly inputShape: readonly (number | null)[] | null;
+  /** The first output's shape, batch first. */
   readonly outputShape: readonly (number | null)[] | null;
+  /** Every input's shape, only when the model has several (the first equals `inputShape`). */
+  readonly inputShapes?: readonly (readonly (number | null)[])[];
+  /** Every output's shape, only when the model has several (the first equals `outputShape`). */
+  readonly outputShapes?: readonly (readonly (number | null)[])[];
 }
 
 /** Everything that is hashed into a version id. Changing any of it would be a different version. */

@@ -15,7 +15,9 @@ import {
   formatError,
   formatPercent,
   formatShape,
+  formatShapes,
   formatWhen,
+  shapeLabel,
 } from './format';
 
 afterEach(() => {
@@ -36,6 +38,27 @@ describe('format', () => {
     expect(formatWhen('2025-03-09T12:00:00Z', now)).toBe('昨天');
     expect(formatDate('2025-03-10T12:00:00Z')).toMatch(/2025年3月10日/);
     expect(formatShape([null, 64])).toBe('[批, 64]');
+  });
+
+  it('calls only the first dimension of a shape the batch, in the active language', () => {
+    expect(formatShape([null, null, 81])).toBe('[batch, any, 81]');
+    expect(shapeLabel('[batch, any, 16] [batch, 16]')).toBe('[batch, any, 16] [batch, 16]');
+    expect(
+      formatShapes([
+        [null, null, 81],
+        [null, 4],
+      ]),
+    ).toBe('[batch, any, 81], [batch, 4]');
+    expect(formatShapes([])).toBe('—');
+    locale.lang = 'zh-CN';
+    expect(formatShape([null, null, 81])).toBe('[批, 任意, 81]');
+    expect(shapeLabel('[batch, any, 16] [batch, 16]')).toBe('[批, 任意, 16] [批, 16]');
+    expect(
+      formatShapes([
+        [null, null, 81],
+        [null, 4],
+      ]),
+    ).toBe('[批, 任意, 81]、[批, 4]');
   });
 
   it('names kinds of change and shipped data sets in the active language, falling back to the given name', () => {

@@ -3,6 +3,7 @@ import { isGraftError, type ErrorCode } from '../../core/errors';
 import { CHANGE_KINDS } from '../../core/versions/types';
 import { parseCarryOverReason } from '../../core/model/carryOver';
 import type { SpecProblem } from '../../core/model/analyze';
+import { shapeText, type ShapeWords } from '../../core/model/shapeText';
 import { locale, t } from '../i18n';
 
 export { formatBytes } from '../../state/Workspace.svelte';
@@ -26,13 +27,23 @@ export function formatCount(n: number): string {
   return locale.number(n);
 }
 
+/** The words for dimensions that are not fixed, in the active language. */
+const shapeWords = (): ShapeWords => ({ batch: t('common.batch'), any: t('common.anyDim') });
+
+/** A layer's or model's shape, batch first: `[batch, any, 81]` / `[批, 任意, 81]`. */
 export function formatShape(shape: readonly (number | null)[] | null): string {
-  return shape ? `[${shape.map((d) => (d === null ? t('common.batch') : d)).join(', ')}]` : '—';
+  return shape ? shapeText(shape, shapeWords()) : '—';
 }
 
-/** A shape already written as text ("[batch, 64]"), with its batch dimension in the active language. */
+/** Several shapes (a model's inputs, say) in a row: `[batch, 8], [batch, 4]`; `—` for none. */
+export function formatShapes(shapes: readonly (readonly (number | null)[])[]): string {
+  return shapes.length ? shapes.map((s) => formatShape(s)).join(t('common.listSeparator')) : '—';
+}
+
+/** A shape already written as text ("[batch, any, 64]", see core/model/shapeText), in the active language. */
 export function shapeLabel(text: string): string {
-  return text.replace(/\bbatch\b/g, t('common.batch'));
+  const words = shapeWords();
+  return text.replace(/\b(batch|any)\b/g, (word) => (word === 'batch' ? words.batch : words.any));
 }
 
 /** The words for a version's kind of change ("Trained" / "训练"). */
@@ -58,7 +69,10 @@ export const CHANGE_LABELS: Readonly<Record<string, string>> = Object.freeze(
 export function formatError(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   if (locale.lang === 'en' || !isGraftError(e)) return message;
-  const key = `error.${e.code satisfies ErrorCode}`;
+  // An error whose data names a `problem` can have words of its own for it (`error.<code>.<problem>`).
+  const general = `error.${e.code satisfies ErrorCode}`;
+  const specific = typeof e.data.problem === 'string' ? `${general}.${e.data.problem}` : null;
+  const key = specific && locale.has(specific) ? specific : general;
   if (!locale.has(key)) return message;
   const vars: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(e.data)) {

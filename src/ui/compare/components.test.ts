@@ -13,6 +13,7 @@ import type { BlobHash, VersionId } from '../../core/hashing';
 import type { JsonObject } from '../../core/json';
 import { mulberry32 } from '../../core/random';
 import { TEST_REPO } from '../../core/testing';
+import { summaryShapes } from '../../core/versions/summary';
 import type { Ref, Version, VersionRow } from '../../core/versions/types';
 import HistoryFilter from '../history/HistoryFilter.svelte';
 import HistoryGraph from '../history/HistoryGraph.svelte';
@@ -225,6 +226,33 @@ describe('VersionDetails', () => {
     expect(body).toContain('cannot be compared');
     expect(body).toContain('No metrics were recorded');
     expect(body).not.toContain('Training curves');
+  });
+
+  it('shows every input and output of a model with several, and a single one as before', () => {
+    const several = version(2, {
+      summary: {
+        ...version(2).summary,
+        ...summaryShapes(
+          [
+            [null, null, 81],
+            [null, 4],
+          ],
+          [
+            [null, 3],
+            [null, 1],
+          ],
+        ),
+      },
+    });
+    const body = render(VersionDetails, { props: { version: several } }).body.replace(/<!--[^>]*-->/g, '');
+    expect(body).toMatch(
+      />Inputs<\/dt> <dd class="shapes[^"]*"><span[^>]*>\[batch, any, 81\]<\/span><span[^>]*>\[batch, 4\]</,
+    );
+    expect(body).toMatch(
+      />Outputs<\/dt> <dd class="shapes[^"]*"><span[^>]*>\[batch, 3\]<\/span><span[^>]*>\[batch, 1\]</,
+    );
+    const one = render(VersionDetails, { props: { version: version(2) } }).body.replace(/<!--[^>]*-->/g, '');
+    expect(one).toMatch(/>Input<\/dt> <dd class="shapes[^"]*"><span[^>]*>\[batch, 3\]</);
   });
 
   it('shows an amended message as the message, and the original beside it', () => {
