@@ -656,14 +656,14 @@ function exportShapes(model: tf.LayersModel): ExportShapes {
   type Shape = (number | null)[];
   const outputs = new Map<string, Shape[][]>();
   const inputs = new Map<string, Shape[]>();
+  // Calls are numbered as TF.js's topology numbers them: every call of the layer, a nested model's own
+  // construction included.
   const visit = (m: tf.LayersModel) => {
-    const kept = (m as unknown as { containerNodes?: Set<string> }).containerNodes;
     for (const layer of m.layers) {
       const nodes: Shape[][] = [];
-      layer.inboundNodes.forEach((node, i) => {
-        if (kept && !kept.has(`${layer.name}_ib-${i}`)) return;
+      layer.inboundNodes.forEach((node) => {
         nodes.push(node.outputTensors.map((t) => [...t.shape]));
-        if (!inputs.has(layer.name) && node.inputTensors.length > 0)
+        if (!inputs.has(layer.name) && node.inputTensors.length > 0 && node.inboundLayers.length > 0)
           inputs.set(
             layer.name,
             node.inputTensors.map((t) => [...t.shape]),

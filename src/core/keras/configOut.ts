@@ -101,6 +101,8 @@ export function tfjsToKeras(topology: JsonObject, shapes: ExportShapes): JsonObj
 
 class Writer {
   readonly #shapes: ExportShapes;
+  /** Layers of the model being written that are models: TF.js counts their construction as call 0. */
+  #models: ReadonlySet<string> = new Set();
 
   constructor(shapes: ExportShapes) {
     this.#shapes = shapes;
@@ -143,12 +145,35 @@ class Writer {
       };
     }
     const layers = Array.isArray(raw.layers) ? raw.layers.filter(isJsonObject) : [];
+    const outer = this.#models;
+    this.#models = new Set(
+      layers.filter((l) => MODEL_CLASSES.has(String(l.class_name))).map((l) => String(l.name)),
+    );
     const ends = (v: JsonValue | undefined): JsonValue => {
       const list = Array.isArray(v)
-        ? v.filter(Array.isArray).map((t) => [t[0], t[1], t[2]] as JsonValue)
+        ? v.filter(Array.isArray).map((t) => this.ref(String(t[0]), Number(t[1]), Number(t[2])))
         : [];
       return list.length === 1 ? (list[0] as JsonValue) : list;
     };
+    try {
+      return this.functional(raw, name, layers, ends, top);
+    } finally {
+      this.#models = outer;
+    }
+  }
+
+  /** A `[layer, call, output]` reference in Keras's numbering of calls. */
+  ref(from: string, node: number, tensor: number): JsonValue {
+    return [from, this.#models.has(from) ? node - 1 : node, tensor];
+  }
+
+  functional(
+    raw: JsonObject,
+    name: string,
+    layers: JsonObject[],
+    ends: (v: JsonValue | undefined) => JsonValue,
+    top: boolean,
+  ): JsonObject {
     return {
       module: 'keras.src.models.functional',
       class_name: 'Functional',
@@ -221,7 +246,7 @@ class Writer {
           config: {
             shape: (shape as JsonValue) ?? null,
             dtype: 'float32',
-            keras_history: [from, index, tensor],
+            keras_history: this.ref(from, index, tensor),
           },
         } as JsonObject;
       });
@@ -236,12 +261,8 @@ class Writer {
     const allowed = KERAS3_LAYER_KEYS[className];
     if (!allowed)
       throw this.refuse(name, className, `a layer class (${className}) that Keras 3 does not have`);
-    const config: JsonObject = {
-      name,
-      trainable: raw.trainable !== false,
-      dtype: FLOAT32_POLICY,
-    };
-    const source: JsonObject = { ...raw };
+    const config: JsonObject = {};
+    const source: JsonObject = { ...raw, name, trainable: raw.trainable !== false, dtype: FLOAT32_POLICY };
     // TF.js and Keras 3 name or default a few settings differently.
     if (className === 'LeakyReLU' && source.alpha !== undefined) source.negative_slope = source.alpha;
     if (className === 'GRU' || className === 'GRUCell') source.reset_after = false;
@@ -254,6 +275,10 @@ class Writer {
     for (const key of allowed) {
       const value = source[key];
       if (value === undefined) continue;
+      if (key === 'name' || key === 'trainable' || key === 'dtype') {
+        config[key] = value;
+        continue;
+      }
       if (key.endsWith('_initializer')) config[key] = this.initializer(value);
       else if (key.endsWith('_regularizer')) config[key] = this.regularizer(value, name, className);
       else if (key.endsWith('_constraint')) config[key] = this.constraint(value, name, className);
