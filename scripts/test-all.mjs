@@ -10,6 +10,8 @@ const only = process.argv.slice(2);
 const stages = [
   { name: 'typecheck', cmd: 'npm run check' },
   { name: 'lint', cmd: 'npm run lint' },
+  // Python with real Keras for the round-trip tests (made once, cached; a failed install fails here).
+  { name: 'keras-env', cmd: 'node scripts/keras-env.mjs' },
   {
     name: 'unit',
     cmd: `npx vitest run --reporter=default --reporter=json --outputFile.json=${REPORTS}/unit.json`,

@@ -1,40 +1,39 @@
 /**
  * The Share feature's services: the real bundle, model-file and download functions behind ShareServices.
- * The HDF5 library (4 MB) is loaded the first time a Keras file is read or written, never at start-up.
+ * Keras support — its readers and writers, and the HDF5 library (4 MB) under them — is loaded the first
+ * time a Keras or safetensors file is read or written, never at start-up; the service worker precaches it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isZip, listZip } from '../core/bundle/zip';
 import { isJsonObject } from '../core/json';
-import { isHdf5, type Hdf5Io } from '../core/keras/hdf5';
-import { looksLikeSafetensors } from '../core/keras/safetensors';
+import type { Hdf5Io } from '../core/keras/hdf5';
+import { isHdf5, looksLikeSafetensors } from '../core/keras/sniff';
 import { tensorBytes } from '../core/ports';
-import {
-  applyWeights,
-  planWeightsInto,
-  readKerasFile,
-  writeKerasFile,
-  type WeightsFile,
-} from '../ml/kerasFiles';
+import type { WeightsFile } from '../ml/kerasFiles';
 import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
-import { exportBundle, exportSafetensors, exportTfjsModel, importBundle } from '../storage/bundles';
+import { exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
 import type { EarlierImport, ModelFromFiles, ShareServices, WeightsFromFile } from '../state/Share.svelte';
 
 /** How long a download's object URL stays valid: the browser starts reading it at the click. */
 const REVOKE_AFTER_MS = 60_000;
 
-let hdf5: Promise<Hdf5Io> | null = null;
-/** The HDF5 reader and writer, fetched on first use (and cached by the service worker for offline use). */
-function loadHdf5(): Promise<Hdf5Io> {
-  hdf5 ??= import('../formats/hdf5')
-    .then((m) => m.hdf5)
-    .catch((e: unknown) => {
-      hdf5 = null;
+/** Loads a module once, and again after a failed attempt (a flaky network on the first visit). */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  return () =>
+    (loading ??= load().catch((e: unknown) => {
+      loading = null;
       throw e;
-    });
-  return hdf5;
+    }));
 }
+
+const loadHdf5 = lazy(() => import('../formats/hdf5').then((m): Hdf5Io => m.hdf5));
+const loadKeras = lazy(() => import('../ml/kerasFiles'));
+const loadWeightsExport = lazy(() => import('../storage/weightsExport'));
+/** Set once the Keras module is loaded: a weights file only exists after it read one. */
+let keras: Awaited<ReturnType<typeof loadKeras>> | null = null;
 
 /** Which reader a single picked file needs, from its content (names lie; converters drop extensions). */
 function kerasKind(bytes: Uint8Array): 'keras-v3' | 'hdf5' | 'safetensors' | null {
@@ -54,6 +53,10 @@ function kerasKind(bytes: Uint8Array): 'keras-v3' | 'hdf5' | 'safetensors' | nul
 
 export function createShareServices(store: DexieVersionStore): ShareServices<tf.LayersModel> {
   const weightsOf = (w: WeightsFromFile) => w.handle as WeightsFile;
+  const loaded = () => {
+    if (!keras) throw new Error('The Keras reader is not loaded: no weights file has been read.');
+    return keras;
+  };
   return {
     exportBundle: (request, onProgress) => exportBundle(store, request, onProgress),
     importBundle: (bytes, onProgress) => importBundle(store, bytes, onProgress),
@@ -62,8 +65,9 @@ export function createShareServices(store: DexieVersionStore): ShareServices<tf.
       const single = files.length === 1 ? files[0] : undefined;
       const kind = single ? kerasKind(single.bytes) : null;
       if (single && kind) {
-        const io = kind === 'safetensors' ? null : await loadHdf5();
-        const content = await readKerasFile(single, io, kind);
+        const [k, io] = await Promise.all([loadKeras(), kind === 'safetensors' ? null : loadHdf5()]);
+        keras = k;
+        const content = await k.readKerasFile(single, io, kind);
         if (content.kind === 'model')
           return { kind: 'model', ...(await materialized(content.model)), notes: content.model.notes };
         const read = content.weights;
@@ -81,8 +85,8 @@ export function createShareServices(store: DexieVersionStore): ShareServices<tf.
       }
       return { kind: 'model', ...(await materialized(await readModelFiles(files))) };
     },
-    planWeights: (model, weights) => planWeightsInto(model, weightsOf(weights)),
-    applyWeights: (model, weights, plan) => applyWeights(model, weightsOf(weights), plan),
+    planWeights: (model, weights) => loaded().planWeightsInto(model, weightsOf(weights)),
+    applyWeights: (model, weights, plan) => loaded().applyWeights(model, weightsOf(weights), plan),
     async findImports(sha256) {
       const found: EarlierImport[] = [];
       for (const repo of await store.listRepositories()) {
@@ -96,16 +100,17 @@ export function createShareServices(store: DexieVersionStore): ShareServices<tf.
       return found;
     },
     async exportKeras(versionId, baseName) {
-      const [io, loaded] = await Promise.all([loadHdf5(), store.load(versionId)]);
-      const model = await materializeModel(loaded);
+      const [k, io, version] = await Promise.all([loadKeras(), loadHdf5(), store.load(versionId)]);
+      const model = await materializeModel(version);
       try {
-        const bytes = await writeKerasFile(model, io, { graftVersionId: versionId, savedAt: new Date() });
+        const bytes = await k.writeKerasFile(model, io, { graftVersionId: versionId, savedAt: new Date() });
         return { bytes, fileName: `${baseName}.keras` };
       } finally {
         model.dispose();
       }
     },
     async exportSafetensors(versionId, baseName) {
+      const { exportSafetensors } = await loadWeightsExport();
       return { bytes: await exportSafetensors(store, versionId), fileName: `${baseName}.safetensors` };
     },
     sourceProvenance,

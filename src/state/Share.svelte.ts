@@ -475,7 +475,7 @@ export class Share<M> {
     });
   }
 
-  /** Files from the "Import TF.js / Keras model…" picker. */
+  /** Files from the "Import a model or weights…" picker. */
   importModelFiles(files: readonly PickedFile[]): Promise<void> {
     return this.#ws.run(t('share.busy.readingModel'), async () => {
       if (files.length > 0) await this.#readModel(await readAll(files));

@@ -9,7 +9,6 @@ import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashin
 import type { JsonObject } from '../core/json';
 import type { BundleManifest, BundleScope } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
-import { versionSafetensors } from '../core/keras/safetensors';
 import { bundleFileName } from '../core/bundle/names';
 import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
 import { planRefImport, type RefImport } from '../core/bundle/refPlan';
@@ -242,14 +241,6 @@ export function exportTfjsModel(
   options: { baseName?: string } = {},
 ): Promise<StandardModelFiles> {
   return guard(async () => standardModelFiles(await store.load(versionId), options.baseName));
-}
-
-/** A stored version's weights as one `.safetensors` file, every tensor verified on the way out. */
-export function exportSafetensors(
-  store: DexieVersionStore,
-  versionId: VersionId,
-): Promise<Uint8Array<ArrayBuffer>> {
-  return guard(async () => versionSafetensors(await store.load(versionId)));
 }
 
 // ---- import ---------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ async function importModel(
   if (await page.getByRole('tab', { name: 'Share' }).isVisible()) await openTab(page, 'Share');
   // The previous import's notice must not be mistaken for this one's.
   await dismissNotices(page);
-  await page.getByLabel('Import TF.js / Keras model…').setInputFiles(files as string[]);
+  await page.getByLabel('Import a model or weights…').setInputFiles(files as string[]);
   const dialog = page.getByRole('dialog', { name: 'Import a TF.js model' });
   await expect(dialog).toBeVisible();
   if (choice.as === 'version') await dialog.getByRole('radio', { name: /A new version of/ }).check();
@@ -393,7 +393,7 @@ test('TF.js and Keras-converted model files become new models that predict exact
     [`${dir}/group1-shard2of2`]: await readFile(path.join(MODELS, dir, 'group1-shard2of2')),
   });
   await openTab(page, 'Share');
-  await page.getByLabel('Import TF.js / Keras model…').setInputFiles({
+  await page.getByLabel('Import a model or weights…').setInputFiles({
     name: `${dir}.zip`,
     mimeType: 'application/zip',
     buffer: Buffer.from(zip),
@@ -423,7 +423,7 @@ test('TF.js and Keras-converted model files become new models that predict exact
     modelTopology: { ...(modelJson as { modelTopology: object }).modelTopology, keras_version: '2.15.0' },
   };
   await openTab(page, 'Share');
-  await page.getByLabel('Import TF.js / Keras model…').setInputFiles([
+  await page.getByLabel('Import a model or weights…').setInputFiles([
     { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(keras)) },
     { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(weights) },
   ]);
@@ -449,7 +449,7 @@ test('TF.js and Keras-converted model files become new models that predict exact
 
   // A graph model is refused with the reason.
   await openTab(page, 'Share');
-  await page.getByLabel('Import TF.js / Keras model…').setInputFiles({
+  await page.getByLabel('Import a model or weights…').setInputFiles({
     name: 'model.json',
     mimeType: 'application/json',
     buffer: Buffer.from(

@@ -243,7 +243,7 @@ test('an imported functional model is shown read-only, with its branches drawn',
   await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
   const dir = path.join('tests/fixtures/tfjs-models', 'keras-2.2.4-functional');
   await page
-    .getByLabel('Import TF.js / Keras model…')
+    .getByLabel('Import a model or weights…')
     .setInputFiles(
       ['model.json', 'group1-shard1of2', 'group1-shard2of2', 'group2-shard1of2', 'group2-shard2of2'].map(
         (f) => path.join(dir, f),

@@ -69,18 +69,7 @@ export interface Hdf5Io {
   write(root: H5WriteGroup): Promise<Uint8Array<ArrayBuffer>>;
 }
 
-/** The eight bytes every HDF5 file starts with (at offset 0, or 512, 1024… after a user block). */
-export const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] as const;
-
-export function isHdf5(bytes: Uint8Array): boolean {
-  for (
-    let offset = 0;
-    offset + 8 <= bytes.length && offset <= 1 << 20;
-    offset = offset === 0 ? 512 : offset * 2
-  )
-    if (HDF5_SIGNATURE.every((b, i) => bytes[offset + i] === b)) return true;
-  return false;
-}
+export { isHdf5 } from './sniff';
 
 /** Resolves a slash-separated path below a group; null when any part is missing or not a group. */
 export function h5Find(group: H5Group, path: string): H5Group | H5Dataset | null {

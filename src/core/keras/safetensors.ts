@@ -2,9 +2,9 @@
 import { GraftError } from '../errors';
 import { quote } from '../bundle/untrusted';
 import { ELEMENT_SIZES, toStoredElements, type ElementDType } from './elements';
+import { headerLengthWords, SAFETENSORS_MAX_HEADER } from './sniff';
 
-/** What the reference implementation (the Rust `safetensors` crate) refuses above; also bounds our parse. */
-export const SAFETENSORS_MAX_HEADER = 100_000_000;
+export { looksLikeSafetensors, SAFETENSORS_MAX_HEADER } from './sniff';
 
 /** The spec's dtypes that Graft reads (and converts, where it stores them differently). */
 export type SafetensorsDType = ElementDType;
@@ -74,23 +74,6 @@ function invalid(file: string, problem: SafetensorsProblem, sentence: string, su
 }
 
 /** The u64 header length as [low 32 bits, high 32 bits], so no precision is lost before it is checked. */
-function headerLengthWords(bytes: Uint8Array): [number, number] {
-  const u32 = (at: number) =>
-    ((bytes[at] as number) |
-      ((bytes[at + 1] as number) << 8) |
-      ((bytes[at + 2] as number) << 16) |
-      ((bytes[at + 3] as number) << 24)) >>>
-    0;
-  return [u32(0), u32(4)];
-}
-
-/** Cheap sniff: an 8-byte length that fits the file and a header that starts with `{`. */
-export function looksLikeSafetensors(bytes: Uint8Array): boolean {
-  if (bytes.length < 10) return false;
-  const [n, high] = headerLengthWords(bytes);
-  return high === 0 && n >= 2 && n <= SAFETENSORS_MAX_HEADER && n <= bytes.length - 8 && bytes[8] === BRACE;
-}
-
 interface Entry {
   readonly name: string;
   readonly dtype: SafetensorsDType;
