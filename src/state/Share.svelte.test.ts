@@ -10,6 +10,7 @@ import {
   type ImportReport,
   type PickedFile,
   type ShareServices,
+  type WeightsFromFile,
 } from './Share.svelte';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
 import { locale } from './i18n';
@@ -57,6 +58,10 @@ class FakeWorkspace extends FakeBusy {
   save = vi.fn(async () => {
     if (this.live) this.live = { ...this.live, base: id('9'), pending: null };
   });
+  select = vi.fn((version: VersionId | null) => {
+    this.selectedId = version;
+  });
+  liveInUse = vi.fn(() => false);
 
   #live(model: string, pending: PendingChange): LiveModel<string> {
     return {
@@ -372,5 +377,178 @@ describe('names and summaries', () => {
     expect(importSummary('x.graft.zip', again)).toBe(
       'Nothing to import from x.graft.zip: its one version and every branch and tag were already here.',
     );
+  });
+});
+
+const PLAN = {
+  matches: [
+    { weight: 'dense/kernel', tensor: 'layers/dense/vars/0', rule: 'path' as const, shape: [4, 2] },
+    { weight: 'dense/bias', tensor: 'layers/dense/vars/1', rule: 'path' as const, shape: [2] },
+  ],
+  keptWeights: [],
+  unusedTensors: [],
+};
+
+function weightsFile(overrides: Partial<WeightsFromFile> = {}): WeightsFromFile {
+  return {
+    kind: 'weights',
+    handle: 'weights-handle',
+    fileName: 'iris.weights.h5',
+    format: 'weights-h5',
+    sha256: 'ab'.repeat(32),
+    kerasVersion: '3.15.1',
+    tensorCount: 2,
+    converted: ['float16'],
+    skipped: [],
+    ...overrides,
+  };
+}
+
+describe('Share: Keras files', () => {
+  it('previews a weights file against the live model, then loads it as unsaved work', async () => {
+    const { ws, s, share } = setup({
+      readModelFiles: vi.fn(async () => weightsFile()),
+      planWeights: vi.fn(() => PLAN),
+      applyWeights: vi.fn(() => 2),
+    });
+    history(ws);
+    ws.live = {
+      repoId: REPO,
+      model: 'live',
+      summary: SUMMARY,
+      layers: [],
+      base: id('c'),
+      pending: null,
+      probe: null,
+    };
+    await share.importModelFiles([file('iris.weights.h5')]);
+    expect(s.planWeights).toHaveBeenCalledWith('live', expect.objectContaining({ handle: 'weights-handle' }));
+    expect(s.applyWeights).not.toHaveBeenCalled();
+    expect(share.pendingWeights?.plan).toBe(PLAN);
+    await share.confirmWeightsImport();
+    expect(s.applyWeights).toHaveBeenCalledWith('live', expect.anything(), PLAN);
+    expect(ws.replaceLive).toHaveBeenCalledWith('live', {
+      change: 'imported',
+      description: 'loaded 2 weights from iris.weights.h5',
+      provenance: {
+        weights: {
+          kind: 'weights-file',
+          format: 'weights-h5',
+          file: 'iris.weights.h5',
+          sha256: 'ab'.repeat(32),
+          kerasVersion: '3.15.1',
+          loaded: 2,
+          kept: [],
+          converted: ['float16'],
+        },
+      },
+      metrics: {},
+    });
+    expect(ws.save).not.toHaveBeenCalled();
+    expect(ws.notice).toBe(
+      'Loaded 2 weights from iris.weights.h5 into the live model. Save a version to keep them.',
+    );
+  });
+
+  it('needs a live model for weights, and refuses a file none of whose tensors fit', async () => {
+    const { ws, share } = setup({ readModelFiles: vi.fn(async () => weightsFile()) });
+    await share.importModelFiles([file('iris.weights.h5')]);
+    expect(ws.lastError?.code).toBe('import/weights-need-model');
+    expect(share.pendingWeights).toBeNull();
+
+    history(ws);
+    ws.live = {
+      repoId: REPO,
+      model: 'live',
+      summary: SUMMARY,
+      layers: [],
+      base: id('c'),
+      pending: null,
+      probe: null,
+    };
+    await share.importModelFiles([file('iris.weights.h5')]);
+    expect(ws.lastError?.code).toBe('import/weights-no-match');
+    expect(share.pendingWeights).toBeNull();
+  });
+
+  it('does not load weights into a model that is training, or that was replaced meanwhile', async () => {
+    const { ws, s, share } = setup({
+      readModelFiles: vi.fn(async () => weightsFile()),
+      planWeights: vi.fn(() => PLAN),
+    });
+    history(ws);
+    ws.live = {
+      repoId: REPO,
+      model: 'live',
+      summary: SUMMARY,
+      layers: [],
+      base: id('c'),
+      pending: null,
+      probe: null,
+    };
+    await share.importModelFiles([file('iris.weights.h5')]);
+    ws.liveInUse.mockReturnValueOnce(true);
+    await share.confirmWeightsImport();
+    expect(ws.lastError?.code).toBe('train/busy');
+    await share.importModelFiles([file('iris.weights.h5')]);
+    ws.live = { ...ws.live, model: 'other' };
+    await share.confirmWeightsImport();
+    expect(ws.lastError?.code).toBe('import/weights-need-model');
+    expect(s.applyWeights).not.toHaveBeenCalled();
+  });
+
+  it('adds nothing when the same file is imported into the model that already has it', async () => {
+    const keras = {
+      kind: 'model' as const,
+      model: 'tf-model',
+      summary: SUMMARY,
+      source: {
+        format: 'h5',
+        generatedBy: null,
+        convertedBy: null,
+        kerasVersion: '3.15.1',
+        backend: 'tensorflow',
+        modelFile: 'model.h5',
+        weightFiles: [],
+        graftVersionId: null,
+        sha256: 'cd'.repeat(32),
+      },
+      warnings: [],
+    };
+    const earlier = { repoId: REPO, repoName: 'Iris', versionId: id('b') };
+    const { ws, s, share } = setup({
+      readModelFiles: vi.fn(async () => keras),
+      findImports: vi.fn(async () => [earlier]),
+    });
+    history(ws);
+    await share.importModelFiles([file('model.h5')]);
+    expect(s.findImports).toHaveBeenCalledWith('cd'.repeat(32));
+    expect(share.pendingModel?.earlier).toEqual([earlier]);
+    await share.confirmModelImport({ destination: 'version', name: '', message: '' });
+    expect(ws.replaceLive).not.toHaveBeenCalled();
+    expect(ws.save).not.toHaveBeenCalled();
+    expect(s.disposeModel).toHaveBeenCalledWith('tf-model');
+    expect(ws.selectedId).toBe(id('b'));
+    expect(ws.notice).toBe(
+      'model.h5 is already version bbbbbbbb of “Iris”; importing it again adds nothing.',
+    );
+  });
+
+  it('downloads a version as .keras and as .safetensors, named like the TF.js download', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    await share.downloadKeras(id('b'));
+    await share.downloadSafetensors(id('b'));
+    expect(s.exportKeras).toHaveBeenCalledWith(id('b'), 'iris-bbbbbbbb');
+    expect(vi.mocked(s.saveFile).mock.calls.map(([, name, mime]) => [name, mime])).toEqual([
+      ['iris-bbbbbbbb.keras', 'application/zip'],
+      ['iris-bbbbbbbb.safetensors', 'application/octet-stream'],
+    ]);
+    expect(share.lastModelDownload).toEqual({
+      format: 'safetensors',
+      versionId: id('b'),
+      files: ['iris-bbbbbbbb.safetensors'],
+      bytes: 24,
+    });
   });
 });

@@ -5,9 +5,7 @@
  */
 import type { BundleScope } from '../core/bundle/manifest';
 import { standardModelBaseName, type StandardModelFiles } from '../core/bundle/modelJson';
-import { BUNDLE_EXTENSION, MANIFEST_FILE } from '../core/bundle/names';
 import type { RefImport } from '../core/bundle/refPlan';
-import { isZip, listZip } from '../core/bundle/zip';
 import { GraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
@@ -17,6 +15,18 @@ import { ancestors, graphOf } from '../core/versions/dag';
 import type { ModelSummary, RepoId } from '../core/versions/types';
 import type { PendingChange, Workspace } from './Workspace.svelte';
 import { t } from './i18n';
+import {
+  baseName,
+  clip,
+  defaultModelName,
+  importSummary,
+  isBundle,
+  MAX_REPO_NAME,
+  readAll,
+  suggestName,
+} from './shareFiles';
+
+export { importSummary, suggestName } from './shareFiles';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -208,10 +218,6 @@ export interface ModelImportChoice {
   /** The message of the version the import saves. */
   readonly message: string;
 }
-
-const MAX_REPO_NAME = 120;
-/** The name of a model whose files say nothing better, in the active language. */
-const defaultModelName = (): string => t('share.model.defaultName');
 
 export class Share<M> {
   readonly #ws: Workspace<M>;
@@ -679,80 +685,4 @@ export class Share<M> {
   #known(id: VersionId | null): VersionId | null {
     return id !== null && this.#ws.versions.some((v) => v.id === id) ? id : null;
   }
-}
-
-// ---- helpers ----------------------------------------------------------------------------------------
-
-const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max).trimEnd() : text);
-
-async function readAll(files: readonly PickedFile[]): Promise<NamedBytes[]> {
-  return Promise.all(
-    files.map(async (f) => {
-      try {
-        return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
-      } catch (e) {
-        throw new GraftError(
-          'import/invalid-model',
-          `“${f.name}” could not be read. It may have been moved or deleted since it was picked; pick it again.`,
-          { cause: e },
-        );
-      }
-    }),
-  );
-}
-
-/** A Graft bundle by its name, or a zip whose directory lists the bundle manifest. */
-function isBundle(file: NamedBytes): boolean {
-  if (file.name.toLowerCase().endsWith(BUNDLE_EXTENSION)) return true;
-  if (!isZip(file.bytes)) return false;
-  try {
-    return listZip(file.bytes, file.name).has(MANIFEST_FILE);
-  } catch {
-    return false; // not readable as a zip here; the model reader names the problem
-  }
-}
-
-/**
- * Names Keras and TF.js give every model unless told otherwise ("model", "sequential_2", "functional"),
- * and the stems of the files they write ("model.json", "model.h5"): they say nothing about this model.
- */
-const GENERIC_NAME = /^(model|sequential|functional|keras_model|tfjs_model|web_model)([_-]?\d+)?$/i;
-
-/**
- * A repository name for a model read from files: the model's own name (`modelName`, from its topology),
- * else the model file's name ("my_net.json" → "my_net"), else the folder it came in, else the zip's name,
- * passing over the generic names Keras and TF.js give everything; else a translated "Imported model".
- */
-export function suggestName(
-  files: readonly NamedBytes[],
-  modelFile: string,
-  modelName: string | null = null,
-): string {
-  const stem = (name: string) => baseName(name).replace(/(\.graft)?\.[a-z0-9]{1,10}$/i, '');
-  const zip = files.find((f) => isZip(f.bytes));
-  const candidates = [modelName ?? '', stem(modelFile), ...modelFile.split('/').slice(0, -1).reverse()];
-  if (zip) candidates.push(stem(zip.name));
-  const name = candidates.map((c) => c.trim()).find((c) => c && !GENERIC_NAME.test(c));
-  return clip(name ?? defaultModelName(), MAX_REPO_NAME);
-}
-
-/** One line for the notice banner; the Share panel shows the full report. */
-export function importSummary(fileName: string, report: ImportReport): string {
-  const added = report.addedVersions.length;
-  const existing = report.existingVersions.length;
-  const renamed = report.refs.filter((r) => r.action === 'renamed').length;
-  const changedRefs = report.refs.filter((r) => r.action !== 'unchanged').length;
-  const what = t(report.repository.created ? 'share.summary.newModel' : 'share.summary.repo', {
-    name: report.repository.name,
-  });
-  if (added === 0 && changedRefs === 0)
-    return t('share.summary.nothing', { file: fileName, count: existing });
-  return [
-    t('share.summary.added', { file: fileName, what, count: added }),
-    existing ? t('share.summary.existing', { count: existing }) : '',
-    renamed ? t('share.summary.renamed', { count: renamed }) : '',
-    report.warnings.length ? t('share.summary.warnings', { count: report.warnings.length }) : '',
-    t('share.summary.details'),
-  ].join('');
 }

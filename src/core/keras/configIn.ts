@@ -15,6 +15,8 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { quote } from '../bundle/untrusted';
 import { canonicalJson } from '../hashing';
 import { KERAS_LAYER_CLASSES } from './keras3Keys';
+import * as settings from './settingsIn';
+import { BOOKKEEPING, CODE_LAYERS, LAYER_ALIASES, TFJS_CELLS, TFJS_LAYERS } from './tables';
 import { MODEL_CLASSES, RNN_CLASSES } from './naming';
 
 /** The file formats Graft reads Keras models from. */
@@ -49,193 +51,6 @@ export interface TranslatedModel {
   /** The model's own name from the file, when it has one. */
   readonly modelName: string | null;
 }
-
-/** Layer classes TF.js Layers 4.x can build, with the Keras settings it reads. */
-const TFJS_LAYERS = new Set([
-  'Activation',
-  'Add',
-  'AlphaDropout',
-  'Average',
-  'AveragePooling1D',
-  'AveragePooling2D',
-  'AveragePooling3D',
-  'BatchNormalization',
-  'Bidirectional',
-  'CategoryEncoding',
-  'CenterCrop',
-  'Concatenate',
-  'Conv1D',
-  'Conv2D',
-  'Conv2DTranspose',
-  'Conv3D',
-  'Conv3DTranspose',
-  'ConvLSTM2D',
-  'Cropping2D',
-  'Dense',
-  'DepthwiseConv2D',
-  'Dot',
-  'Dropout',
-  'ELU',
-  'Embedding',
-  'Flatten',
-  'GRU',
-  'GaussianDropout',
-  'GaussianNoise',
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
-  'InputLayer',
-  'LSTM',
-  'LayerNormalization',
-  'LeakyReLU',
-  'Masking',
-  'MaxPooling1D',
-  'MaxPooling2D',
-  'MaxPooling3D',
-  'Maximum',
-  'Minimum',
-  'Multiply',
-  'PReLU',
-  'Permute',
-  'RNN',
-  'RandomWidth',
-  'ReLU',
-  'RepeatVector',
-  'Rescaling',
-  'Reshape',
-  'Resizing',
-  'SeparableConv2D',
-  'SimpleRNN',
-  'Softmax',
-  'SpatialDropout1D',
-  'ThresholdedReLU',
-  'TimeDistributed',
-  'UpSampling2D',
-  'ZeroPadding2D',
-]);
-
-const TFJS_CELLS = new Set(['SimpleRNNCell', 'LSTMCell', 'GRUCell', 'StackedRNNCells']);
-
-/** Old Keras names of layer classes, as Keras 2 still reads them. */
-const LAYER_ALIASES: Readonly<Record<string, string>> = {
-  Convolution1D: 'Conv1D',
-  Convolution2D: 'Conv2D',
-  Convolution3D: 'Conv3D',
-  Conv2DTranspose: 'Conv2DTranspose',
-  Deconvolution2D: 'Conv2DTranspose',
-  Deconv2D: 'Conv2DTranspose',
-  Deconvolution3D: 'Conv3DTranspose',
-  Deconv3D: 'Conv3DTranspose',
-  MaxPool1D: 'MaxPooling1D',
-  MaxPool2D: 'MaxPooling2D',
-  MaxPool3D: 'MaxPooling3D',
-  AvgPool1D: 'AveragePooling1D',
-  AvgPool2D: 'AveragePooling2D',
-  AvgPool3D: 'AveragePooling3D',
-  GlobalMaxPool1D: 'GlobalMaxPooling1D',
-  GlobalMaxPool2D: 'GlobalMaxPooling2D',
-  GlobalAvgPool1D: 'GlobalAveragePooling1D',
-  GlobalAvgPool2D: 'GlobalAveragePooling2D',
-  SeparableConvolution2D: 'SeparableConv2D',
-  DepthwiseConvolution2D: 'DepthwiseConv2D',
-};
-
-/** Layers that hold Python code or TensorFlow ops rather than a configuration. */
-const CODE_LAYERS = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', 'TFLambda']);
-
-/** Keras activations TF.js computes the same way, by their Keras name → TF.js's. */
-const ACTIVATIONS: Readonly<Record<string, string>> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  elu: 'elu',
-  selu: 'selu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-  softplus: 'softplus',
-  softsign: 'softsign',
-  swish: 'swish',
-  silu: 'swish',
-  mish: 'mish',
-  gelu: 'gelu',
-  log_softmax: 'logSoftmax',
-};
-
-/** Keras's initializer classes → TF.js's (which names them the Keras 2 way). */
-const INITIALIZERS: Readonly<Record<string, string>> = {
-  Zeros: 'Zeros',
-  Ones: 'Ones',
-  Constant: 'Constant',
-  RandomNormal: 'RandomNormal',
-  RandomUniform: 'RandomUniform',
-  TruncatedNormal: 'TruncatedNormal',
-  VarianceScaling: 'VarianceScaling',
-  Orthogonal: 'Orthogonal',
-  OrthogonalInitializer: 'Orthogonal',
-  Identity: 'Identity',
-  IdentityInitializer: 'Identity',
-  GlorotNormal: 'GlorotNormal',
-  GlorotUniform: 'GlorotUniform',
-  HeNormal: 'HeNormal',
-  HeUniform: 'HeUniform',
-  LecunNormal: 'LeCunNormal',
-  LecunUniform: 'LeCunUniform',
-  LeCunNormal: 'LeCunNormal',
-  LeCunUniform: 'LeCunUniform',
-  zeros: 'Zeros',
-  zero: 'Zeros',
-  ones: 'Ones',
-  one: 'Ones',
-  constant: 'Constant',
-  random_normal: 'RandomNormal',
-  random_uniform: 'RandomUniform',
-  truncated_normal: 'TruncatedNormal',
-  orthogonal: 'Orthogonal',
-  identity: 'Identity',
-  glorot_normal: 'GlorotNormal',
-  glorot_uniform: 'GlorotUniform',
-  he_normal: 'HeNormal',
-  he_uniform: 'HeUniform',
-  lecun_normal: 'LeCunNormal',
-  lecun_uniform: 'LeCunUniform',
-  normal: 'RandomNormal',
-  uniform: 'RandomUniform',
-};
-
-/** The settings each TF.js initializer reads. */
-const INITIALIZER_KEYS: Readonly<Record<string, readonly string[]>> = {
-  Constant: ['value'],
-  RandomNormal: ['mean', 'stddev', 'seed'],
-  RandomUniform: ['minval', 'maxval', 'seed'],
-  TruncatedNormal: ['mean', 'stddev', 'seed'],
-  VarianceScaling: ['scale', 'mode', 'distribution', 'seed'],
-  Orthogonal: ['gain', 'seed'],
-  Identity: ['gain'],
-};
-
-const CONSTRAINTS: Readonly<Record<string, string>> = {
-  MaxNorm: 'MaxNorm',
-  max_norm: 'MaxNorm',
-  maxnorm: 'MaxNorm',
-  MinMaxNorm: 'MinMaxNorm',
-  min_max_norm: 'MinMaxNorm',
-  NonNeg: 'NonNeg',
-  non_neg: 'NonNeg',
-  nonneg: 'NonNeg',
-  UnitNorm: 'UnitNorm',
-  unit_norm: 'UnitNorm',
-};
-
-/** Keys that are Keras 3's bookkeeping, never settings. */
-const BOOKKEEPING = new Set([
-  'module',
-  'registered_name',
-  'build_config',
-  'compile_config',
-  'shared_object_id',
-]);
 
 const MAX_LAYERS = 100_000;
 const MAX_DEPTH = 32;
@@ -541,7 +356,7 @@ class Context {
       config[key] !== null &&
       JSON.stringify(config[key]) !== JSON.stringify(neutral);
 
-    config.dtype = this.dtype(config.dtype, name, className === 'InputLayer');
+    config.dtype = settings.dtype(this, config.dtype, name, className === 'InputLayer');
     if (className === 'InputLayer') {
       const shape = config.batch_shape ?? config.batch_input_shape;
       config.batch_input_shape = this.shape(shape, name, true);
@@ -571,11 +386,11 @@ class Context {
     delete config.activity_regularizer;
     for (const key of Object.keys(config)) {
       const value = config[key] as JsonValue;
-      if (key.endsWith('_initializer')) config[key] = this.initializer(value, name);
-      else if (key.endsWith('_regularizer')) config[key] = this.regularizer(value, name);
-      else if (key.endsWith('_constraint')) config[key] = this.constraint(value, name);
+      if (key.endsWith('_initializer')) config[key] = settings.initializer(this, value, name);
+      else if (key.endsWith('_regularizer')) config[key] = settings.regularizer(this, value, name);
+      else if (key.endsWith('_constraint')) config[key] = settings.constraint(this, value, name);
       else if (key === 'activation' || key === 'recurrent_activation')
-        config[key] = this.activation(value, name, className);
+        config[key] = settings.activation(this, value, name, className);
       else if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > MAX_SETTING)
         throw this.invalid(`layer ${quote(name)} sets ${key} to ${value}, far beyond any real model`);
     }
@@ -741,12 +556,12 @@ class Context {
     const config: JsonObject = {};
     for (const [key, value] of Object.entries(raw)) {
       if (BOOKKEEPING.has(key) || key === 'reset_after' || key === 'seed') continue;
-      if (key.endsWith('_initializer')) config[key] = this.initializer(value, layer);
-      else if (key.endsWith('_regularizer')) config[key] = this.regularizer(value, layer);
-      else if (key.endsWith('_constraint')) config[key] = this.constraint(value, layer);
+      if (key.endsWith('_initializer')) config[key] = settings.initializer(this, value, layer);
+      else if (key.endsWith('_regularizer')) config[key] = settings.regularizer(this, value, layer);
+      else if (key.endsWith('_constraint')) config[key] = settings.constraint(this, value, layer);
       else if (key === 'activation' || key === 'recurrent_activation')
-        config[key] = this.activation(value, layer, className);
-      else if (key === 'dtype') config[key] = this.dtype(value, layer, false);
+        config[key] = settings.activation(this, value, layer, className);
+      else if (key === 'dtype') config[key] = settings.dtype(this, value, layer, false);
       else config[key] = value;
     }
     if (config.units !== undefined) this.size(config.units, layer, 'units');
@@ -787,23 +602,6 @@ class Context {
     const name = typeof raw.name === 'string' ? raw.name : `${outer}_inner`;
     this.refuseUnknown(entry, name, className, TFJS_LAYERS);
     return { class_name: className, config: this.layerConfig(className, { ...raw, name }, depth + 1) };
-  }
-
-  dtype(v: JsonValue | undefined, layer: string, isInput: boolean): string {
-    let name: string | null = null;
-    if (typeof v === 'string') name = v;
-    else if (isJsonObject(v)) {
-      const inner = isJsonObject(v.config) ? v.config.name : undefined;
-      name = typeof inner === 'string' ? inner : typeof v.name === 'string' ? v.name : null;
-    }
-    if (name === null) return 'float32';
-    if (name === 'float32' || name === 'int32' || name === 'bool') return name;
-    if (/^u?int(8|16|64)$/.test(name)) return isInput ? 'int32' : 'float32';
-    if (name === 'string') throw this.refuse(layer, 'InputLayer', 'setting', 'string inputs');
-    // float16, bfloat16, float64 and the mixed policies: weights come in as float32 and TF.js computes
-    // in float32, which is at least as precise as the file's own policy.
-    this.note('float32-policy', layer, name);
-    return 'float32';
   }
 
   shape(
@@ -851,94 +649,6 @@ class Context {
       return v[0] as JsonValue;
     }
     return v ?? -1;
-  }
-
-  activation(v: JsonValue | undefined, layer: string, className: string): JsonValue {
-    if (v === undefined || v === null) return 'linear';
-    let name: string | null = null;
-    if (typeof v === 'string') name = v;
-    else if (isJsonObject(v)) {
-      const inner = isJsonObject(v.config) ? v.config : {};
-      // Keras 3 writes built-in activations as strings; an object is a function it serialised by name.
-      if (typeof v.class_name === 'string' && v.class_name !== 'function') name = v.class_name;
-      else if (typeof inner.name === 'string') name = inner.name;
-      else if (typeof v.config === 'string') name = v.config;
-      if (typeof v.module === 'string' && !v.module.startsWith('keras'))
-        throw this.refuse(layer, className, 'custom-class', String(name ?? 'activation'));
-    }
-    if (name === null) throw this.refuse(layer, className, 'setting', 'a custom activation');
-    const key = name.replace(/^keras\.activations\./, '');
-    if (key === 'hard_sigmoid') {
-      if (this.keras3)
-        throw this.refuse(
-          layer,
-          className,
-          'setting',
-          'the hard_sigmoid activation as Keras 3 computes it (relu6(x + 3) / 6)',
-        );
-      return 'hard_sigmoid';
-    }
-    const mapped = ACTIVATIONS[key];
-    if (!mapped) throw this.refuse(layer, className, 'setting', `the ${key} activation`);
-    return mapped;
-  }
-
-  initializer(v: JsonValue | undefined, layer: string): JsonValue {
-    if (v === undefined || v === null) return null;
-    const name =
-      typeof v === 'string' ? v : isJsonObject(v) && typeof v.class_name === 'string' ? v.class_name : null;
-    const mapped = name === null ? undefined : INITIALIZERS[name];
-    if (!mapped) {
-      this.note('initializer-replaced', layer, String(name ?? 'unknown'));
-      return { class_name: 'GlorotUniform', config: { seed: null } };
-    }
-    const given = isJsonObject(v) && isJsonObject(v.config) ? v.config : {};
-    const config: JsonObject = {};
-    for (const key of INITIALIZER_KEYS[mapped] ?? ['seed'])
-      if (given[key] !== undefined) config[key] = given[key];
-    if (mapped === 'Constant' && typeof config.value !== 'number') config.value = 0;
-    if (mapped === 'VarianceScaling' && config.distribution === 'untruncated_normal')
-      config.distribution = 'normal';
-    if (typeof v === 'string' && (v === 'normal' || v === 'uniform'))
-      return { class_name: mapped, config: {} };
-    return { class_name: mapped, config };
-  }
-
-  regularizer(v: JsonValue | undefined, layer: string): JsonValue {
-    if (v === undefined || v === null) return null;
-    const name =
-      typeof v === 'string' ? v : isJsonObject(v) && typeof v.class_name === 'string' ? v.class_name : '';
-    const given = isJsonObject(v) && isJsonObject(v.config) ? v.config : {};
-    const num = (key: string, fallback: number) =>
-      typeof given[key] === 'number' ? (given[key] as number) : fallback;
-    switch (name.toLowerCase()) {
-      case 'l1':
-        return { class_name: 'L1L2', config: { l1: num('l1', 0.01), l2: 0 } };
-      case 'l2':
-        return { class_name: 'L1L2', config: { l1: 0, l2: num('l2', 0.01) } };
-      case 'l1l2':
-      case 'l1_l2':
-        return { class_name: 'L1L2', config: { l1: num('l1', 0), l2: num('l2', 0) } };
-      default:
-        this.note('regularizer-dropped', layer, name || 'unknown');
-        return null;
-    }
-  }
-
-  constraint(v: JsonValue | undefined, layer: string): JsonValue {
-    if (v === undefined || v === null) return null;
-    const name =
-      typeof v === 'string' ? v : isJsonObject(v) && typeof v.class_name === 'string' ? v.class_name : '';
-    const mapped = CONSTRAINTS[name];
-    if (!mapped) {
-      this.note('constraint-dropped', layer, name || 'unknown');
-      return null;
-    }
-    const given = isJsonObject(v) && isJsonObject(v.config) ? v.config : {};
-    const config: JsonObject = {};
-    for (const key of ['max_value', 'min_value', 'rate', 'axis'])
-      if (given[key] !== undefined) config[key] = given[key];
-    return { class_name: mapped, config };
   }
 }
 
