@@ -137,11 +137,12 @@ export async function detachedSnapshot(model: tf.LayersModel): Promise<ModelSnap
 /** The provenance entry for a version made from these files. */
 export function sourceProvenance(source: ModelFilesSource): JsonObject {
   const keras = source.format === 'keras-v3' || source.format === 'h5';
-  return {
-    kind: keras ? 'keras-file' : 'tfjs-layers-files',
-    ...source,
-    weightFiles: [...source.weightFiles],
-  };
+  if (!keras) return { kind: 'tfjs-layers-files', ...source, weightFiles: [...source.weightFiles] };
+  // A Keras file is one file, written by Keras: what only TF.js conversions have is left out, not shown empty.
+  const { generatedBy: _g, convertedBy: _c, weightFiles: _w, ...rest } = source;
+  return Object.fromEntries(
+    Object.entries({ kind: 'keras-file', ...rest }).filter(([, v]) => v !== null && v !== undefined),
+  ) as JsonObject;
 }
 
 const invalid = (message: string, cause?: unknown) =>

@@ -991,6 +991,7 @@ function report(what: string, tally: Tally, ms: number) {
     `fuzz ${what}: seed ${SEED}, ${tally.cases} cases in ${(ms / 1000).toFixed(1)} s (slowest ${tally.slowest.toFixed(0)} ms: ${tally.slowestCase}), ` +
       `${tally.models} models and ${tally.weights} weights files read cleanly, refused: ${codes}`,
   );
+  if (tally.failures.length > 0) console.log(`${tally.failures.length} failures:\n${tally.failures.join('\n')}`);
 }
 
 beforeAll(async () => {

@@ -14,8 +14,12 @@ import { tensorBytes } from '../../src/core/ports';
 import { versionSafetensors } from '../../src/core/keras/safetensors';
 import { hdf5 } from '../../src/formats/hdf5';
 import { writeKerasFile } from '../../src/ml/kerasFiles';
+import { buildModel } from '../../src/ml/build';
+import { createLayer, insertLayer } from '../../src/core/model/edit';
+import { MODEL_TEMPLATES } from '../../src/core/model/templates';
+import type { ModelSpec } from '../../src/core/model/spec';
 import { snapshotModel } from '../../src/ml/snapshot';
-import { FIXTURES, importModel, maxDifference, predict } from './kerasFixtures';
+import { FIXTURES, importModel, maxDifference, predict, type Data } from './kerasFixtures';
 
 interface CheckResult {
   readonly id: string;
@@ -35,6 +39,30 @@ function kerasPython(): string {
 }
 
 const exported = FIXTURES.filter((f) => f.expect === 'ok' && (f.files.keras || f.files.h5));
+
+/** Models made in Graft itself: every template, and one with an LSTM added in the layer editor. */
+function graftModels(): { id: string; spec: ModelSpec }[] {
+  const sequence: ModelSpec = { name: 'sequence', inputShape: [6, 3], layers: [] };
+  const withLstm = insertLayer(sequence, createLayer('LSTM', sequence, 0, 'lstm'));
+  const withHead = insertLayer(withLstm, createLayer('Dense', withLstm, 1, 'head'));
+  return [
+    ...MODEL_TEMPLATES.map((t) => ({ id: `template_${t.id}`, spec: t.spec })),
+    { id: 'editor_lstm', spec: withHead },
+  ];
+}
+
+/** Seeded inputs for a model Graft built: values in [-1, 1] for each input shape. */
+function inputsFor(model: tf.LayersModel) {
+  return model.inputs.map((input, i) => {
+    const shape = [2, ...input.shape.slice(1).map((d) => d ?? 4)];
+    return {
+      name: input.name,
+      shape,
+      dtype: 'float32' as const,
+      data: Array.from(tf.tidy(() => tf.randomUniform(shape, -1, 1, 'float32', 7 + i).dataSync())),
+    };
+  });
+}
 const dir = mkdtempSync(join(tmpdir(), 'graft-keras-'));
 const results = new Map<string, CheckResult>();
 const graftOutputs = new Map<string, Float32Array[]>();
@@ -43,9 +71,19 @@ let report = '';
 beforeAll(async () => {
   await tf.setBackend('cpu');
   const python = kerasPython();
-  for (const f of exported) {
-    const model = await importModel((f.files.keras ?? f.files.h5) as string);
-    const outputs = await predict(model, f.inputs);
+  const models: { id: string; model: () => Promise<tf.LayersModel>; inputs?: Data[]; outputs?: Data[] }[] = [
+    ...exported.map((f) => ({
+      id: f.id,
+      model: () => importModel((f.files.keras ?? f.files.h5) as string),
+      inputs: f.inputs,
+      outputs: f.outputs,
+    })),
+    ...graftModels().map((g) => ({ id: g.id, model: async () => buildModel(g.spec, { seed: 42 }) })),
+  ];
+  for (const f of models) {
+    const model = await f.model();
+    const inputs = f.inputs ?? inputsFor(model);
+    const outputs = await predict(model, inputs);
     graftOutputs.set(f.id, outputs);
     const snapshot = await snapshotModel(model);
     const tensors = await Promise.all(
@@ -68,8 +106,14 @@ beforeAll(async () => {
       join(dir, `${f.id}.expect.json`),
       JSON.stringify({
         id: f.id,
-        inputs: f.inputs,
-        outputs: outputs.map((y, i) => ({ shape: f.outputs[i]?.shape, data: Array.from(y) })),
+        inputs,
+        outputs: outputs.map((y, i) => ({
+          shape: f.outputs?.[i]?.shape ?? [
+            inputs[0]?.shape[0] ?? 1,
+            ...(model.outputs[i]?.shape.slice(1) ?? []),
+          ],
+          data: Array.from(y),
+        })),
         // Input layers are not layers in Keras's sense (a Sequential does not list them).
         layers: model.layers
           .filter((l) => l.getClassName() !== 'InputLayer')
@@ -97,6 +141,18 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('every model Graft makes goes back to Keras', () => {
+  it.each(graftModels().map((g) => g.id))(
+    '%s: Keras loads Graft’s .keras with the same predictions',
+    (id) => {
+      const r = results.get(id);
+      expect(r, report).toBeDefined();
+      expect(r?.problems, report).toEqual([]);
+      expect(r?.ok).toBe(true);
+    },
+  );
+});
 
 describe('every imported Keras model goes back to Keras', () => {
   it.each(exported.map((f) => f.id))(

@@ -33,6 +33,7 @@ export interface KerasNote {
   readonly code:
     | 'float32-policy'
     | 'regularizer-dropped'
+    | 'activity-regularizer-dropped'
     | 'constraint-dropped'
     | 'initializer-replaced'
     | 'setting-dropped'
@@ -381,7 +382,7 @@ class Context {
     // TF.js cannot call a layer that has one; it only adds a term to the training loss.
     if (config.activity_regularizer !== undefined && config.activity_regularizer !== null) {
       const r = config.activity_regularizer;
-      this.note('regularizer-dropped', name, isJsonObject(r) ? String(r.class_name) : String(r));
+      this.note('activity-regularizer-dropped', name, isJsonObject(r) ? String(r.class_name) : String(r));
     }
     delete config.activity_regularizer;
     for (const key of Object.keys(config)) {

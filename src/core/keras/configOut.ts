@@ -321,6 +321,8 @@ class Writer {
     const config: JsonObject = {};
     for (const key of INITIALIZER_KEYS[className] ?? ['seed'])
       if (given[key] !== undefined) config[key] = given[key];
+    // Keras seeds are unsigned 32-bit; Graft's seeded builds may use the whole int32 range.
+    if (typeof config.seed === 'number') config.seed = config.seed >>> 0;
     // TF.js's "normal" variance scaling draws from a truncated normal, as Keras 2's did.
     if (className === 'VarianceScaling' && config.distribution !== 'uniform')
       config.distribution = 'truncated_normal';

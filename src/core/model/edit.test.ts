@@ -96,7 +96,10 @@ describe('new layers', () => {
   it('suggest a Reshape that fits: a square image for a flat input, [n, 1] before an LSTM', () => {
     const flat: ModelSpec = { name: 'm', inputShape: [64], layers: [] };
     expect(createLayer('Reshape', flat, 0, 'r')).toMatchObject({ targetShape: [8, 8, 1] });
-    const beforeLstm = insertLayer(flat, createLayer('LSTM', flat, 0, 'l'));
+    const lstm = createLayer('LSTM', flat, 0, 'l');
+    // Keras's default: Keras 3 has no hard_sigmoid that computes what TF.js's does.
+    expect(lstm).toMatchObject({ activation: 'tanh', recurrentActivation: 'sigmoid' });
+    const beforeLstm = insertLayer(flat, lstm);
     expect(createLayer('Reshape', beforeLstm, 0, 'r')).toMatchObject({ targetShape: [64, 1] });
     expect(createLayer('Reshape', { ...flat, inputShape: [10] }, 0, 'r')).toMatchObject({
       targetShape: [10, 1],

@@ -77,7 +77,9 @@ export function createLayer(
         kind,
         units: 32,
         activation: 'tanh',
-        recurrentActivation: 'hardSigmoid',
+        // Keras's default, not TF.js's: Keras 3's hard_sigmoid is a different function from TF.js's, so a
+        // layer made with it could not be exported as a .keras file that computes the same.
+        recurrentActivation: 'sigmoid',
         returnSequences: false,
         useBias: true,
       };

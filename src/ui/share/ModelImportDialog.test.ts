@@ -79,7 +79,9 @@ describe('the model import dialog', () => {
 
   it('names Keras’s version when nothing else says it', () => {
     const old = { ...SOURCE, generatedBy: null, convertedBy: null, kerasVersion: '2.1.6' };
-    expect(summaryOf(pending(old, false))).toMatch(/Made by Keras 2\.1\.6\.$/);
+    // SOURCE's backend ("tensorflow") says what the Keras ran on.
+    expect(summaryOf(pending(old, false))).toMatch(/Made by Keras 2\.1\.6 \(tensorflow\)\.$/);
+    expect(summaryOf(pending({ ...old, backend: null }, false))).toMatch(/Made by Keras 2\.1\.6\.$/);
     const tfjs = {
       ...SOURCE,
       generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
