@@ -331,7 +331,7 @@ test('weights-only files (.weights.h5 by Keras path, .safetensors by order and s
   const dialog = weightsDialog(page);
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText(
-    'seed_weights.weights.h5 holds 4 tensors. 4 of the 4 weights of the live model of “Seed architecture” take their values from it',
+    'seed_weights.weights.h5 holds 4 tensors. All 4 weights of the live model of “Seed architecture” take their values from it',
   );
   const rows = dialog.locator('tbody tr');
   await expect(rows).toHaveCount(4);
