@@ -124,23 +124,22 @@ export function planWeights(model: readonly ModelWeight[], file: readonly FileTe
 
   const order = new Map(model.map((w, i) => [w.name, i]));
   matches.sort((a, b) => (order.get(a.weight) ?? 0) - (order.get(b.weight) ?? 0));
+  /** Why something was left: the first same-named partner of another shape, or nothing of its shape. */
+  const why = (
+    shape: readonly number[],
+    clash: { name: string; shape: readonly number[] } | undefined,
+  ): Unmatched =>
+    clash ? { why: 'shape', other: clash.name, shape, otherShape: clash.shape } : { why: 'none', shape };
   return {
     matches,
     keptWeights: model
       .filter((w) => !weightTaken.has(w.name))
       .map((w) => {
-        const clash = shapeClash.get(w.name);
-        return clash
-          ? { weight: w.name, why: 'shape', other: clash.key, shape: w.shape, otherShape: clash.shape }
-          : { weight: w.name, why: 'none', shape: w.shape };
+        const t = shapeClash.get(w.name);
+        return { weight: w.name, ...why(w.shape, t && { name: t.key, shape: t.shape }) };
       }),
     unusedTensors: file
       .filter((t) => !tensorTaken.has(t.key))
-      .map((t) => {
-        const clash = tensorClash.get(t.key);
-        return clash
-          ? { tensor: t.key, why: 'shape', other: clash.name, shape: t.shape, otherShape: clash.shape }
-          : { tensor: t.key, why: 'none', shape: t.shape };
-      }),
+      .map((t) => ({ tensor: t.key, ...why(t.shape, tensorClash.get(t.key)) })),
   };
 }
