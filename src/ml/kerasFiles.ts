@@ -19,6 +19,7 @@ import { toStoredElements, type ElementDType } from '../core/keras/elements';
 import {
   attrList,
   attrText,
+  h5Find,
   h5Group,
   type H5Dataset,
   type H5File,
@@ -417,12 +418,7 @@ function legacyWeights(model: tf.LayersModel, group: H5Group, notes: KerasNote[]
       );
     weights.forEach((w, i) => {
       const path = names[i] as string;
-      const node = path
-        .split('/')
-        .reduce<H5Group | H5Dataset | null>(
-          (g, part) => (g?.kind === 'group' ? g.get(part) : null),
-          layerGroup,
-        );
+      const node = h5Find(layerGroup, path);
       if (node?.kind !== 'dataset')
         throw invalid(`the weight ${quote(path)} of layer ${quote(layer.name)} is missing`);
       const values = datasetValues(node, w.shape as number[], w.originalName, converted);
@@ -436,96 +432,100 @@ function legacyWeights(model: tf.LayersModel, group: H5Group, notes: KerasNote[]
 
 // ---- weights-only files ---------------------------------------------------------------------------------
 
+/** Element types by the names people know them by ("float16", not safetensors' "F16"). */
+const ELEMENT_NAMES: Readonly<Record<string, string>> = {
+  F16: 'float16',
+  BF16: 'bfloat16',
+  F64: 'float64',
+  I8: 'int8',
+  U8: 'uint8',
+  I16: 'int16',
+  U16: 'uint16',
+  U32: 'uint32',
+  I64: 'int64',
+  U64: 'uint64',
+};
+
 async function readSafetensorsWeights(file: ModelFile): Promise<WeightsFile> {
   const sha256 = await sha256Hex(file.bytes as Uint8Array<ArrayBuffer>);
   const converted = new Set<string>();
-  {
-    const read = readSafetensors(file.bytes, file.name);
-    const perLayer = new Map<string, number>();
-    const tensors = read.tensors.map((t) => {
-      const cut = Math.max(t.name.lastIndexOf('/'), t.name.lastIndexOf('.'));
-      const layer = cut > 0 ? t.name.slice(0, cut) : null;
-      const index = perLayer.get(layer ?? '') ?? 0;
-      perLayer.set(layer ?? '', index + 1);
-      const stored = toStoredTensor(t, file.name);
-      if (stored.convertedFrom) converted.add(stored.convertedFrom);
-      return { key: t.name, layer, index, shape: t.shape, dtype: stored.dtype, data: stored.data };
-    });
-    return {
-      format: 'safetensors',
-      fileName: file.name,
-      sha256,
-      kerasVersion: null,
-      tensors,
-      converted: [...converted],
-      skipped: [],
-    };
-  }
+  const perLayer = new Map<string, number>();
+  const tensors = readSafetensors(file.bytes, file.name).tensors.map((t) => {
+    // `dense/kernel`, `0.weight`: what comes before the last separator names the layer.
+    const cut = Math.max(t.name.lastIndexOf('/'), t.name.lastIndexOf('.'));
+    const layer = cut > 0 ? t.name.slice(0, cut) : null;
+    const index = perLayer.get(layer ?? '') ?? 0;
+    perLayer.set(layer ?? '', index + 1);
+    const stored = toStoredTensor(t, file.name);
+    if (stored.convertedFrom) converted.add(ELEMENT_NAMES[stored.convertedFrom] ?? stored.convertedFrom);
+    return { key: t.name, layer, index, shape: t.shape, dtype: stored.dtype, data: stored.data };
+  });
+  return {
+    format: 'safetensors',
+    fileName: file.name,
+    sha256,
+    kerasVersion: null,
+    tensors,
+    converted: [...converted],
+    skipped: [],
+  };
 }
 
+/**
+ * A weights-only HDF5 file: Keras 3's `save_weights` (`layers/…/vars/<i>`, each `vars` group naming its
+ * layer), or Keras 2's (one group per layer listed in `layer_names`, each listing its `weight_names`).
+ */
 async function weightsFromHdf5(file: ModelFile, root: H5Group): Promise<WeightsFile> {
   const sha256 = await sha256Hex(file.bytes as Uint8Array<ArrayBuffer>);
   const converted = new Set<string>();
-  {
-    const tensors: WeightsFile['tensors'][number][] = [];
-    const skipped: string[] = [];
-    const legacyNames = attrList(root.attrs, 'layer_names');
-    if (legacyNames !== null) {
-      // Keras 2's save_weights: one group per layer, named, with its weight_names.
-      for (const layerName of legacyNames) {
-        const g = h5Group(root, layerName);
-        const names = g ? (attrList(g.attrs, 'weight_names') ?? []) : [];
-        names.forEach((path, index) => {
-          const node = g
-            ? path
-                .split('/')
-                .reduce<H5Group | H5Dataset | null>((n, p) => (n?.kind === 'group' ? n.get(p) : null), g)
-            : null;
-          if (node?.kind !== 'dataset')
-            throw invalid(`the weight ${quote(path)} of layer ${quote(layerName)} is missing`);
-          tensors.push(weightTensor(node, path, layerName, index, converted));
-        });
-      }
-    } else {
-      const walk = (g: H5Group, path: string, depth: number) => {
-        if (depth > 64) throw invalid('its groups are nested too deeply');
-        for (const key of g.keys) {
-          const child = g.get(key);
-          const childPath = path ? `${path}/${key}` : key;
-          if (child?.kind === 'group') {
-            if (childPath === 'optimizer') {
-              skipped.push('optimizer');
-              continue;
-            }
-            if (key === 'vars') {
-              const layer = attrText(child.attrs, 'name') ?? path.split('/').pop() ?? null;
-              for (const index of child.keys
-                .filter((k) => /^\d+$/.test(k))
-                .sort((a, b) => Number(a) - Number(b))) {
-                const ds = child.get(index);
-                if (ds?.kind === 'dataset')
-                  tensors.push(weightTensor(ds, `${childPath}/${index}`, layer, Number(index), converted));
-              }
-            } else walk(child, childPath, depth + 1);
+  const tensors: WeightsFile['tensors'][number][] = [];
+  const skipped: string[] = [];
+  const legacyNames = attrList(root.attrs, 'layer_names');
+  if (legacyNames !== null) {
+    for (const layerName of legacyNames) {
+      const g = h5Group(root, layerName);
+      (g ? (attrList(g.attrs, 'weight_names') ?? []) : []).forEach((path, index) => {
+        const node = g ? h5Find(g, path) : null;
+        if (node?.kind !== 'dataset')
+          throw invalid(`the weight ${quote(path)} of layer ${quote(layerName)} is missing`);
+        tensors.push(weightTensor(node, path, layerName, index, converted));
+      });
+    }
+  } else {
+    const walk = (g: H5Group, path: string, depth: number) => {
+      if (depth > 64) throw invalid('its groups are nested too deeply');
+      for (const key of g.keys) {
+        const child = g.get(key);
+        const childPath = path ? `${path}/${key}` : key;
+        if (child?.kind !== 'group') continue;
+        if (childPath === 'optimizer') skipped.push('optimizer');
+        else if (key !== 'vars') walk(child, childPath, depth + 1);
+        else {
+          const layer = attrText(child.attrs, 'name') ?? path.split('/').pop() ?? null;
+          const indices = child.keys.filter((k) => /^\d+$/.test(k)).sort((x, y) => Number(x) - Number(y));
+          for (const index of indices) {
+            const ds = child.get(index);
+            if (ds?.kind === 'dataset')
+              tensors.push(weightTensor(ds, `${childPath}/${index}`, layer, Number(index), converted));
           }
         }
-      };
-      walk(root, '', 0);
-    }
-    if (tensors.length === 0)
-      throw new GraftError('import/keras-invalid', `${quote(file.name)} holds no weights Graft recognises.`, {
-        data: { detail: 'no weights' },
-      });
-    return {
-      format: 'weights-h5',
-      fileName: file.name,
-      sha256,
-      kerasVersion: attrText(root.attrs, 'keras_version'),
-      tensors,
-      converted: [...converted],
-      skipped,
+      }
     };
+    walk(root, '', 0);
   }
+  if (tensors.length === 0)
+    throw new GraftError('import/keras-invalid', `${quote(file.name)} holds no weights Graft recognises.`, {
+      data: { detail: 'no weights' },
+    });
+  return {
+    format: 'weights-h5',
+    fileName: file.name,
+    sha256,
+    kerasVersion: attrText(root.attrs, 'keras_version'),
+    tensors,
+    converted: [...converted],
+    skipped,
+  };
 }
 
 function weightTensor(
