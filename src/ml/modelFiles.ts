@@ -69,6 +69,12 @@ interface WeightGroup {
 
 export async function readModelFiles(picked: readonly ModelFile[]): Promise<ImportedModel> {
   const files = unpack(picked);
+  // A Keras file is read on its own (the app routes a single one to the Keras reader by its content).
+  const keras = files.find((f) => /\.(h5|hdf5|keras|safetensors)$/i.test(f.name));
+  if (keras)
+    throw invalid(
+      `${quote(keras.name)} is a Keras file, which holds a whole model (or its weights) by itself: pick it on its own, without other files.`,
+    );
   const modelFile = findModelJson(files);
   const json = parseModelJson(modelFile);
   refuseGraphModel(json);
@@ -183,9 +189,9 @@ function findModelJson(files: readonly ModelFile[]): ModelFile {
       `Several JSON files were picked (${jsons.map((f) => quote(f.name)).join(', ')}). Pick one model.json with its weight files.`,
     );
   }
-  if (files.some((f) => /\.(h5|hdf5|keras|pb|savedmodel)$/i.test(f.name)))
+  if (files.some((f) => /\.(pb|savedmodel)$/i.test(f.name)))
     throw invalid(
-      'Graft reads TF.js Layers models (model.json and its weight files). Convert a Keras .h5 or .keras file first with `tensorflowjs_converter --input_format=keras model.h5 out/`.',
+      'This is a TensorFlow SavedModel, which holds a graph rather than layers. Open it in Keras and save it with model.save("model.keras"), then import that file.',
     );
   throw invalid(
     'No model.json was among the files picked. Pick the model.json together with its weight files.',
