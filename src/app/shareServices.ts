@@ -1,7 +1,8 @@
 /**
  * The Share feature's services: the real bundle, model-file and download functions behind ShareServices.
- * Keras support — its readers and writers, and the HDF5 library (4 MB) under them — is loaded the first
- * time a Keras or safetensors file is read or written, never at start-up; the service worker precaches it.
+ * Keras support — its readers and writers, and the HDF5 library (4 MB, in a worker of its own) under them —
+ * is loaded the first time a Keras or safetensors file is read or written, never at start-up; the service
+ * worker precaches it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isZip, listZip } from '../core/bundle/zip';
@@ -29,7 +30,8 @@ function lazy<T>(load: () => Promise<T>): () => Promise<T> {
     }));
 }
 
-const loadHdf5 = lazy(() => import('../formats/hdf5').then((m): Hdf5Io => m.hdf5));
+// HDF5 is parsed in a worker with a deadline, so a damaged file cannot freeze the page.
+const loadHdf5Worker = lazy(() => import('../formats/hdf5Worker').then((m): Hdf5Io => m.workerHdf5()));
 const loadKeras = lazy(() => import('../ml/kerasFiles'));
 const loadWeightsExport = lazy(() => import('../storage/weightsExport'));
 /** Set once the Keras module is loaded: a weights file only exists after it read one. */
@@ -51,7 +53,15 @@ function kerasKind(bytes: Uint8Array): 'keras-v3' | 'hdf5' | 'safetensors' | nul
   return looksLikeSafetensors(bytes) ? 'safetensors' : null;
 }
 
-export function createShareServices(store: DexieVersionStore): ShareServices<tf.LayersModel> {
+/**
+ * `hdf5` gives the HDF5 reader and writer: by default the one in a worker; tests in Node, which has no
+ * web workers, pass the same library run in their own thread.
+ */
+export function createShareServices(
+  store: DexieVersionStore,
+  hdf5: () => Promise<Hdf5Io> = loadHdf5Worker,
+): ShareServices<tf.LayersModel> {
+  const loadHdf5 = lazy(hdf5);
   const weightsOf = (w: WeightsFromFile) => w.handle as WeightsFile;
   const loaded = () => {
     if (!keras) throw new Error('The Keras reader is not loaded: no weights file has been read.');

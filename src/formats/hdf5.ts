@@ -21,6 +21,7 @@ import type {
   H5WriteGroup,
   Hdf5Io,
 } from '../core/keras/hdf5';
+import type { DatasetCopy, GroupCopy, H5Copy } from './hdf5Copy';
 
 type H5wasm = typeof import('h5wasm').default;
 type Module = Awaited<H5wasm['ready']>;
@@ -263,5 +264,52 @@ function writeGroup(group: Group, node: H5WriteGroup): void {
             : aligned;
       group.create_dataset({ name, data, shape: [...child.shape], dtype: DTYPES[child.type] });
     }
+  }
+}
+
+// ---- whole files as plain data, for the worker ----------------------------------------------------------
+
+const MAX_NODES = 100_000;
+const MAX_DEPTH = 64;
+
+/** Reads every group, attribute and dataset of a file into plain data (see `fromCopy`). */
+export async function copyHdf5(bytes: Uint8Array, fileName: string): Promise<H5Copy> {
+  const file = await hdf5.open(bytes, fileName);
+  let nodes = 0;
+  let total = 0;
+  const tooBig = (detail: string) =>
+    new GraftError('import/too-large', `${quote(fileName)} is refused: ${detail}. Nothing was imported.`, {
+      data: { file: fileName, detail },
+    });
+  const copyGroup = (g: H5Group, depth: number): GroupCopy => {
+    if (depth > MAX_DEPTH)
+      throw broken(fileName, new Error(`its groups are nested more than ${MAX_DEPTH} deep`));
+    const children: Record<string, GroupCopy | DatasetCopy> = {};
+    for (const key of g.keys) {
+      if (++nodes > MAX_NODES) throw tooBig(`it holds more than ${MAX_NODES} groups and datasets`);
+      const child = g.get(key);
+      if (child?.kind === 'group') children[key] = copyGroup(child, depth + 1);
+      else if (child?.kind === 'dataset') {
+        let data: Uint8Array<ArrayBuffer> | null = null;
+        let error: DatasetCopy['error'] = null;
+        try {
+          data = child.read();
+          total += data.byteLength;
+          if (total > LIMITS.maxUnpackedBytes)
+            throw tooBig(`its datasets hold more than ${LIMITS.maxUnpackedBytes} bytes`);
+        } catch (e) {
+          if (!isGraftError(e) || e.code === 'import/too-large') throw e;
+          error = { code: e.code, message: e.message, data: { ...e.data } };
+        }
+        const { path, shape, type, elementSize, attrs } = child;
+        children[key] = { kind: 'dataset', path, shape, type, elementSize, attrs, bytes: data, error };
+      }
+    }
+    return { kind: 'group', path: g.path, attrs: g.attrs, keys: Object.keys(children), children };
+  };
+  try {
+    return { root: copyGroup(file.root, 0) };
+  } finally {
+    file.close();
   }
 }

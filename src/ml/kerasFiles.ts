@@ -10,7 +10,8 @@ import './tfjsFixes';
 import { LIMITS } from '../core/bundle/limits';
 import { parseUntrustedJson, quote, TOPOLOGY_JSON_LIMITS } from '../core/bundle/untrusted';
 import { listZip, readZipEntry, writeZip, type ZipEntry } from '../core/bundle/zip';
-import { GraftError } from '../core/errors';
+import { GraftError, isGraftError } from '../core/errors';
+import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
 import { sha256Hex } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
 import { kerasToTfjs, type KerasFormat, type KerasNote } from '../core/keras/configIn';
@@ -127,7 +128,7 @@ export async function readKerasModel(
 ): Promise<KerasModelImport> {
   const sha256 = await sha256Hex(file.bytes as Uint8Array<ArrayBuffer>);
   if (kind === 'keras-v3') {
-    const entries = listZip(file.bytes, quote(file.name));
+    const entries = unzipping(file.name, () => listZip(file.bytes, quote(file.name)));
     const entry = (name: string) => entries.get(name);
     const configEntry = entry(KERAS_ENTRIES.config);
     const weightsEntry = entry(KERAS_ENTRIES.weights);
@@ -138,7 +139,8 @@ export async function readKerasModel(
           ? `${quote(file.name)} keeps its weights as npz or in shards, which Graft does not read; save it again with the default model.save("model.keras")`
           : `${quote(file.name)} has no model.weights.h5`,
       );
-    const read = (e: ZipEntry) => readZipEntry(file.bytes, e, quote(file.name), { checkCrc: true });
+    const read = (e: ZipEntry) =>
+      unzipping(file.name, () => readZipEntry(file.bytes, e, quote(file.name), { checkCrc: true }));
     const config = parseJson(read(configEntry), 'config.json');
     const metadataEntry = entry(KERAS_ENTRIES.metadata);
     const metadata = metadataEntry ? parseJson(read(metadataEntry), 'metadata.json') : {};
@@ -178,6 +180,27 @@ export async function readKerasModel(
   }
 }
 
+/**
+ * Runs a step of reading the `.keras` zip, wording its failures as a Keras file's (the zip reader speaks
+ * of bundles): a damaged zip is an unreadable Keras file, an oversized one is refused as too large.
+ */
+function unzipping<T>(fileName: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (isGraftError(e, 'bundle/too-large'))
+      throw new GraftError('import/too-large', e.message, {
+        data: { file: fileName, detail: e.message.replace(/^.*? is refused: /, '').replace(/\.$/, '') },
+        cause: e,
+      });
+    if (isGraftError(e, 'bundle/corrupt'))
+      throw invalid(
+        `${quote(fileName)} is not a readable zip (${e.message.replace(/^.*?: /, '').replace(/\.$/, '')})`,
+      );
+    throw e;
+  }
+}
+
 function parseJson(bytes: Uint8Array, what: string): JsonObject {
   const json = parseUntrustedJson(bytes, TOPOLOGY_JSON_LIMITS, (problem) => {
     throw invalid(`its ${what} ${problem.replace(/^it /, '')}`);
@@ -208,7 +231,7 @@ async function fromConfig(
   const translated = kerasToTfjs(config, origin);
   checkLayerClasses(translated.topology);
   const notes = [...translated.notes];
-  const probe = await build(() =>
+  const probe = await buildFromFile(() =>
     tf.loadLayersModel(
       tf.io.fromMemory({ modelTopology: guardedInitializers(translated.topology) as object }),
     ),
@@ -221,7 +244,7 @@ async function fromConfig(
   } finally {
     probe.dispose();
   }
-  const model = await build(() =>
+  const model = await buildFromFile(() =>
     tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: translated.topology as object,
@@ -230,6 +253,10 @@ async function fromConfig(
       }),
     ),
   );
+  const warnings = specs.flatMap((spec, i) => {
+    const n = spec.dtype === 'float32' ? countNonFinite(data[i] as Uint8Array) : 0;
+    return n > 0 ? [nonFiniteWarning(spec.name, n)] : [];
+  });
   try {
     refuseNonFiniteSettings(model);
     return {
@@ -246,11 +273,32 @@ async function fromConfig(
         modelName: translated.modelName,
         sha256,
       },
-      warnings: [],
+      warnings,
       notes,
     };
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Builds with TF.js, and words what TF.js could not build as a problem of the Keras file (its own errors
+ * speak of model.json).
+ */
+async function buildFromFile(load: () => Promise<tf.LayersModel>): Promise<tf.LayersModel> {
+  try {
+    return await build(load);
+  } catch (e) {
+    if (!isGraftError(e, 'import/invalid-model')) throw e;
+    const detail = `TF.js could not build the model it describes (${e.message.replace(/^TF\.js could not build this model: /, '')})`;
+    throw new GraftError(
+      'import/keras-invalid',
+      `This Keras file's model description cannot be read: ${detail}. Nothing was imported.`,
+      {
+        data: { detail },
+        cause: e,
+      },
+    );
   }
 }
 
@@ -332,7 +380,7 @@ function datasetValues(
       `The file's weight ${quote(ds.path)} has shape [${ds.shape.join(', ')}], but ${quote(weight)} needs [${expect.join(', ')}]. The weights may belong to another model.`,
       { data: { weight, path: ds.path } },
     );
-  const element = H5_TO_ELEMENT[ds.type];
+  const element = Object.hasOwn(H5_TO_ELEMENT, ds.type) ? H5_TO_ELEMENT[ds.type] : undefined;
   if (!element)
     throw new GraftError(
       'import/weights-mismatch',

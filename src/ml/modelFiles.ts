@@ -15,6 +15,7 @@ import { isHash } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
 import { tensorBytes, type ModelSnapshot, type TensorData } from '../core/ports';
 import { snapshotModel } from './snapshot';
+import { checkWiring } from '../core/model/wiring';
 
 export interface ModelFile {
   readonly name: string;
@@ -270,78 +271,11 @@ export function checkLayerClasses(topology: JsonObject): void {
   if (topology.class_name !== 'Sequential') checkFunctionalGraph(topology);
 }
 
-/** Model classes whose calls TF.js does not number from 0 (a nested model has a node of its own). */
-const CONTAINERS = new Set(MODEL_CLASSES);
-
-/**
- * A functional model's wiring, replayed on the JSON before TF.js sees it. TF.js rebuilds a functional
- * model by calling layers until every call's inputs exist, with no limit: a call whose input layer is
- * missing, a node index that is never created, or a cycle makes it loop forever and freezes the page.
- * Here the same replay stops when a pass makes no progress, and names the layer at fault.
- */
+/** A functional model's wiring, checked before TF.js replays it (see core/model/wiring.ts). */
 function checkFunctionalGraph(model: JsonObject): void {
-  const config = isJsonObject(model.config) ? model.config : {};
-  const layers = Array.isArray(config.layers) ? config.layers : [];
-  const bad = (message: string) => invalid(`The model’s wiring in model.json is broken: ${message}.`);
-  /** How many calls of each layer exist so far; Infinity where TF.js's own numbering is not replayed. */
-  const calls = new Map<string, number>();
-  type Call = { layer: string; inputs: { from: string; node: number }[] };
-  let pending: Call[] = [];
-  for (const layer of layers) {
-    if (!isJsonObject(layer)) throw invalid('A layer in model.json is not an object.');
-    const name = layer.name;
-    const inner = isJsonObject(layer.config) ? layer.config.name : undefined;
-    if (typeof name !== 'string' || name === '') throw bad('a layer has no name');
-    if (inner !== undefined && inner !== name)
-      throw bad(`layer ${quote(name)} is called ${quote(String(inner))} in its own settings`);
-    if (calls.has(name)) throw bad(`two layers are named ${quote(name)}`);
-    const className = String(layer.class_name);
-    calls.set(name, className === 'InputLayer' ? 1 : CONTAINERS.has(className) ? Infinity : 0);
-    const nodes = layer.inbound_nodes ?? [];
-    if (!Array.isArray(nodes)) throw bad(`the inputs of layer ${quote(name)} are not a list`);
-    for (const node of nodes) {
-      if (!Array.isArray(node)) throw bad(`an input of layer ${quote(name)} is not a list`);
-      const inputs = node.map((input) => {
-        if (!Array.isArray(input) || typeof input[0] !== 'string')
-          throw bad(`an input of layer ${quote(name)} does not name a layer`);
-        const index = input[1];
-        if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0)
-          throw bad(`an input of layer ${quote(name)} has no valid call number`);
-        return { from: input[0], node: index };
-      });
-      if (inputs.length > 0) pending.push({ layer: name, inputs });
-    }
-  }
-  for (const call of pending)
-    for (const input of call.inputs)
-      if (!calls.has(input.from))
-        throw bad(
-          `layer ${quote(call.layer)} takes its input from ${quote(input.from)}, which the model does not have`,
-        );
-  while (pending.length > 0) {
-    const waiting = pending.filter(
-      (call) => !call.inputs.every((i) => (calls.get(i.from) as number) > i.node),
-    );
-    if (waiting.length === pending.length) {
-      const stuck = waiting[0] as Call;
-      throw bad(
-        `layer ${quote(stuck.layer)} waits for an input that is never computed (a loop, or a call that does not exist)`,
-      );
-    }
-    for (const call of pending)
-      if (!waiting.includes(call)) calls.set(call.layer, (calls.get(call.layer) as number) + 1);
-    pending = waiting;
-  }
-  for (const key of ['input_layers', 'output_layers']) {
-    const ends = config[key];
-    if (!Array.isArray(ends)) throw bad(`its ${key.replace('_', ' ')} are not listed`);
-    for (const end of ends) {
-      if (!Array.isArray(end) || typeof end[0] !== 'string' || typeof end[1] !== 'number')
-        throw bad(`one of its ${key.replace('_', ' ')} is not a [layer, call, output] triple`);
-      if (!((calls.get(end[0]) ?? 0) > end[1]))
-        throw bad(`its ${key.replace('_', ' ')} name ${quote(end[0])}, which is not a computed layer`);
-    }
-  }
+  checkWiring(model, (problem) => {
+    throw invalid(`The model’s wiring in model.json is broken: ${problem}.`);
+  });
 }
 
 function layersOf(model: JsonObject): JsonValue[] {

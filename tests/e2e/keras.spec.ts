@@ -435,6 +435,55 @@ test('a Keras model TF.js cannot run (a Lambda layer) is refused with the layer 
   expect(errors).toEqual([]);
 });
 
+/**
+ * seed-model.h5 with one byte changed: the global heap object holding model_weights' `backend` attribute
+ * ("tensorflow", 10 bytes) says it holds 7. The HDF5 library then loops forever inside WebAssembly.
+ */
+async function loopingH5(): Promise<Buffer> {
+  const bytes = await readFile(SEED_H5);
+  const gcol = bytes.indexOf('GCOL');
+  const first = bytes.indexOf('tensorflow', gcol);
+  const at = bytes.indexOf('tensorflow', first + 1);
+  expect(bytes.readBigUInt64LE(at - 8)).toBe(10n);
+  bytes.writeBigUInt64LE(7n, at - 8);
+  return bytes;
+}
+
+test('a damaged .h5 that makes the HDF5 library loop forever is refused at a deadline; the page never freezes', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await openOnCpu(page);
+  const before = await storedRows(page);
+  await page.getByLabel('Import a model or weights…').setInputFiles({
+    name: 'looping.h5',
+    mimeType: 'application/x-hdf5',
+    buffer: await loopingH5(),
+  });
+  // While the worker spins, the page still answers: its clock keeps running and it still reacts.
+  const started = Date.now();
+  for (let i = 0; i < 3; i++) {
+    await page.waitForTimeout(1_000);
+    const ms = await page.evaluate(async () => {
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, 50));
+      return performance.now() - t;
+    });
+    expect(ms).toBeLessThan(1_000);
+  }
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('“looping.h5” is not an HDF5 file Graft can read', { timeout: 60_000 });
+  await expect(alert).toContainText('did not finish in time');
+  expect(Date.now() - started).toBeLessThan(60_000);
+  expect(await storedRows(page)).toEqual(before);
+  // A good file right after is read by a fresh worker.
+  await alert.getByRole('button', { name: 'Dismiss' }).click();
+  await pick(page, SEED_H5);
+  await expect(kerasDialog(page)).toContainText('seed-model.h5');
+  expect(errors).toEqual([]);
+});
+
 test('the dialog says what changed on the way in and shows every input and output; Cancel stores nothing', async ({
   page,
 }) => {

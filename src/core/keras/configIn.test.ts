@@ -290,9 +290,16 @@ describe('what cannot run is refused by layer, class and reason', () => {
   });
 
   it('absurd sizes, before anything is built', () => {
-    expect(refusal(() => kerasToTfjs(seqOf(dense('big', 2 ** 40)), KERAS3)).code).toBe(
-      'import/keras-invalid',
-    );
+    expect(refusal(() => kerasToTfjs(seqOf(dense('big', 2 ** 40)), KERAS3)).code).toBe('import/absurd-shape');
+    // Any other whole number far beyond a real model's is a broken config.
+    const pool = { class_name: 'MaxPooling1D', config: { name: 'p', pool_size: 2 ** 40 } };
+    expect(refusal(() => kerasToTfjs(seqOf(pool), KERAS3)).code).toBe('import/keras-invalid');
+    expect(
+      refusal(() => kerasToTfjs(seqOf({ class_name: 'Dense', config: { name: 'd' } }), KERAS3)),
+    ).toMatchObject({
+      code: 'import/keras-invalid',
+      message: expect.stringContaining('layer “d” (Dense) has no units'),
+    });
     expect(refusal(() => kerasToTfjs(seqOf(dense('big', 2 ** 29)), KERAS3)).code).toBe('import/absurd-shape');
     const wide = { class_name: 'InputLayer', config: { name: 'in', batch_shape: [null, 2 ** 20, 2 ** 20] } };
     expect(

@@ -16,7 +16,16 @@ import { quote } from '../bundle/untrusted';
 import { canonicalJson } from '../hashing';
 import { KERAS_LAYER_CLASSES } from './keras3Keys';
 import * as settings from './settingsIn';
-import { BOOKKEEPING, CODE_LAYERS, LAYER_ALIASES, TFJS_CELLS, TFJS_LAYERS } from './tables';
+import {
+  BOOKKEEPING,
+  CODE_LAYERS,
+  LAYER_ALIASES,
+  own,
+  REQUIRED_SETTINGS,
+  TFJS_CELLS,
+  TFJS_LAYERS,
+} from './tables';
+import { checkWiring } from '../model/wiring';
 import { MODEL_CLASSES, RNN_CLASSES } from './naming';
 
 /** The file formats Graft reads Keras models from. */
@@ -138,7 +147,7 @@ class Context {
   className(entry: JsonObject): string {
     const c = entry.class_name;
     if (typeof c !== 'string' || c === '') throw this.invalid('a layer has no class name');
-    return LAYER_ALIASES[c] ?? c;
+    return own(LAYER_ALIASES, c) ?? c;
   }
 
   // ---- models ----------------------------------------------------------------------------------------
@@ -164,7 +173,7 @@ class Context {
     const outer = this.#scope;
     this.#scope = this.scopeOf(layers);
     try {
-      return {
+      const model: JsonObject = {
         class_name: 'Model',
         config: {
           name,
@@ -175,6 +184,10 @@ class Context {
           output_layers: this.ends(raw.output_layers, 'outputs', name),
         },
       };
+      checkWiring(model, (problem) => {
+        throw this.invalid(`the wiring of ${quote(name)} is broken: ${problem}`);
+      });
+      return model;
     } finally {
       this.#scope = outer;
     }
@@ -379,6 +392,14 @@ class Context {
     }
     drop('input_shape', 'input_dtype', 'batch_size');
 
+    for (const key of own(REQUIRED_SETTINGS, className) ?? [])
+      if (config[key] === undefined || config[key] === null)
+        throw this.invalid(`layer ${quote(name)} (${className}) has no ${key}`);
+    for (const key of ['units', 'filters', 'input_dim', 'output_dim', 'num_tokens', 'n', 'height', 'width'])
+      if (config[key] !== undefined) this.size(config[key], name, key);
+    if (config.kernel_size !== undefined) this.sizes(config.kernel_size, name, 'kernel_size');
+    if (config.target_shape !== undefined) this.shape(config.target_shape, name, false, true);
+
     // TF.js cannot call a layer that has one; it only adds a term to the training loss.
     if (config.activity_regularizer !== undefined && config.activity_regularizer !== null) {
       const r = config.activity_regularizer;
@@ -395,11 +416,6 @@ class Context {
       else if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > MAX_SETTING)
         throw this.invalid(`layer ${quote(name)} sets ${key} to ${value}, far beyond any real model`);
     }
-    for (const key of ['units', 'filters', 'input_dim', 'output_dim', 'num_tokens', 'n', 'height', 'width'])
-      if (config[key] !== undefined) this.size(config[key], name, key);
-    if (config.kernel_size !== undefined) this.sizes(config.kernel_size, name, 'kernel_size');
-    if (config.target_shape !== undefined) this.shape(config.target_shape, name, false, true);
-
     // Settings new in Keras 3 that TF.js reads as they are or ignores harmlessly at their defaults.
     if (isSet('quantization_config') || isSet('quantization_mode')) throw refuse('quantized weights');
     if (isSet('lora_rank') || config.lora_enabled === true) throw refuse('LoRA adapters');

@@ -9,6 +9,7 @@ import { GraftError } from '../errors';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { quote } from '../bundle/untrusted';
 import { KERAS3_LAYER_KEYS } from './keras3Keys';
+import { own } from './tables';
 import { MODEL_CLASSES, RNN_CLASSES } from './naming';
 
 /** Shapes the caller read off the built model, which a config alone does not hold. */
@@ -258,7 +259,7 @@ class Writer {
 
   settings(className: string, raw: JsonObject): JsonObject {
     const name = String(raw.name);
-    const allowed = KERAS3_LAYER_KEYS[className];
+    const allowed = own(KERAS3_LAYER_KEYS, className);
     if (!allowed)
       throw this.refuse(name, className, `a layer class (${className}) that Keras 3 does not have`);
     const config: JsonObject = {};
@@ -307,19 +308,19 @@ class Writer {
   activation(v: JsonValue, layer: string, className: string): JsonValue {
     if (v === null) return 'linear';
     const key = typeof v === 'string' ? v : isJsonObject(v) ? String(v.class_name) : '';
-    const unexportable = UNEXPORTABLE_ACTIVATIONS[key];
+    const unexportable = own(UNEXPORTABLE_ACTIVATIONS, key);
     if (unexportable) throw this.refuse(layer, className, unexportable);
-    const mapped = ACTIVATIONS[key];
+    const mapped = own(ACTIVATIONS, key);
     if (!mapped) throw this.refuse(layer, className, `the ${key} activation, which Keras 3 does not have`);
     return mapped;
   }
 
   initializer(v: JsonValue): JsonValue {
     if (!isJsonObject(v)) return null;
-    const className = INITIALIZERS[String(v.class_name)] ?? 'GlorotUniform';
+    const className = own(INITIALIZERS, String(v.class_name)) ?? 'GlorotUniform';
     const given = isJsonObject(v.config) ? v.config : {};
     const config: JsonObject = {};
-    for (const key of INITIALIZER_KEYS[className] ?? ['seed'])
+    for (const key of own(INITIALIZER_KEYS, className) ?? ['seed'])
       if (given[key] !== undefined) config[key] = given[key];
     // Keras seeds are unsigned 32-bit; Graft's seeded builds may use the whole int32 range.
     if (typeof config.seed === 'number') config.seed = config.seed >>> 0;
@@ -347,7 +348,7 @@ class Writer {
 
   constraint(v: JsonValue, layer: string, className: string): JsonValue {
     if (!isJsonObject(v)) return null;
-    const keys = CONSTRAINT_KEYS[String(v.class_name)];
+    const keys = own(CONSTRAINT_KEYS, String(v.class_name));
     if (!keys) throw this.refuse(layer, className, `the ${String(v.class_name)} constraint`);
     const given = isJsonObject(v.config) ? v.config : {};
     const config: JsonObject = {};

@@ -7,7 +7,7 @@ import type { JsonValue } from '../json';
 import { isJsonObject, type JsonObject } from '../json';
 import type { GraftError } from '../errors';
 import type { KerasNote } from './configIn';
-import { ACTIVATIONS, CONSTRAINTS, INITIALIZER_KEYS, INITIALIZERS } from './tables';
+import { ACTIVATIONS, CONSTRAINTS, INITIALIZER_KEYS, INITIALIZERS, own } from './tables';
 
 /** What a setting's translation reports through: the translation under way. */
 export interface Reporter {
@@ -64,7 +64,7 @@ export function activation(
       );
     return 'hard_sigmoid';
   }
-  const mapped = ACTIVATIONS[key];
+  const mapped = own(ACTIVATIONS, key);
   if (!mapped) throw r.refuse(layer, className, 'setting', `the ${key} activation`);
   return mapped;
 }
@@ -73,14 +73,14 @@ export function initializer(r: Reporter, v: JsonValue | undefined, layer: string
   if (v === undefined || v === null) return null;
   const name =
     typeof v === 'string' ? v : isJsonObject(v) && typeof v.class_name === 'string' ? v.class_name : null;
-  const mapped = name === null ? undefined : INITIALIZERS[name];
+  const mapped = name === null ? undefined : own(INITIALIZERS, name);
   if (!mapped) {
     r.note('initializer-replaced', layer, String(name ?? 'unknown'));
     return { class_name: 'GlorotUniform', config: { seed: null } };
   }
   const given = isJsonObject(v) && isJsonObject(v.config) ? v.config : {};
   const config: JsonObject = {};
-  for (const key of INITIALIZER_KEYS[mapped] ?? ['seed'])
+  for (const key of own(INITIALIZER_KEYS, mapped) ?? ['seed'])
     if (given[key] !== undefined) config[key] = given[key];
   if (mapped === 'Constant' && typeof config.value !== 'number') config.value = 0;
   if (mapped === 'VarianceScaling' && config.distribution === 'untruncated_normal')
@@ -114,7 +114,7 @@ export function constraint(r: Reporter, v: JsonValue | undefined, layer: string)
   if (v === undefined || v === null) return null;
   const name =
     typeof v === 'string' ? v : isJsonObject(v) && typeof v.class_name === 'string' ? v.class_name : '';
-  const mapped = CONSTRAINTS[name];
+  const mapped = own(CONSTRAINTS, name);
   if (!mapped) {
     r.note('constraint-dropped', layer, name || 'unknown');
     return null;

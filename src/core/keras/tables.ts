@@ -1,5 +1,13 @@
 /** What TF.js Layers has, and the names Keras has used over the years for the same things. */
 
+/**
+ * A table's entry for a name read from a file, or undefined: only the table's own entries count, never
+ * what every object inherits (a class named `constructor` or `__proto__` is just unknown).
+ */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Layer classes TF.js Layers 4.x can build, with the Keras settings it reads. */
 export const TFJS_LAYERS = new Set([
   'Activation',
@@ -186,3 +194,38 @@ export const BOOKKEEPING = new Set([
   'compile_config',
   'shared_object_id',
 ]);
+
+/** Settings without which a layer cannot be built: missing, the file is refused naming the layer. */
+export const REQUIRED_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+  Dense: ['units'],
+  SimpleRNN: ['units'],
+  LSTM: ['units'],
+  GRU: ['units'],
+  SimpleRNNCell: ['units'],
+  LSTMCell: ['units'],
+  GRUCell: ['units'],
+  Conv1D: ['filters', 'kernel_size'],
+  Conv2D: ['filters', 'kernel_size'],
+  Conv3D: ['filters', 'kernel_size'],
+  Conv2DTranspose: ['filters', 'kernel_size'],
+  Conv3DTranspose: ['filters', 'kernel_size'],
+  SeparableConv2D: ['filters', 'kernel_size'],
+  DepthwiseConv2D: ['kernel_size'],
+  ConvLSTM2D: ['filters', 'kernel_size'],
+  Embedding: ['input_dim', 'output_dim'],
+  Reshape: ['target_shape'],
+  Permute: ['dims'],
+  RepeatVector: ['n'],
+  Dropout: ['rate'],
+  SpatialDropout1D: ['rate'],
+  AlphaDropout: ['rate'],
+  GaussianDropout: ['rate'],
+  GaussianNoise: ['stddev'],
+  Rescaling: ['scale'],
+  Resizing: ['height', 'width'],
+  CenterCrop: ['height', 'width'],
+  CategoryEncoding: ['num_tokens'],
+  TimeDistributed: ['layer'],
+  Bidirectional: ['layer'],
+  RNN: ['cell'],
+};
