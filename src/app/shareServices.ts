@@ -91,6 +91,7 @@ export function createShareServices(
           tensorCount: read.tensors.length,
           converted: read.converted,
           skipped: read.skipped,
+          warnings: read.warnings,
         } satisfies WeightsFromFile;
       }
       return { kind: 'model', ...(await materialized(await readModelFiles(files))) };

@@ -63,6 +63,8 @@ export interface WeightsFile {
   readonly converted: readonly string[];
   /** What the file holds besides weights that Graft leaves out (an optimizer's state). */
   readonly skipped: readonly string[];
+  /** Tensors holding NaN or infinite values, in words. */
+  readonly warnings: readonly string[];
 }
 
 const KERAS_ENTRIES = { config: 'config.json', weights: 'model.weights.h5', metadata: 'metadata.json' };
@@ -516,6 +518,7 @@ async function readSafetensorsWeights(file: ModelFile): Promise<WeightsFile> {
     tensors,
     converted: [...converted],
     skipped: [],
+    warnings: nonFiniteTensors(tensors),
   };
 }
 
@@ -573,7 +576,15 @@ async function weightsFromHdf5(file: ModelFile, root: H5Group): Promise<WeightsF
     tensors,
     converted: [...converted],
     skipped,
+    warnings: nonFiniteTensors(tensors),
   };
+}
+
+function nonFiniteTensors(tensors: WeightsFile['tensors']): string[] {
+  return tensors.flatMap((t) => {
+    const n = t.dtype === 'float32' ? countNonFinite(t.data) : 0;
+    return n > 0 ? [nonFiniteWarning(t.key, n)] : [];
+  });
 }
 
 function weightTensor(

@@ -400,6 +400,7 @@ function weightsFile(overrides: Partial<WeightsFromFile> = {}): WeightsFromFile 
     tensorCount: 2,
     converted: ['float16'],
     skipped: [],
+    warnings: [],
     ...overrides,
   };
 }

@@ -117,6 +117,8 @@ export interface WeightsFromFile {
   readonly converted: readonly string[];
   /** Parts of the file left out, e.g. `optimizer`. */
   readonly skipped: readonly string[];
+  /** Things worth knowing that do not stop the load, such as NaN weights. */
+  readonly warnings: readonly string[];
 }
 
 /** A version of some repository made from the same file (same SHA-256) as the one being imported. */
