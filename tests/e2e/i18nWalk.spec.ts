@@ -5,7 +5,7 @@ import { SHOTS, skipTour, waitIdle, watchErrors } from './helpers';
 
 /** Words that stay as they are in Chinese text. */
 const KEEP =
-  /^(Graft|TF\.js|TensorFlow|IndexedDB|SHA-256|CSV|JSON|PNG|WebGL|GPU|CPU|MLP|CNN|HEAD|Dense|Conv2D|MaxPooling2D|Flatten|Dropout|BatchNormalization|Reshape|LSTM|relu|softmax|sigmoid|tanh|linear|elu|selu|swish|adam|sgd|rmsprop|adagrad|XOR|zip|graft|json|bin|main|kernel|bias|gamma|beta|moving_mean|moving_variance|Ctrl|Shift|Esc|Enter|Language|Theme|glorot_uniform|NaN|dense_\d+|English|valid|same|loss|acc|val_loss|val_acc|mae|kind|tag|branch|after|before|today|trained|edited|KiB|MiB|GiB|Keras|Sequential|Fisher|BMI|MaxPooling|InputLayer|hardSigmoid|softplus|softsign|mish|input|hidden|output|graft\.zip|model\.json|tensorflowjs_converter|tf\.io\.browserDownloads|tf\.loadLayersModel)$/i;
+  /^(Graft|TF\.js|TensorFlow|IndexedDB|SHA-256|CSV|JSON|PNG|WebGL|GPU|CPU|MLP|CNN|HEAD|Dense|Conv2D|MaxPooling2D|Flatten|Dropout|BatchNormalization|Reshape|LSTM|relu|softmax|sigmoid|tanh|linear|elu|selu|swish|adam|sgd|rmsprop|adagrad|XOR|zip|graft|json|bin|main|kernel|bias|gamma|beta|moving_mean|moving_variance|Ctrl|Shift|Esc|Enter|Language|Theme|glorot_uniform|NaN|dense_\d+|English|valid|same|loss|acc|val_loss|val_acc|mae|kind|tag|branch|after|before|today|trained|edited|KiB|MiB|GiB|Keras|Sequential|Fisher|BMI|MaxPooling|InputLayer|hardSigmoid|softplus|softsign|mish|input|hidden|output|graft\.zip|model\.json|tensorflowjs_converter|tf\.io\.browserDownloads|tf\.loadLayersModel|Python|Rust|JavaScript|safetensors|weights\.h5|keras\.saving\.load_model)$/i;
 
 /** The browser's user-agent string (shown in provenance) is data, not UI text. */
 const isUserAgent = (line: string) => line.includes('Mozilla/5.0');
