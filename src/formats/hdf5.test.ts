@@ -5,7 +5,7 @@ import { isGraftError } from '../core/errors';
 import { attrList, attrText, h5Find, h5Group, isHdf5 } from '../core/keras/hdf5';
 import { hdf5 } from './hdf5';
 
-const SEED_H5 = new Uint8Array(readFileSync('../shared/fixtures/keras/seed-model.h5'));
+const SEED_H5 = new Uint8Array(readFileSync('tests/fixtures/keras/seed/seed-model.h5'));
 
 describe('HDF5 through h5wasm', () => {
   it('reads what Keras wrote: attributes, groups and float32 datasets', async () => {

@@ -9,7 +9,7 @@ import { copyHdf5, hdf5 } from './hdf5';
 import type { Hdf5Reply, Hdf5Request } from './hdf5.worker';
 import { workerHdf5, type WorkerLike } from './hdf5Worker';
 
-const SEED_H5 = new Uint8Array(readFileSync('../shared/fixtures/keras/seed-model.h5'));
+const SEED_H5 = new Uint8Array(readFileSync('tests/fixtures/keras/seed/seed-model.h5'));
 
 /** A worker that answers as hdf5.worker.ts does, or never (`hang`). */
 function fakeWorker(hang = false) {

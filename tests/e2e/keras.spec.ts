@@ -22,9 +22,9 @@ import {
   watchErrors,
 } from './helpers';
 
-const SEED_H5 = '../shared/fixtures/keras/seed-model.h5';
-const SEED_KERAS = '../shared/fixtures/keras/seed-model.keras';
-const REFERENCE = '../shared/fixtures/keras/reference.json';
+const SEED_H5 = 'tests/fixtures/keras/seed/seed-model.h5';
+const SEED_KERAS = 'tests/fixtures/keras/seed/seed-model.keras';
+const REFERENCE = 'tests/fixtures/keras/seed/reference.json';
 const MODELS = 'tests/fixtures/keras/models';
 
 // Not a tour test: pages start with the guided first run skipped.

@@ -45,7 +45,7 @@ const EXPECTED: readonly ErrorCode[] = [
 const HANG_LIMIT_MS = 20_000;
 
 const MODELS_DIR = resolve(__dirname, '../fixtures/keras/models');
-const SEED_DIR = resolve(__dirname, '../../../shared/fixtures/keras');
+const SEED_DIR = resolve(__dirname, '../fixtures/keras/seed');
 
 // ---- a seeded generator --------------------------------------------------------------------------
 

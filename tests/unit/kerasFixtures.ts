@@ -8,7 +8,7 @@ import { readKerasFile, type KerasFileKind } from '../../src/ml/kerasFiles';
 import { materializeModel } from '../../src/ml/snapshot';
 
 export const DIR = 'tests/fixtures/keras';
-export const SEED_DIR = '../shared/fixtures/keras';
+export const SEED_DIR = 'tests/fixtures/keras/seed';
 
 export interface Data {
   readonly name?: string;

@@ -7,7 +7,7 @@ import { kerasToTfjs, type KerasOrigin } from './configIn';
 const KERAS3: KerasOrigin = { format: 'keras-v3', kerasVersion: '3.15.1' };
 const KERAS2: KerasOrigin = { format: 'h5', kerasVersion: '2.2.4' };
 
-/** The seed's own model as Keras 3.15 wrote it (the config.json inside ../shared/fixtures/keras/seed-model.keras). */
+/** The seed's own model as Keras 3.15 wrote it (the config.json inside tests/fixtures/keras/seed/seed-model.keras). */
 const SEED_CONFIG = JSON.parse(
   readFileSync(new URL('./testdata/seed-config.json', import.meta.url), 'utf8'),
 ) as JsonObject;
