@@ -29,7 +29,9 @@ async function leftoverEnglish(page: Page): Promise<string[]> {
   const found = new Set<string>();
   for (const line of text.split('\n')) {
     if (isUserAgent(line)) continue;
-    for (const w of line.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? []) {
+    // Version ids (8 or 64 hex digits) are data; without this "36493c74" would leave the word "c74".
+    const words = line.replace(/\b[0-9a-f]{8}(?:[0-9a-f]{56})?\b/g, ' ');
+    for (const w of words.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? []) {
       const word = w.replace(/[.-]+$/, '');
       if (!KEEP.test(word) && !TYPED.has(word) && !/^[0-9a-f]{4,}$/.test(word))
         found.add(`${word} ⟨${line.trim().slice(0, 90)}⟩`);
