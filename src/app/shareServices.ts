@@ -10,7 +10,7 @@ import { isJsonObject } from '../core/json';
 import type { Hdf5Io } from '../core/keras/hdf5';
 import { isHdf5, looksLikeSafetensors } from '../core/keras/sniff';
 import { tensorBytes } from '../core/ports';
-import type { WeightsFile } from '../ml/kerasFiles';
+import type { WeightsFile } from '../ml/kerasWeights';
 import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
 import { exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
@@ -32,7 +32,14 @@ function lazy<T>(load: () => Promise<T>): () => Promise<T> {
 
 // HDF5 is parsed in a worker with a deadline, so a damaged file cannot freeze the page.
 const loadHdf5Worker = lazy(() => import('../formats/hdf5Worker').then((m): Hdf5Io => m.workerHdf5()));
-const loadKeras = lazy(() => import('../ml/kerasFiles'));
+const loadKeras = lazy(async () => {
+  const [files, weights, write] = await Promise.all([
+    import('../ml/kerasFiles'),
+    import('../ml/kerasWeights'),
+    import('../ml/kerasWrite'),
+  ]);
+  return { ...files, ...weights, ...write };
+});
 const loadWeightsExport = lazy(() => import('../storage/weightsExport'));
 /** Set once the Keras module is loaded: a weights file only exists after it read one. */
 let keras: Awaited<ReturnType<typeof loadKeras>> | null = null;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isGraftError } from '../../src/core/errors';
 import { hdf5 } from '../../src/formats/hdf5';
-import { applyWeights, planWeightsInto, readKerasFile } from '../../src/ml/kerasFiles';
+import { readKerasFile } from '../../src/ml/kerasFiles';
+import { applyWeights, planWeightsInto } from '../../src/ml/kerasWeights';
 import {
   byId,
   FIXTURES,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensorBytes } from '../../src/core/ports';
 import { versionSafetensors } from '../../src/core/keras/safetensors';
 import { hdf5 } from '../../src/formats/hdf5';
-import { writeKerasFile } from '../../src/ml/kerasFiles';
+import { writeKerasFile } from '../../src/ml/kerasWrite';
 import { buildModel } from '../../src/ml/build';
 import { createLayer, insertLayer } from '../../src/core/model/edit';
 import { MODEL_TEMPLATES } from '../../src/core/model/templates';
