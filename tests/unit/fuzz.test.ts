@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/core/bundle/limits';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../../src/core/bundle/names';
-import { crc32 } from '../../src/core/bundle/zip';
 import { isGraftError, type ErrorCode } from '../../src/core/errors';
 import { hashBlob, toHex, type VersionId } from '../../src/core/hashing';
 import { tinySnapshot } from '../../src/core/testing';
@@ -22,6 +21,7 @@ import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
+import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './fuzzKit';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const BUNDLE_CASES = Number(process.env.GRAFT_FUZZ_BUNDLE_CASES ?? 900);
@@ -31,45 +31,7 @@ const CASE_TIMEOUT_MS = 10_000;
 /** Codes that mean "something escaped": an error nobody anticipated, wrapped at the last moment. */
 const UNSPECIFIC: readonly ErrorCode[] = ['internal', 'storage/failed'];
 
-// ---- a seeded generator --------------------------------------------------------------------------
-
-class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0 || 1;
-  }
-  /** mulberry32 */
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
-
 // ---- zips, byte by byte --------------------------------------------------------------------------
-
-interface RawEntry {
-  readonly name: string;
-  readonly data: Uint8Array;
-  readonly method?: 0 | 8;
-  /** Sizes to write instead of the true ones (lies). */
-  readonly declaredSize?: number;
-  readonly declaredCompressed?: number;
-  readonly localSize?: number;
-  /** The compressed bytes, when already known (deflating large bombs once saves seconds). */
-  readonly body?: Uint8Array;
-  readonly crc?: number;
-}
 
 const deflatedZeros = new Map<number, Uint8Array>();
 function zerosEntry(name: string, size: number): RawEntry {
@@ -82,61 +44,6 @@ function zerosEntry(name: string, size: number): RawEntry {
     declaredSize: size,
     crc: 0,
   };
-}
-
-/** A minimal zip writer for crafting what fflate would never write: duplicates, lying headers, bombs. */
-function rawZip(entries: readonly RawEntry[]): Uint8Array {
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = enc.encode(e.name);
-    const method = e.method ?? 0;
-    const body = e.body ?? (method === 8 ? deflateSync(e.data) : e.data);
-    const crc = e.crc ?? crc32(e.data);
-    const size = e.declaredSize ?? e.data.length;
-    const csize = e.declaredCompressed ?? body.length;
-    const local = new DataView(new ArrayBuffer(30));
-    local.setUint32(0, 0x04034b50, true);
-    local.setUint16(4, 20, true);
-    local.setUint16(8, method, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, csize, true);
-    local.setUint32(22, e.localSize ?? size, true);
-    local.setUint16(26, name.length, true);
-    const cd = new DataView(new ArrayBuffer(46));
-    cd.setUint32(0, 0x02014b50, true);
-    cd.setUint16(4, 20, true);
-    cd.setUint16(6, 20, true);
-    cd.setUint16(10, method, true);
-    cd.setUint32(16, crc, true);
-    cd.setUint32(20, csize, true);
-    cd.setUint32(24, size, true);
-    cd.setUint16(28, name.length, true);
-    cd.setUint32(42, offset, true);
-    chunks.push(new Uint8Array(local.buffer), name, body);
-    central.push(new Uint8Array(cd.buffer), name);
-    offset += 30 + name.length + body.length;
-  }
-  const cdSize = central.reduce((n, c) => n + c.length, 0);
-  const end = new DataView(new ArrayBuffer(22));
-  end.setUint32(0, 0x06054b50, true);
-  end.setUint16(8, entries.length, true);
-  end.setUint16(10, entries.length, true);
-  end.setUint32(12, cdSize, true);
-  end.setUint32(16, offset, true);
-  return concat([...chunks, ...central, new Uint8Array(end.buffer)]);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Where each entry's central and local headers sit in a zip, to patch their fields. */
@@ -257,16 +164,6 @@ function mutateEntries(rng: Rng, files: Record<string, Uint8Array>): { bytes: Ui
 
 // ---- JSON damage ------------------------------------------------------------------------------------
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function paths(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []) {
-  out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
-  else if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
-  return out;
-}
-
 function deep(depth: number): Json {
   let v: Json = 1;
   for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
@@ -324,37 +221,6 @@ function mutateJson(rng: Rng, root: Json): { json: Json; how: string } {
   }
   parent[key] = weirdValue(rng, parent[key] as Json);
   return { json: copy, how: `set ${path.join('.')}` };
-}
-
-/** Damage to JSON text itself: tokens JSON.parse turns into Infinity, cut text, bad UTF-8. */
-function mutateText(rng: Rng, text: string): { bytes: Uint8Array<ArrayBuffer>; how: string } {
-  const numbers = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g)];
-  switch (rng.int(5)) {
-    case 0: {
-      const m = rng.pick(numbers);
-      const token = rng.pick(['1e999', '-1e999', 'NaN', 'Infinity', '1e-999', '99999999999999999999999']);
-      return {
-        bytes: strToU8(text.slice(0, m.index) + token + text.slice((m.index ?? 0) + m[0].length)),
-        how: `number → ${token}`,
-      };
-    }
-    case 1:
-      return { bytes: strToU8(text.slice(0, rng.int(text.length))), how: 'cut text' };
-    case 2: {
-      const b = strToU8(text);
-      b[rng.int(b.length)] = rng.pick([0xff, 0xc0, 0x80, 0]);
-      return { bytes: b, how: 'bad UTF-8 byte' };
-    }
-    case 3:
-      return { bytes: strToU8(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), how: 'nested 100 000 deep' };
-    default: {
-      const at = rng.int(text.length);
-      return {
-        bytes: strToU8(text.slice(0, at) + rng.pick(['{', '}', '"', ',', ']']) + text.slice(at)),
-        how: 'stray token',
-      };
-    }
-  }
 }
 
 // ---- bundles: valid inputs and consistent re-hashing ----------------------------------------------
@@ -588,19 +454,6 @@ interface Tally {
 
 const newTally = (): Tally => ({ cases: 0, imported: 0, codes: new Map(), failures: [] });
 
-function withTimeout<T>(p: Promise<T>, label: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`hang: ${label} took over ${CASE_TIMEOUT_MS} ms`)),
-        CASE_TIMEOUT_MS,
-      );
-    }),
-  ]);
-}
-
 /**
  * One case against `store`. After an error the database must dump exactly as before; after a clean import
  * it must verify (an unchanged database verified before, so it needs no second check).
@@ -615,7 +468,7 @@ async function runCase(
   tally.cases++;
   if (process.env.GRAFT_FUZZ_TRACE) console.log(label);
   try {
-    await withTimeout(op(), label);
+    await withTimeout(op(), label, CASE_TIMEOUT_MS);
   } catch (e) {
     if (!isGraftError(e) || UNSPECIFIC.includes(e.code)) {
       const what = isGraftError(e) ? `GraftError ${e.code}` : e instanceof Error ? `${e.name}` : typeof e;

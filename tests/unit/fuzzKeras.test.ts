@@ -9,7 +9,7 @@
  * leave the database exactly as it was. GRAFT_FUZZ_SEED=<n> reruns one seed; the seed and counts are printed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Deflate, deflateSync, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { Deflate, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,12 +19,12 @@ import { crc32 } from '../../src/core/bundle/zip';
 import { GraftError, isGraftError, type ErrorCode } from '../../src/core/errors';
 import type { H5Dataset, H5Group } from '../../src/core/keras/hdf5';
 import { tensorBytes } from '../../src/core/ports';
-import { mulberry32 } from '../../src/core/random';
 import type { VersionId } from '../../src/core/hashing';
 import { hdf5 } from '../../src/formats/hdf5';
 import { readKerasFile, type KerasFileContent, type KerasFileKind } from '../../src/ml/kerasFiles';
 import { snapshotModel } from '../../src/ml/snapshot';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
+import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './fuzzKit';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const H5_CASES = Number(process.env.GRAFT_FUZZ_H5_CASES ?? 400);
@@ -46,24 +46,6 @@ const HANG_LIMIT_MS = 20_000;
 
 const MODELS_DIR = resolve(__dirname, '../fixtures/keras/models');
 const SEED_DIR = resolve(__dirname, '../fixtures/keras/seed');
-
-// ---- a seeded generator --------------------------------------------------------------------------
-
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
 
 // ---- the files to damage -------------------------------------------------------------------------
 
@@ -124,16 +106,6 @@ function indexesOf(haystack: Uint8Array, needle: Uint8Array): number[] {
   }
   return out;
 }
-
-const concat = (parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 async function mapH5(bytes: Uint8Array): Promise<H5Map> {
   const h5 = await hdf5.open(bytes, 'map.h5');
@@ -231,16 +203,8 @@ const openCopies = () => h5fs.readdir('/').filter((n) => n.startsWith('graft-rea
 
 // ---- JSON damage, aimed at Keras configs ---------------------------------------------------------
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObj = { [k: string]: Json };
 const isObj = (v: Json | undefined): v is JsonObj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function paths(value: Json, at: (string | number)[] = [], out: (string | number)[][] = []) {
-  out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
-  else if (isObj(value)) for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
-  return out;
-}
 
 /** Every layer entry in a config (with a class name and settings), nested models and wrapped layers too. */
 function layersIn(value: Json, out: JsonObj[] = []): JsonObj[] {
@@ -482,38 +446,6 @@ function mutateConfig(rng: Rng, root: Json): { json: Json; how: string } {
   return { json: copy, how: `set ${path.join('.')}` };
 }
 
-/** Damage to JSON text itself: tokens JSON.parse turns into Infinity, cut text, bad UTF-8, depth. */
-function mutateText(rng: Rng, text: string): { bytes: Uint8Array; how: string } {
-  const numbers = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g)];
-  switch (rng.int(5)) {
-    case 0: {
-      const m = numbers.length ? rng.pick(numbers) : null;
-      const token = rng.pick(['1e999', '-1e999', 'NaN', 'Infinity', '99999999999999999999999']);
-      if (!m) return { bytes: strToU8(token), how: `text is ${token}` };
-      return {
-        bytes: strToU8(text.slice(0, m.index) + token + text.slice(m.index + m[0].length)),
-        how: `number → ${token}`,
-      };
-    }
-    case 1:
-      return { bytes: strToU8(text.slice(0, rng.int(text.length))), how: 'cut text' };
-    case 2: {
-      const b = strToU8(text);
-      b[rng.int(b.length)] = rng.pick([0xff, 0xc0, 0x80, 0]);
-      return { bytes: b, how: 'bad UTF-8 byte' };
-    }
-    case 3:
-      return { bytes: strToU8(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), how: 'nested 100 000 deep' };
-    default: {
-      const at = rng.int(text.length);
-      return {
-        bytes: strToU8(text.slice(0, at) + rng.pick(['{', '}', '"', ',', ']']) + text.slice(at)),
-        how: 'stray token',
-      };
-    }
-  }
-}
-
 // ---- HDF5 damage ---------------------------------------------------------------------------------
 
 const HDF5_SIGNATURE = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -703,62 +635,7 @@ function damageH5(rng: Rng, bytes: Uint8Array, map: H5Map): { bytes: Uint8Array;
   return null;
 }
 
-// ---- zips, byte by byte (as in fuzz.test.ts) -----------------------------------------------------
-
-interface RawEntry {
-  readonly name: string;
-  readonly data: Uint8Array;
-  readonly method?: 0 | 8;
-  /** Sizes to write instead of the true ones (lies). */
-  readonly declaredSize?: number;
-  readonly localSize?: number;
-  /** The compressed bytes, when already known. */
-  readonly body?: Uint8Array;
-  readonly crc?: number;
-}
-
-/** A minimal zip writer for what fflate would never write: duplicates, lying headers, bombs. */
-function rawZip(entries: readonly RawEntry[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = strToU8(e.name);
-    const method = e.method ?? 0;
-    const body = e.body ?? (method === 8 ? deflateSync(e.data) : e.data);
-    const crc = e.crc ?? crc32(e.data);
-    const size = e.declaredSize ?? e.data.length;
-    const local = new DataView(new ArrayBuffer(30));
-    local.setUint32(0, 0x04034b50, true);
-    local.setUint16(4, 20, true);
-    local.setUint16(8, method, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, body.length, true);
-    local.setUint32(22, e.localSize ?? size, true);
-    local.setUint16(26, name.length, true);
-    const cd = new DataView(new ArrayBuffer(46));
-    cd.setUint32(0, 0x02014b50, true);
-    cd.setUint16(4, 20, true);
-    cd.setUint16(6, 20, true);
-    cd.setUint16(10, method, true);
-    cd.setUint32(16, crc, true);
-    cd.setUint32(20, body.length, true);
-    cd.setUint32(24, size, true);
-    cd.setUint16(28, name.length, true);
-    cd.setUint32(42, offset, true);
-    chunks.push(new Uint8Array(local.buffer), name, body);
-    central.push(new Uint8Array(cd.buffer), name);
-    offset += 30 + name.length + body.length;
-  }
-  const cdSize = central.reduce((n, c) => n + c.length, 0);
-  const end = new DataView(new ArrayBuffer(22));
-  end.setUint32(0, 0x06054b50, true);
-  end.setUint16(8, entries.length, true);
-  end.setUint16(10, entries.length, true);
-  end.setUint32(12, cdSize, true);
-  end.setUint32(16, offset, true);
-  return concat([...chunks, ...central, new Uint8Array(end.buffer)]);
-}
+// ---- zips, byte by byte (the writer is in fuzzKit) -----------------------------------------------------
 
 /**
  * A DEFLATE stream of `mib` MiB of zeros, about 1 KB per MiB: the same sync-flushed block repeated, so
@@ -985,19 +862,6 @@ const newTally = (): Tally => ({
   slowestCase: '',
 });
 
-function withTimeout<T>(p: Promise<T>, label: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`hang: ${label} took over ${HANG_LIMIT_MS} ms`)),
-        HANG_LIMIT_MS,
-      );
-    }),
-  ]);
-}
-
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
 /** What is wrong with a clean read, or null: whole tensors, and NaN or Infinity flagged by name. */
@@ -1054,7 +918,7 @@ async function runCase(
   const variables = Object.keys(tf.engine().registeredVariables).length;
   const started = performance.now();
   try {
-    const content = await withTimeout(readKerasFile(file, hdf5, kind), label);
+    const content = await withTimeout(readKerasFile(file, hdf5, kind), label, HANG_LIMIT_MS);
     const wrong = await checkClean(content);
     if (wrong) tally.failures.push(`${label}: read cleanly, but ${wrong}`);
     else if (content.kind === 'model') tally.models++;

@@ -13,7 +13,7 @@ import {
   toStoredTensor,
   writeSafetensors,
 } from '../../src/core/keras/safetensors';
-import { mulberry32 } from '../../src/core/random';
+import { Rng } from './fuzzKit';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const CASES = Number(process.env.GRAFT_FUZZ_SAFETENSORS_CASES ?? 3000);
@@ -21,22 +21,6 @@ const CASES = Number(process.env.GRAFT_FUZZ_SAFETENSORS_CASES ?? 3000);
 const CASE_LIMIT_MS = 250;
 const SIZES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2 };
 const sizeOf = (dtype: string) => SIZES[dtype] ?? (['F64', 'I64', 'U64'].includes(dtype) ? 8 : 4);
-
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-  byte(): number {
-    return this.int(256);
-  }
-}
 
 function sources(): { name: string; bytes: Uint8Array }[] {
   const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
