@@ -9,7 +9,7 @@ import { GraftError } from '../errors';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { quote } from '../bundle/untrusted';
 import { KERAS3_LAYER_KEYS } from './keras3Keys';
-import { own } from './tables';
+import { ACTIVATIONS_OUT, INITIALIZERS_OUT, INITIALIZER_KEYS_OUT, own } from './tables';
 import { MODEL_CLASSES, RNN_CLASSES } from './naming';
 
 /** Shapes the caller read off the built model, which a config alone does not hold. */
@@ -23,24 +23,6 @@ export interface ExportShapes {
 /** The Keras version whose format the written files follow. */
 export const KERAS_FORMAT_VERSION = '3.15.1';
 
-const ACTIVATIONS: Readonly<Record<string, string>> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  elu: 'elu',
-  selu: 'selu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-  softplus: 'softplus',
-  softsign: 'softsign',
-  swish: 'silu',
-  mish: 'mish',
-  gelu: 'gelu',
-  log_softmax: 'log_softmax',
-  logSoftmax: 'log_softmax',
-};
-
 /** Why an activation TF.js has cannot go to Keras 3. */
 const UNEXPORTABLE_ACTIVATIONS: Readonly<Record<string, string>> = {
   hard_sigmoid:
@@ -48,34 +30,6 @@ const UNEXPORTABLE_ACTIVATIONS: Readonly<Record<string, string>> = {
   hardSigmoid:
     'the hard_sigmoid activation as TF.js computes it (0.2·x + 0.5, clipped), which Keras 3 no longer has (its hard_sigmoid is relu6(x + 3) / 6); choose sigmoid for this layer and train again',
   gelu_new: 'gelu_new (gelu’s tanh approximation), which Keras 3 has no name for',
-};
-
-const INITIALIZERS: Readonly<Record<string, string>> = {
-  Zeros: 'Zeros',
-  Ones: 'Ones',
-  Constant: 'Constant',
-  RandomNormal: 'RandomNormal',
-  RandomUniform: 'RandomUniform',
-  TruncatedNormal: 'TruncatedNormal',
-  VarianceScaling: 'VarianceScaling',
-  Orthogonal: 'OrthogonalInitializer',
-  Identity: 'IdentityInitializer',
-  GlorotNormal: 'GlorotNormal',
-  GlorotUniform: 'GlorotUniform',
-  HeNormal: 'HeNormal',
-  HeUniform: 'HeUniform',
-  LeCunNormal: 'LecunNormal',
-  LeCunUniform: 'LecunUniform',
-};
-
-const INITIALIZER_KEYS: Readonly<Record<string, readonly string[]>> = {
-  Constant: ['value'],
-  RandomNormal: ['mean', 'stddev', 'seed'],
-  RandomUniform: ['minval', 'maxval', 'seed'],
-  TruncatedNormal: ['mean', 'stddev', 'seed'],
-  VarianceScaling: ['scale', 'mode', 'distribution', 'seed'],
-  OrthogonalInitializer: ['gain', 'seed'],
-  IdentityInitializer: ['gain'],
 };
 
 const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -310,17 +264,17 @@ class Writer {
     const key = typeof v === 'string' ? v : isJsonObject(v) ? String(v.class_name) : '';
     const unexportable = own(UNEXPORTABLE_ACTIVATIONS, key);
     if (unexportable) throw this.refuse(layer, className, unexportable);
-    const mapped = own(ACTIVATIONS, key);
+    const mapped = own(ACTIVATIONS_OUT, key);
     if (!mapped) throw this.refuse(layer, className, `the ${key} activation, which Keras 3 does not have`);
     return mapped;
   }
 
   initializer(v: JsonValue): JsonValue {
     if (!isJsonObject(v)) return null;
-    const className = own(INITIALIZERS, String(v.class_name)) ?? 'GlorotUniform';
+    const className = own(INITIALIZERS_OUT, String(v.class_name)) ?? 'GlorotUniform';
     const given = isJsonObject(v.config) ? v.config : {};
     const config: JsonObject = {};
-    for (const key of own(INITIALIZER_KEYS, className) ?? ['seed'])
+    for (const key of own(INITIALIZER_KEYS_OUT, className) ?? ['seed'])
       if (given[key] !== undefined) config[key] = given[key];
     // Keras seeds are unsigned 32-bit; Graft's seeded builds may use the whole int32 range.
     if (typeof config.seed === 'number') config.seed = config.seed >>> 0;

@@ -102,44 +102,66 @@ export const LAYER_ALIASES: Readonly<Record<string, string>> = {
 /** Layers that hold Python code or TensorFlow ops rather than a configuration. */
 export const CODE_LAYERS = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', 'TFLambda']);
 
-/** Keras activations TF.js computes the same way, by their Keras name → TF.js's. */
+/**
+ * Activations both sides compute the same way, as [Keras 3's name, TF.js's name]: the one list both
+ * directions are read from.
+ */
+const ACTIVATION_NAMES: readonly (readonly [keras: string, tfjs: string])[] = [
+  ['linear', 'linear'],
+  ['relu', 'relu'],
+  ['relu6', 'relu6'],
+  ['elu', 'elu'],
+  ['selu', 'selu'],
+  ['sigmoid', 'sigmoid'],
+  ['tanh', 'tanh'],
+  ['softmax', 'softmax'],
+  ['softplus', 'softplus'],
+  ['softsign', 'softsign'],
+  ['silu', 'swish'],
+  ['mish', 'mish'],
+  ['gelu', 'gelu'],
+  ['log_softmax', 'logSoftmax'],
+];
+
+/** Keras activations by their Keras name → TF.js's (with `swish`, Keras 2's name for silu). */
 export const ACTIVATIONS: Readonly<Record<string, string>> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  elu: 'elu',
-  selu: 'selu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-  softplus: 'softplus',
-  softsign: 'softsign',
+  ...Object.fromEntries(ACTIVATION_NAMES),
   swish: 'swish',
-  silu: 'swish',
-  mish: 'mish',
-  gelu: 'gelu',
-  log_softmax: 'logSoftmax',
 };
 
-/** Keras's initializer classes → TF.js's (which names them the Keras 2 way). */
+/** TF.js activations by their TF.js name → Keras 3's (TF.js also reads `log_softmax` as written). */
+export const ACTIVATIONS_OUT: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(ACTIVATION_NAMES.map(([keras, tfjs]) => [tfjs, keras])),
+  log_softmax: 'log_softmax',
+};
+
+/**
+ * Initializer classes as [Keras 3's class, TF.js's class] (TF.js names them the Keras 2 way): the one
+ * list both directions are read from.
+ */
+const INITIALIZER_NAMES: readonly (readonly [keras: string, tfjs: string])[] = [
+  ['Zeros', 'Zeros'],
+  ['Ones', 'Ones'],
+  ['Constant', 'Constant'],
+  ['RandomNormal', 'RandomNormal'],
+  ['RandomUniform', 'RandomUniform'],
+  ['TruncatedNormal', 'TruncatedNormal'],
+  ['VarianceScaling', 'VarianceScaling'],
+  ['OrthogonalInitializer', 'Orthogonal'],
+  ['IdentityInitializer', 'Identity'],
+  ['GlorotNormal', 'GlorotNormal'],
+  ['GlorotUniform', 'GlorotUniform'],
+  ['HeNormal', 'HeNormal'],
+  ['HeUniform', 'HeUniform'],
+  ['LecunNormal', 'LeCunNormal'],
+  ['LecunUniform', 'LeCunUniform'],
+];
+
+/** Keras's initializer classes → TF.js's, with Keras 2's class names and the short names in configs. */
 export const INITIALIZERS: Readonly<Record<string, string>> = {
-  Zeros: 'Zeros',
-  Ones: 'Ones',
-  Constant: 'Constant',
-  RandomNormal: 'RandomNormal',
-  RandomUniform: 'RandomUniform',
-  TruncatedNormal: 'TruncatedNormal',
-  VarianceScaling: 'VarianceScaling',
+  ...Object.fromEntries(INITIALIZER_NAMES),
   Orthogonal: 'Orthogonal',
-  OrthogonalInitializer: 'Orthogonal',
   Identity: 'Identity',
-  IdentityInitializer: 'Identity',
-  GlorotNormal: 'GlorotNormal',
-  GlorotUniform: 'GlorotUniform',
-  HeNormal: 'HeNormal',
-  HeUniform: 'HeUniform',
-  LecunNormal: 'LeCunNormal',
-  LecunUniform: 'LeCunUniform',
   LeCunNormal: 'LeCunNormal',
   LeCunUniform: 'LeCunUniform',
   zeros: 'Zeros',
@@ -172,6 +194,19 @@ export const INITIALIZER_KEYS: Readonly<Record<string, readonly string[]>> = {
   Orthogonal: ['gain', 'seed'],
   Identity: ['gain'],
 };
+
+/** TF.js's initializer classes → Keras 3's. */
+export const INITIALIZERS_OUT: Readonly<Record<string, string>> = Object.fromEntries(
+  INITIALIZER_NAMES.map(([keras, tfjs]) => [tfjs, keras]),
+);
+
+/** The settings each Keras 3 initializer takes: TF.js's, under Keras 3's class name. */
+export const INITIALIZER_KEYS_OUT: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  INITIALIZER_NAMES.flatMap(([keras, tfjs]) => {
+    const keys = INITIALIZER_KEYS[tfjs];
+    return keys ? [[keras, keys]] : [];
+  }),
+);
 
 export const CONSTRAINTS: Readonly<Record<string, string>> = {
   MaxNorm: 'MaxNorm',
