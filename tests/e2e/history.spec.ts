@@ -206,6 +206,7 @@ test('a branch from version one, saved on, is drawn as a second line', async () 
   await toolbar(page).getByRole('button', { name: 'New branch' }).click();
   const dialog = page.getByRole('dialog', { name: 'New branch' });
   await dialog.getByRole('textbox', { name: 'Branch name' }).fill('experiment');
+  await page.screenshot({ path: `${SHOTS}/prompt-new-branch.png` });
   await dialog.getByRole('button', { name: 'Create branch' }).click();
   await expect(notice(page, 'Started branch “experiment”')).toBeVisible();
   await waitIdle(page);
