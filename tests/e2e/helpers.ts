@@ -119,3 +119,16 @@ export async function openWithFirstVersion(page: Page, message: string): Promise
   await expect(history(page).getByRole('option')).toHaveCount(1);
   return page.url();
 }
+
+/** Checks out a version with the history's keyboard controls, which layout shifts cannot misdirect. */
+export async function checkout(page: Page, id: string): Promise<void> {
+  const list = history(page).getByRole('listbox', { name: 'Versions' });
+  const row = list.locator(`[data-version="${id}"]`);
+  const index = Number(await row.getAttribute('aria-posinset')) - 1;
+  await list.focus();
+  await list.press('Home');
+  for (let i = 0; i < index; i++) await list.press('ArrowDown');
+  await expect(row).toHaveAttribute('aria-selected', 'true');
+  await list.press('Enter');
+  await expect(notice(page, `The live model is now version ${id.slice(0, 8)}`)).toBeVisible();
+}

@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import {
+  checkout,
   dismissNotices,
   fingerprint,
   history,
@@ -66,19 +67,6 @@ async function importAsNewModel(page: Page, file: string, name: string, message:
   const selected = history(page).getByRole('option', { selected: true });
   await expect(selected).toContainText(message);
   return (await selected.getAttribute('data-version')) ?? '';
-}
-
-/** Checks out a version with the history's keyboard controls, which layout shifts cannot misdirect. */
-async function checkout(page: Page, id: string): Promise<void> {
-  const list = history(page).getByRole('listbox', { name: 'Versions' });
-  const row = list.locator(`[data-version="${id}"]`);
-  const index = Number(await row.getAttribute('aria-posinset')) - 1;
-  await list.focus();
-  await list.press('Home');
-  for (let i = 0; i < index; i++) await list.press('ArrowDown');
-  await expect(row).toHaveAttribute('aria-selected', 'true');
-  await list.press('Enter');
-  await expect(notice(page, `The live model is now version ${id.slice(0, 8)}`)).toBeVisible();
 }
 
 /** How many rows each of Graft's IndexedDB stores holds: equal counts before and after mean nothing was stored. */

@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { sha256Hex } from '../../src/core/hashing';
 import { probeValues } from '../../src/core/random';
 import { modelFilesOf, twoInTwoOutLstm } from '../../src/ml/testModels';
-import { skipTour } from './helpers';
+import { checkout, skipTour } from './helpers';
 
 // Not a tour test: pages start with the guided first run skipped.
 test.beforeEach(async ({ page }) => {
@@ -98,19 +98,6 @@ async function refChips(page: Page): Promise<Record<string, string[]>> {
         ]),
       ),
     );
-}
-
-/** Checks out a version with the history's keyboard controls, which layout shifts cannot misdirect. */
-async function checkout(page: Page, id: string) {
-  const list = history(page).getByRole('listbox', { name: 'Versions' });
-  const row = list.locator(`[data-version="${id}"]`);
-  const index = Number(await row.getAttribute('aria-posinset')) - 1;
-  await list.focus();
-  await list.press('Home');
-  for (let i = 0; i < index; i++) await list.press('ArrowDown');
-  await expect(row).toHaveAttribute('aria-selected', 'true');
-  await list.press('Enter');
-  await expect(notice(page, `The live model is now version ${id.slice(0, 8)}`)).toBeVisible();
 }
 
 type Upload = string | { name: string; mimeType: string; buffer: Buffer };
