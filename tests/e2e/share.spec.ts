@@ -608,6 +608,13 @@ test('right after “Download as TF.js model”, one click on a history row sele
   await expect.poll(() => downloads.length).toBe(2);
   await expect(page.getByTestId('model-download-result')).toBeVisible();
 
+  // Where the download leaves the page: scrolled down, the row in view but the top of the list above the
+  // window (so that focusing the list on the press would scroll the page under the pointer).
+  await firstRow.evaluate((row) => window.scrollBy(0, row.getBoundingClientRect().top - 8));
+  const listTop = await history(page)
+    .getByRole('listbox', { name: 'Versions' })
+    .evaluate((list) => list.getBoundingClientRect().top);
+  expect(listTop).toBeLessThan(0);
   // One real click, not a key: the row the pointer is on is the one selected.
   await firstRow.click();
   await expect(firstRow).toHaveAttribute('aria-selected', 'true', { timeout: 2_000 });
