@@ -138,7 +138,7 @@ export function createCore(store = new DexieVersionStore(new GraftDb())): Core {
 /** The app's state: the core parts and the features, over one store. */
 export function createApp(): Core & {
   share: Share<LiveModel>;
-  compare: CompareState<LiveModel>;
+  compare: CompareState;
   builder: Builder<LiveModel>;
   training: Training<LiveModel>;
   tour: Tour;

@@ -33,7 +33,7 @@ export interface Comparison {
   readonly pending: { weights?: boolean; behaviour?: boolean };
 }
 
-export class CompareState<M> {
+export class CompareState {
   readonly #activity: Activity;
   readonly #history: History;
   readonly #reader: VersionReader;

@@ -225,7 +225,7 @@ export interface ModelImportChoice {
 
 export class Share<M> {
   readonly #activity: Activity;
-  readonly #history: History;
+  readonly #view: History;
   readonly #live: LiveModel<M>;
   readonly #s: ShareServices<M>;
 
@@ -248,13 +248,12 @@ export class Share<M> {
 
   /** The version the user is looking at: the selected one, else the live model's, else the branch's. */
   readonly #focusVersion: VersionId | null = $derived.by(
-    () =>
-      this.#history.selected?.id ?? this.#known(this.#live.live?.base ?? null) ?? this.#history.branchHead,
+    () => this.#view.selected?.id ?? this.#known(this.#live.live?.base ?? null) ?? this.#view.branchHead,
   );
 
   constructor(activity: Activity, history: History, live: LiveModel<M>, services: ShareServices<M>) {
     this.#activity = activity;
-    this.#history = history;
+    this.#view = history;
     this.#live = live;
     this.#s = services;
   }
@@ -263,9 +262,9 @@ export class Share<M> {
   // repository (another repository opened, a branch deleted), so the form never offers a stale choice.
 
   get branch(): string | null {
-    const names = this.#history.branches.map((b) => b.name);
+    const names = this.#view.branches.map((b) => b.name);
     if (this.#branchPick !== null && names.includes(this.#branchPick)) return this.#branchPick;
-    return this.#history.currentBranch ?? names[0] ?? null;
+    return this.#view.currentBranch ?? names[0] ?? null;
   }
   set branch(name: string | null) {
     this.#branchPick = name;
@@ -280,9 +279,7 @@ export class Share<M> {
   }
 
   get rangeTo(): VersionId | null {
-    return (
-      this.#known(this.#rangeToPick) ?? this.#history.branchHead ?? this.#history.graphOrder[0]?.id ?? null
-    );
+    return this.#known(this.#rangeToPick) ?? this.#view.branchHead ?? this.#view.graphOrder[0]?.id ?? null;
   }
   set rangeTo(id: VersionId | null) {
     this.#rangeToPick = id;
@@ -298,7 +295,7 @@ export class Share<M> {
   /** A version the receiver holds; by default the parent of the newest exported version. */
   get thinBasis(): VersionId | null {
     const tip = this.#scopeTip;
-    const parent = tip ? (this.#history.versions.find((v) => v.id === tip)?.parents[0] ?? null) : null;
+    const parent = tip ? (this.#view.versions.find((v) => v.id === tip)?.parents[0] ?? null) : null;
     return this.#known(this.#thinBasisPick) ?? parent;
   }
   set thinBasis(id: VersionId | null) {
@@ -329,9 +326,9 @@ export class Share<M> {
   readonly #scopeTip: VersionId | null = $derived.by(() => {
     switch (this.scopeKind) {
       case 'repository':
-        return this.#history.branchHead ?? this.#history.graphOrder[0]?.id ?? null;
+        return this.#view.branchHead ?? this.#view.graphOrder[0]?.id ?? null;
       case 'branch':
-        return this.#history.branches.find((b) => b.name === this.branch)?.target ?? null;
+        return this.#view.branches.find((b) => b.name === this.branch)?.target ?? null;
       case 'range':
         return this.rangeTo;
       case 'version':
@@ -341,15 +338,15 @@ export class Share<M> {
 
   /** How many versions each scope would carry, for the options' labels and to catch empty ranges. */
   readonly scopeCounts: Readonly<Record<ScopeKind, number>> = $derived.by(() => {
-    const g = graphOf(this.#history.versions);
+    const g = graphOf(this.#view.versions);
     const reach = (ids: Iterable<VersionId>) =>
       ancestors(
         g,
         [...ids].filter((id) => g.has(id)),
       );
-    const branchTarget = this.#history.branches.find((b) => b.name === this.branch)?.target;
-    const head = this.#history.repo?.head;
-    const roots = this.#history.refs.map((r) => r.target);
+    const branchTarget = this.#view.branches.find((b) => b.name === this.branch)?.target;
+    const head = this.#view.repo?.head;
+    const roots = this.#view.refs.map((r) => r.target);
     if (head?.kind === 'detached') roots.push(head.version);
     const to = this.rangeTo;
     const from = this.rangeFrom;
@@ -365,8 +362,8 @@ export class Share<M> {
 
   /** Why "Export bundle" cannot run now, in words; null when it can. */
   readonly exportBlocked: string | null = $derived.by(() => {
-    if (!this.#history.repo) return t('share.blocked.noModel');
-    if (this.#history.versions.length === 0) return t('share.blocked.noVersions');
+    if (!this.#view.repo) return t('share.blocked.noModel');
+    if (this.#view.versions.length === 0) return t('share.blocked.noVersions');
     if (this.scope === null) return t('share.blocked.noScope');
     if (this.scopeCounts[this.scopeKind] === 0)
       return this.scopeKind === 'range' ? t('share.blocked.emptyRange') : t('share.blocked.empty');
@@ -379,7 +376,7 @@ export class Share<M> {
   // ---- export --------------------------------------------------------------------------------------
 
   exportBundle(): Promise<Result<void>> {
-    const repoId = this.#history.repoId;
+    const repoId = this.#view.repoId;
     const scope = this.scope;
     const basis = this.thin ? this.thinBasis : null;
     if (!repoId || !scope || this.exportBlocked) return Promise.resolve(ok(undefined));
@@ -411,7 +408,7 @@ export class Share<M> {
    * one download of several (which would break the .json's reference to its weights file).
    */
   downloadTfjsModel(versionId: VersionId | null = this.modelVersion): Promise<Result<void>> {
-    const repo = this.#history.repo;
+    const repo = this.#view.repo;
     if (!repo || !versionId) return Promise.resolve(ok(undefined));
     return this.#activity.run(t('share.busy.preparing'), async () => {
       const files = await this.#s.exportTfjsModel(versionId, standardModelBaseName(repo.name, versionId));
@@ -453,7 +450,7 @@ export class Share<M> {
     make: (id: VersionId, baseName: string) => Promise<FileDownload>,
     mime: string,
   ): Promise<Result<void>> {
-    const repo = this.#history.repo;
+    const repo = this.#view.repo;
     if (!repo || !versionId) return Promise.resolve(ok(undefined));
     return this.#activity.run(t('share.busy.preparing'), async () => {
       const out = await make(versionId, standardModelBaseName(repo.name, versionId));
@@ -516,7 +513,7 @@ export class Share<M> {
       this.progress = null;
     }
     this.lastImport = { fileName: file.name, report };
-    if (this.#history.repoId !== report.repository.id) await this.#live.openRepository(report.repository.id);
+    if (this.#view.repoId !== report.repository.id) await this.#live.openRepository(report.repository.id);
     this.#activity.say(importSummary(file.name, report));
   }
 
@@ -551,7 +548,7 @@ export class Share<M> {
   async confirmModelImport(choice: ModelImportChoice): Promise<void> {
     const pending = this.pendingModel;
     if (!pending) return;
-    const intoRepo = choice.destination === 'version' ? this.#history.repo : null;
+    const intoRepo = choice.destination === 'version' ? this.#view.repo : null;
     if (choice.destination === 'version' && !intoRepo) {
       this.#activity.report(
         new GraftError('repo/not-found', 'Open a model first, or import this one as a new model.'),
@@ -562,7 +559,7 @@ export class Share<M> {
     const here = intoRepo ? pending.earlier.find((e) => e.repoId === intoRepo.id) : undefined;
     if (here) {
       this.cancelModelImport();
-      this.#history.select(here.versionId);
+      this.#view.select(here.versionId);
       this.#activity.say(
         t('share.imported.already', {
           file: baseName(pending.source.modelFile),
@@ -606,7 +603,7 @@ export class Share<M> {
         file: baseName(pending.source.modelFile),
         where,
         id: shortId(saved),
-        branch: this.#history.currentBranch ?? 'main',
+        branch: this.#view.currentBranch ?? 'main',
       }),
     );
   }
@@ -614,14 +611,14 @@ export class Share<M> {
   /** Opens the version an earlier import of the same file made, instead of importing it again. */
   async openEarlierImport(earlier: EarlierImport): Promise<void> {
     this.cancelModelImport();
-    if (this.#history.repoId !== earlier.repoId) await this.#live.openRepository(earlier.repoId);
-    this.#history.select(earlier.versionId);
+    if (this.#view.repoId !== earlier.repoId) await this.#live.openRepository(earlier.repoId);
+    this.#view.select(earlier.versionId);
   }
 
   /** Matches a weights-only file against the live model; the preview waits in `pendingWeights`. */
   async #planWeights(file: WeightsFromFile): Promise<void> {
     const live = this.#live.live;
-    const repo = this.#history.repo;
+    const repo = this.#view.repo;
     if (!live || !repo || live.repoId !== repo.id)
       throw new GraftError(
         'import/weights-need-model',
@@ -696,6 +693,6 @@ export class Share<M> {
 
   /** `id` when it is a version of the open repository, else null. */
   #known(id: VersionId | null): VersionId | null {
-    return id !== null && this.#history.versions.some((v) => v.id === id) ? id : null;
+    return id !== null && this.#view.versions.some((v) => v.id === id) ? id : null;
   }
 }
