@@ -4,7 +4,7 @@ import './tfjsFixes';
 import { GraftError } from '../core/errors';
 import type { JsonObject } from '../core/json';
 import type { BlobHash } from '../core/hashing';
-import type { ModelSnapshot, TensorData } from '../core/ports';
+import type { ModelSnapshot, TensorData, WeightsInMemory } from '../core/ports';
 import { summaryShapes } from '../core/versions/summary';
 import type { ModelSummary, StoredDType, TensorEntry } from '../core/versions/types';
 
@@ -63,14 +63,6 @@ function rememberHashes(model: tf.LayersModel, entries: readonly { name: string;
     const hash = byName.get(w.originalName);
     if (hash) KNOWN_HASHES.set(w.read().dataId as object, hash);
   }
-}
-
-export interface WeightsInMemory {
-  readonly topology: JsonObject;
-  readonly tensors: readonly {
-    readonly entry: Pick<TensorEntry, 'name' | 'shape' | 'dtype'>;
-    readonly data: ArrayBuffer;
-  }[];
 }
 
 export async function materializeModel(loaded: WeightsInMemory): Promise<tf.LayersModel> {

@@ -4,20 +4,18 @@
  * Storage comes in through `StorageCheckServices`; the workspace shows busy, notices and errors.
  */
 import type { VersionId } from '../core/hashing';
-import type { RepositoryCheck, StorageCheckReport, VerifyAllProgress } from '../core/storageCheck';
+import type {
+  RepositoryCheck,
+  StorageCheckReport,
+  StorageCheckServices,
+  VerifyAllProgress,
+} from '../core/ports';
 import type { RepoId } from '../core/versions/types';
 import { t } from './i18n';
-import type { BundleExportRequest, ExportedBundle, Progress } from './Share.svelte';
 import type { Workspace } from './Workspace.svelte';
 
-export interface StorageCheckServices {
-  verifyAll(
-    onProgress: (p: VerifyAllProgress) => void,
-    signal: AbortSignal,
-  ): Promise<StorageCheckReport | null>;
-  exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
-  saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
-}
+// Moved to core/ports/storageCheck.ts; re-exported until the merge so other branches' imports compile.
+export type { StorageCheckServices } from '../core/ports';
 
 export interface IntactExport {
   readonly repoId: RepoId;

@@ -15,6 +15,9 @@ import type {
   GcReport,
   LoadedVersion,
   RepositoryView,
+  SchemaEvent,
+  SchemaWatcher,
+  StorageManagerPort,
   StorageUsage,
   VerifyReport,
   VersionStore,
@@ -53,10 +56,8 @@ interface BlobSource {
 const now = () => new Date().toISOString();
 
 /** The browser's room for this origin, in bytes; null where the browser does not say. */
-export type EstimateRoom = () => Promise<{ readonly usage: number; readonly quota: number } | null>;
-
-/** What a tab hears about the database's schema from other tabs (see `DexieVersionStore.watchSchema`). */
-export type SchemaEvent = 'outdated' | 'blocked' | 'open';
+export type EstimateRoom = StorageManagerPort['estimate'];
+export type { SchemaEvent };
 
 async function browserEstimate(): Promise<{ usage: number; quota: number } | null> {
   const storage = globalThis.navigator?.storage;
@@ -65,7 +66,7 @@ async function browserEstimate(): Promise<{ usage: number; quota: number } | nul
   return e.quota ? { usage: e.usage ?? 0, quota: e.quota } : null;
 }
 
-export class DexieVersionStore implements VersionStore {
+export class DexieVersionStore implements VersionStore, SchemaWatcher {
   readonly db: GraftDb;
   readonly #estimate: EstimateRoom;
 

@@ -12,7 +12,8 @@ import { floats, tinySnapshot } from '../core/testing';
 import { summaryShapes } from '../core/versions/summary';
 import type { RepoId, Version } from '../core/versions/types';
 import { versionIdOf } from '../core/versions/version';
-import { exportBundle, exportTfjsModel, importBundle, type ImportReport } from './bundles';
+import type { ImportReport } from '../core/ports';
+import { exportBundle, exportTfjsModel, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { dumpStore, freshStore } from './testDb';
 

@@ -16,7 +16,8 @@ import { hashBlob, toHex, type VersionId } from '../../src/core/hashing';
 import { tinySnapshot } from '../../src/core/testing';
 import type { Version } from '../../src/core/versions/types';
 import { versionIdOf } from '../../src/core/versions/version';
-import { readModelFiles, type ModelFile } from '../../src/ml/modelFiles';
+import type { NamedBytes } from '../../src/core/ports';
+import { readModelFiles } from '../../src/ml/modelFiles';
 import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
@@ -360,8 +361,8 @@ const MODEL_DIRS = [
   resolve(__dirname, '../../../shared/fixtures/tfjs-models'),
 ];
 
-function modelFixtures(): { name: string; files: ModelFile[] }[] {
-  const out: { name: string; files: ModelFile[] }[] = [];
+function modelFixtures(): { name: string; files: NamedBytes[] }[] {
+  const out: { name: string; files: NamedBytes[] }[] = [];
   for (const root of MODEL_DIRS) {
     let dirs: string[];
     try {
@@ -380,12 +381,12 @@ function modelFixtures(): { name: string; files: ModelFile[] }[] {
   return out;
 }
 
-function mutateModel(rng: Rng, files: readonly ModelFile[]): { files: ModelFile[]; how: string } {
+function mutateModel(rng: Rng, files: readonly NamedBytes[]): { files: NamedBytes[]; how: string } {
   const copy = files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
   const modelIndex = copy.findIndex((f) => f.name.endsWith('.json'));
-  const model = copy[modelIndex] as ModelFile;
+  const model = copy[modelIndex] as NamedBytes;
   const weights = copy.filter((f) => !f.name.endsWith('.json'));
-  const zipped = (list: ModelFile[]) => {
+  const zipped = (list: NamedBytes[]) => {
     const input: Record<string, Uint8Array> = {};
     for (const f of list) input[f.name] = f.bytes;
     return zipSync(input);
