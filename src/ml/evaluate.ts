@@ -1,13 +1,6 @@
 /** Evaluating a model on a data set (loss, accuracy and confusion matrix, or regression errors) and predicting rows. */
 import * as tf from '@tensorflow/tfjs';
-import {
-  accuracyOf,
-  argmaxRows,
-  confusionMatrix,
-  regressionMetrics,
-  type ConfusionMatrix,
-} from '../core/model/metrics';
-import type { Task } from '../core/model/templates';
+import { accuracyOf, argmaxRows, confusionMatrix, regressionMetrics } from '../core/model/metrics';
 import type { LossName } from '../core/model/training';
 import type { EvaluateOptions, ModelEvaluation, Prediction, RowData } from '../core/ports';
 import { inputTensor, makeYielder, targetTensor } from './train';

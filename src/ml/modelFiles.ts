@@ -7,13 +7,20 @@
 import * as tf from '@tensorflow/tfjs';
 import './tfjsFixes';
 import { LIMITS } from '../core/bundle/limits';
+import type { TfjsWeightGroup, TfjsWeightSpec } from '../core/bundle/modelJson';
 import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
 import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
 import { GraftError, isGraftError } from '../core/errors';
 import { isHash } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
-import { tensorBytes, type ModelSnapshot, type ModelSource, type NamedBytes, type TensorData } from '../core/ports';
+import {
+  tensorBytes,
+  type ModelSnapshot,
+  type ModelSource,
+  type NamedBytes,
+  type TensorData,
+} from '../core/ports';
 import { snapshotModel } from './snapshot';
 import { checkWiring } from '../core/model/wiring';
 
@@ -31,17 +38,14 @@ const MAX_WEIGHTS = 100_000;
 const STORED = ['float32', 'int32', 'bool'] as const;
 const QUANTIZED_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
 
-interface WeightSpec {
-  readonly name: string;
-  readonly shape: number[];
-  readonly dtype: (typeof STORED)[number];
+/** A weights manifest entry as TF.js and its converter write it (Graft's own exports write no more than core's). */
+interface WeightSpec extends TfjsWeightSpec {
   readonly quantization?: JsonObject & { readonly dtype: string };
   /** TF.js marks optimizer state `optimizer`; Graft keeps model weights only. */
   readonly group?: string;
 }
 
-interface WeightGroup {
-  readonly paths: string[];
+interface WeightGroup extends TfjsWeightGroup {
   readonly weights: WeightSpec[];
 }
 

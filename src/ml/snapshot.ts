@@ -6,7 +6,7 @@ import type { JsonObject } from '../core/json';
 import type { BlobHash } from '../core/hashing';
 import type { ModelSnapshot, TensorData, WeightsInMemory } from '../core/ports';
 import { summaryShapes } from '../core/versions/summary';
-import type { ModelSummary, StoredDType, TensorEntry } from '../core/versions/types';
+import type { ModelSummary, StoredDType } from '../core/versions/types';
 
 const STORED: readonly string[] = ['float32', 'int32', 'bool'];
 

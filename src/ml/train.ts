@@ -13,7 +13,6 @@ import { GraftError } from '../core/errors';
 import {
   assertValidTrainConfig,
   isClassificationLoss,
-  type BatchLogs,
   type EpochLogs,
   type LossName,
   type OptimizerName,

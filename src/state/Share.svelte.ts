@@ -19,7 +19,6 @@ import type {
   WeightsFromFile,
 } from '../core/ports';
 import { ancestors, graphOf } from '../core/versions/dag';
-import type { RepoId } from '../core/versions/types';
 import type { PendingChange, Workspace } from './Workspace.svelte';
 import { t } from './i18n';
 import {

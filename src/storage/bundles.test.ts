@@ -8,7 +8,7 @@ import type { ErrorCode, GraftError } from '../core/errors';
 import { isGraftError } from '../core/errors';
 import { toHex, type VersionId } from '../core/hashing';
 import type { ModelSnapshot } from '../core/ports';
-import { floats, tinySnapshot } from '../core/testing';
+import { floats, tinySnapshot } from '../core/testVersions';
 import { summaryShapes } from '../core/versions/summary';
 import type { RepoId, Version } from '../core/versions/types';
 import { versionIdOf } from '../core/versions/version';

@@ -7,7 +7,7 @@
 import { GraftError, isGraftError } from '../core/errors';
 import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
-import type { BundleManifest, BundleScope } from '../core/bundle/manifest';
+import type { BundleManifest } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
 import { bundleFileName } from '../core/bundle/names';
 import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';

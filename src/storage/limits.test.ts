@@ -8,7 +8,7 @@ import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';

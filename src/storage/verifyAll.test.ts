@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openBundle } from '../core/bundle/read';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';

@@ -13,7 +13,7 @@ import { LIMITS } from '../../src/core/bundle/limits';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../../src/core/bundle/names';
 import { isGraftError, type ErrorCode } from '../../src/core/errors';
 import { hashBlob, toHex, type VersionId } from '../../src/core/hashing';
-import { tinySnapshot } from '../../src/core/testing';
+import { tinySnapshot } from '../../src/core/testVersions';
 import type { Version } from '../../src/core/versions/types';
 import { versionIdOf } from '../../src/core/versions/version';
 import type { NamedBytes } from '../../src/core/ports';
@@ -22,7 +22,7 @@ import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
-import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './fuzzKit';
+import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './testFuzz';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const BUNDLE_CASES = Number(process.env.GRAFT_FUZZ_BUNDLE_CASES ?? 900);

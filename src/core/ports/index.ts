@@ -12,6 +12,10 @@
  *   share         model files in and out, and sharing as a whole (ml/, storage/, app/shareServices.ts)
  *   browser       preferences, the URL, the storage manager (app/compose.ts)
  *   workspace     the ports the workspace takes, together
+ *
+ * Two contracts live beside the formats they carry and are re-exported here: the data picker's
+ * `DatasetLoader` (core/data/loader.ts, app/datasetSource.ts) and the HDF5 reader and writer `Hdf5Io`
+ * (core/keras/hdf5.ts, formats/).
  */
 export { tensorBytes } from './snapshot';
 export type * from './snapshot';
@@ -23,3 +27,5 @@ export type * from './training';
 export type * from './share';
 export type * from './browser';
 export type * from './workspace';
+export type { DatasetLoader } from '../data/loader';
+export type { Hdf5Io } from '../keras/hdf5';

@@ -9,7 +9,6 @@ import type {
   ChangeKind,
   Head,
   Metrics,
-  ModelSummary,
   Provenance,
   Ref,
   RefKind,

@@ -12,7 +12,6 @@ import type { Task } from '../model/templates';
 import type { BatchLogs, EpochLogs, LossName, TrainConfig, TrainResult } from '../model/training';
 import type { Metrics, RepoId } from '../versions/types';
 
-
 /** Rows of numbers in row-major order with their full shape, rows first. */
 export interface RowData {
   readonly values: Float32Array | Int32Array | Uint8Array;
