@@ -46,11 +46,6 @@ function client(): TrainingClient | null {
   return made.client;
 }
 
-/** Where the next run will train: in a background worker, or in the page's thread. */
-export function trainingThread(): 'worker' | 'page' {
-  return typeof Worker !== 'undefined' && !unavailable.has(tf.getBackend()) ? 'worker' : 'page';
-}
-
 /** Trains `model` in place, as `train()` does, preferably off the page's main thread. */
 export async function trainInBackground(
   model: tf.LayersModel,
