@@ -3,15 +3,8 @@ import { GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { graphOf, log } from '../core/versions/dag';
 import type { Ref, RepoId, Repository, VersionRow } from '../core/versions/types';
-import {
-  Share,
-  importSummary,
-  suggestName,
-  type ImportReport,
-  type PickedFile,
-  type ShareServices,
-  type WeightsFromFile,
-} from './Share.svelte';
+import type { ImportReport, ShareServices, WeightsFromFile } from '../core/ports';
+import { Share, importSummary, suggestName, type PickedFile } from './Share.svelte';
 import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
 import { locale } from './i18n';
 import { FakeBusy } from './testWorkspace.svelte';
