@@ -16,11 +16,10 @@ const ADAPTERS = {
 };
 
 // Test-only code is named test<Subject>.ts (beside the code it serves, or in tests/unit); app code never
-// imports it, nor anything under tests/. core/testing.ts and core/diff/fixtures.ts are re-exports kept until
-// the parallel branches are merged.
-const TEST_FILES = ['**/*.test.ts', '**/test[A-Z]*', 'src/core/testing.ts', 'src/core/diff/fixtures.ts'];
+// imports it, nor anything under tests/.
+const TEST_FILES = ['**/*.test.ts', '**/test[A-Z]*'];
 const TEST_ONLY = {
-  regex: '(^|/)(test[A-Z][^/]*|testing|fixtures)$|(^|/)tests/',
+  regex: '(^|/)test[A-Z][^/]*$|(^|/)tests/',
   message: 'Test-only module: only tests import test<Subject>.ts modules.',
 };
 

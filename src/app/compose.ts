@@ -6,10 +6,13 @@ import { describeLayers } from '../ml/describe';
 import { probeModel } from '../ml/probe';
 import { materializeModel, snapshotModel, summarize } from '../ml/snapshot';
 import { TEMPLATES } from '../ml/templates';
-import { DexieVersionStore, watchRepositories, watchRepository } from '../storage/DexieVersionStore';
+import { DexieVersionStore } from '../storage/DexieVersionStore';
 import { GraftDb } from '../storage/db';
-import type { MlServices, Services } from '../state/services';
-import { Workspace } from '../state/Workspace.svelte';
+import type { Location, MlServices, Preferences, StorageManagerPort, VersionReader } from '../core/ports';
+import { Activity } from '../state/Activity.svelte';
+import { History } from '../state/History.svelte';
+import { LiveModel as Live } from '../state/LiveModel.svelte';
+import { StorageStatus } from '../state/StorageStatus.svelte';
 import { CompareState } from '../state/Compare.svelte';
 import { Share } from '../state/Share.svelte';
 import { StorageCheck } from '../state/StorageCheck.svelte';
@@ -23,7 +26,7 @@ import { Tour } from '../state/Tour.svelte';
 export type LiveModel = tf.LayersModel;
 
 /** Small settings in localStorage. Private modes may refuse; preferences are a convenience, not data. */
-const BROWSER_PREFS: Services<LiveModel>['prefs'] = {
+const BROWSER_PREFS: Preferences = {
   get: (k) => {
     try {
       return localStorage.getItem(k);
@@ -81,78 +84,86 @@ export function createMl(): MlServices<LiveModel> {
   };
 }
 
-export function createWorkspace(store = new DexieVersionStore(new GraftDb())): Workspace<LiveModel> {
-  const services: Services<LiveModel> = {
-    store: Object.assign(store, {
-      watchRepository: watchRepository.bind(null, store),
-      watchRepositories: watchRepositories.bind(null, store),
-    }),
-    ml: createMl(),
-    prefs: BROWSER_PREFS,
-    location: {
-      read: () => {
-        const params = new URL(location.href).searchParams;
-        return { repo: params.get('repo'), version: params.get('v') };
-      },
-      write: ({ repo, version }) => {
-        const url = new URL(location.href);
-        for (const [key, value] of [
-          ['repo', repo],
-          ['v', version],
-        ] as const) {
-          if (value) url.searchParams.set(key, value);
-          else url.searchParams.delete(key);
-        }
-        history.replaceState(history.state, '', url);
-      },
-    },
-    storageManager: {
-      async estimate() {
-        if (!navigator.storage?.estimate) return null;
-        const e = await navigator.storage.estimate();
-        return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
-      },
-      persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
-      persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
-    },
-  };
-  const workspace = new Workspace(services);
-  store.watchSchema((event) => workspace.databaseChanged(event));
-  return workspace;
+/** The page's URL names the open repository and version, so a reload or a shared link opens them. */
+const BROWSER_LOCATION: Location = {
+  read: () => {
+    const params = new URL(location.href).searchParams;
+    return { repo: params.get('repo'), version: params.get('v') };
+  },
+  write: ({ repo, version }) => {
+    const url = new URL(location.href);
+    for (const [key, value] of [
+      ['repo', repo],
+      ['v', version],
+    ] as const) {
+      if (value) url.searchParams.set(key, value);
+      else url.searchParams.delete(key);
+    }
+    history.replaceState(history.state, '', url);
+  },
+};
+
+const BROWSER_STORAGE: StorageManagerPort = {
+  async estimate() {
+    if (!navigator.storage?.estimate) return null;
+    const e = await navigator.storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  },
+  persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
+  persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
+};
+
+/** The parts of the app's state every feature draws on, over one store. */
+export interface Core {
+  readonly activity: Activity;
+  readonly history: History;
+  readonly liveModel: Live<LiveModel>;
+  readonly storage: StorageStatus;
+  /** Stored versions read directly (details, diffs), not through the state. */
+  readonly reader: VersionReader;
 }
 
-/** The app's state: the workspace and the Share feature, over one store. */
-export function createApp(): {
-  workspace: Workspace<LiveModel>;
+export function createCore(store = new DexieVersionStore(new GraftDb())): Core {
+  const activity = new Activity();
+  const repoHistory = new History(store, activity, BROWSER_LOCATION, BROWSER_PREFS);
+  const storage = new StorageStatus(store, BROWSER_STORAGE, activity, () => repoHistory.repoId);
+  const live = new Live({ store, ml: createMl(), prefs: BROWSER_PREFS }, activity, repoHistory, storage);
+  store.watchSchema((event) => storage.databaseChanged(event));
+  return { activity, history: repoHistory, liveModel: live, storage, reader: store };
+}
+
+/** The app's state: the core parts and the features, over one store. */
+export function createApp(): Core & {
   share: Share<LiveModel>;
-  compare: CompareState<LiveModel>;
+  compare: CompareState;
   builder: Builder<LiveModel>;
   training: Training<LiveModel>;
   tour: Tour;
   storageCheck: StorageCheck;
 } {
   const store = new DexieVersionStore(new GraftDb());
-  const workspace = createWorkspace(store);
-  const compare = new CompareState(workspace);
+  const core = createCore(store);
+  const { activity, history: repoHistory, liveModel: live, reader } = core;
+  const compare = new CompareState(activity, repoHistory, reader);
   const trainingServices = createTrainingServices(store);
   const shareServices = createShareServices(store);
-  const builder = new Builder(workspace, trainingServices);
-  const training = new Training(workspace, trainingServices, compare);
+  const builder = new Builder(activity, repoHistory, live, trainingServices);
+  const training = new Training(activity, repoHistory, live, reader, trainingServices, compare);
   // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
-  workspace.addLiveGuard({
+  live.addLiveGuard({
     inUse: () => training.running,
     pendingEdits: () => builder.changes,
-    keepEdits: () => builder.apply(),
+    keepEdits: async () => (await builder.apply()).ok,
     dropEdits: () => builder.discard(),
   });
   return {
-    workspace,
-    share: new Share(workspace, shareServices),
+    ...core,
+    share: new Share(activity, repoHistory, live, shareServices),
     compare,
     builder,
     training,
     tour: new Tour(BROWSER_PREFS),
-    storageCheck: new StorageCheck(workspace as Workspace<unknown>, {
+    storageCheck: new StorageCheck(activity, {
       verifyAll: (onProgress, signal) => verifyAll(store, { onProgress, signal }),
       exportBundle: shareServices.exportBundle,
       saveFile: shareServices.saveFile,

@@ -3,6 +3,7 @@
  * dialog shows, and exports the versions that are intact (with their whole history) as one bundle.
  * Storage comes in through `StorageCheckServices`; the workspace shows busy, notices and errors.
  */
+import { ok, type Result } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import type {
   RepositoryCheck,
@@ -12,10 +13,7 @@ import type {
 } from '../core/ports';
 import type { RepoId } from '../core/versions/types';
 import { t } from './i18n';
-import type { Workspace } from './Workspace.svelte';
-
-// Moved to core/ports/storageCheck.ts; re-exported until the merge so other branches' imports compile.
-export type { StorageCheckServices } from '../core/ports';
+import type { Activity } from './Activity.svelte';
 
 export interface IntactExport {
   readonly repoId: RepoId;
@@ -24,7 +22,7 @@ export interface IntactExport {
 }
 
 export class StorageCheck {
-  readonly #ws: Workspace<unknown>;
+  readonly #activity: Activity;
   readonly #s: StorageCheckServices;
   #controller: AbortController | null = null;
 
@@ -43,21 +41,21 @@ export class StorageCheck {
     this.report?.repositories.filter((r) => r.damaged.length > 0 || r.affectedRefs.length > 0) ?? [],
   );
 
-  constructor(workspace: Workspace<unknown>, services: StorageCheckServices) {
-    this.#ws = workspace;
+  constructor(activity: Activity, services: StorageCheckServices) {
+    this.#activity = activity;
     this.#s = services;
   }
 
   /** Opens the dialog and starts checking. */
-  start(): Promise<void> {
-    if (this.running) return Promise.resolve();
+  start(): Promise<Result<void>> {
+    if (this.running) return Promise.resolve(ok(undefined));
     this.open = true;
     this.report = null;
     this.cancelled = false;
     this.lastExport = null;
     const controller = new AbortController();
     this.#controller = controller;
-    return this.#ws.run(t('storageCheck.busy'), async () => {
+    return this.#activity.run(t('storageCheck.busy'), async () => {
       this.running = true;
       this.progress = { doneBlobs: 0, totalBlobs: 0, doneBytes: 0, totalBytes: 0 };
       try {
@@ -67,7 +65,7 @@ export class StorageCheck {
           return;
         }
         this.report = report;
-        this.#ws.say(
+        this.#activity.say(
           report.ok
             ? t('storageCheck.notice.ok', { count: report.checkedBlobs })
             : t('storageCheck.notice.damaged', { count: report.damagedBlobs }),
@@ -91,11 +89,11 @@ export class StorageCheck {
   }
 
   /** Downloads one bundle of the repository's intact versions, whose every ancestor is intact too. */
-  exportIntact(repoId: RepoId): Promise<void> {
+  exportIntact(repoId: RepoId): Promise<Result<void>> {
     const check = this.report?.repositories.find((r) => r.id === repoId);
-    if (!check || check.exportable.length === 0 || this.exporting) return Promise.resolve();
+    if (!check || check.exportable.length === 0 || this.exporting) return Promise.resolve(ok(undefined));
     const ids = check.exportable;
-    return this.#ws.run(t('storageCheck.busyExport'), async () => {
+    return this.#activity.run(t('storageCheck.busyExport'), async () => {
       this.exporting = { repoId, done: 0, total: 0 };
       try {
         const out = await this.#s.exportBundle(
@@ -104,7 +102,7 @@ export class StorageCheck {
         );
         this.#s.saveFile(out.bytes, out.fileName, 'application/zip');
         this.lastExport = { repoId, fileName: out.fileName, versions: ids };
-        this.#ws.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
+        this.#activity.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
       } finally {
         this.exporting = null;
       }

@@ -12,7 +12,8 @@ import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';
-import { DexieVersionStore, type SchemaEvent } from './DexieVersionStore';
+import type { SchemaEvent } from '../core/ports';
+import { DexieVersionStore } from './DexieVersionStore';
 import { dumpStore, freshFactory, freshStore } from './testDb';
 
 async function rejects(p: Promise<unknown>): Promise<GraftError> {

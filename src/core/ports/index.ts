@@ -11,7 +11,7 @@
  *   training      build, train, evaluate, predict, checkpoints (ml/, app/trainingServices.ts)
  *   share         model files in and out, and sharing as a whole (ml/, storage/, app/shareServices.ts)
  *   browser       preferences, the URL, the storage manager (app/compose.ts)
- *   workspace     the ports the workspace takes, together
+ *   state         the ports each part of the app's state takes (History, LiveModel, StorageStatus)
  *
  * Two contracts live beside the formats they carry and are re-exported here: the data picker's
  * `DatasetLoader` (core/data/loader.ts, app/datasetSource.ts) and the HDF5 reader and writer `Hdf5Io`
@@ -26,6 +26,6 @@ export type * from './ml';
 export type * from './training';
 export type * from './share';
 export type * from './browser';
-export type * from './workspace';
+export type * from './state';
 export type { DatasetLoader } from '../data/loader';
 export type { Hdf5Io } from '../keras/hdf5';

@@ -5,6 +5,7 @@
 import type { BlobHash, VersionId } from '../hashing';
 import type { JsonObject } from '../json';
 import type { LoadedVersion, ModelSnapshot } from './snapshot';
+import type { SaveTarget } from '../versions/placement';
 import type {
   ChangeKind,
   Head,
@@ -13,6 +14,7 @@ import type {
   Ref,
   RefKind,
   RefLogEntry,
+  RefReason,
   RepoId,
   Repository,
   TensorEntry,
@@ -24,6 +26,11 @@ export interface CommitRequest {
   readonly repoId: RepoId;
   /** The branch to move; defaults to the branch HEAD names. */
   readonly branch?: string;
+  /**
+   * Where the save goes, decided in the commit's transaction by `placeSave` (core/versions/placement):
+   * HEAD's branch or a new line, or a checkpoint's side branch. Overrides `branch`.
+   */
+  readonly target?: SaveTarget;
   /**
    * The version this snapshot was derived from, as the saving tab saw it. If the branch moved since
    * (another tab saved), the new version is kept on a new branch instead of overwriting.
@@ -46,6 +53,8 @@ export interface CommitResult {
   readonly branch: string;
   /** Set when the requested branch had moved: the version was kept on `branch` instead. */
   readonly conflict?: { readonly requestedBranch: string; readonly theirHead: VersionId | null };
+  /** Set when the save built on an older version (or a detached HEAD) and so started `branch`. */
+  readonly branchedOff?: boolean;
   readonly blobsWritten: number;
   readonly bytesWritten: number;
 }
@@ -117,8 +126,10 @@ export interface VersionStore {
     name: string,
     kind: RefKind,
     target: VersionId,
-    options?: { reason?: string; create?: boolean },
+    options?: { reason?: RefReason; create?: boolean },
   ): Promise<void>;
+  /** Creates branch `name` at `at` and makes it current, in one transaction. */
+  startBranch(repoId: RepoId, name: string, at: VersionId): Promise<void>;
   renameRef(repoId: RepoId, from: string, to: string): Promise<void>;
   deleteRef(repoId: RepoId, name: string): Promise<void>;
   /** What deleting a ref would make unreachable, and how many bytes a GC would then free. */
@@ -138,6 +149,9 @@ export interface RepositoryView {
   readonly versions: readonly VersionRow[];
   readonly refs: readonly Ref[];
 }
+
+/** The reads a feature makes of stored versions, without going through the app's state. */
+export type VersionReader = Pick<VersionStore, 'getVersion' | 'getTopology' | 'loadTensors'>;
 
 /** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
 export interface RepositoryWatcher {

@@ -1,2 +1,0 @@
-/** Renamed to testVersions.ts (test-only modules are test<Subject>.ts); this re-export goes after the merge. */
-export * from './testVersions';
