@@ -11,7 +11,7 @@ import { graphFromSpec, graphFromTopology, type LayerGraph } from '../core/model
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import { specFromTopology } from '../core/model/topology';
 import { locale, t } from './i18n';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { LiveModel } from './LiveModel.svelte';

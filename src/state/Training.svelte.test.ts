@@ -8,7 +8,7 @@ import { findTemplate, SEED_SPEC } from '../core/model/templates';
 import { DEFAULT_TRAIN_CONFIG, type EpochLogs, type TrainConfig } from '../core/model/training';
 import type { Version } from '../core/versions/types';
 import type { BehaviourSource } from './Compare.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import { classScores, runIdAt, Training } from './Training.svelte';
 import {
   FAKE_REPO,

@@ -45,7 +45,7 @@ import type {
   TrainingCallbacks,
   TrainingData,
   TrainingServices,
-} from './services';
+} from '../core/ports';
 import { locale, t } from './i18n';
 import type { VersionReader } from '../core/ports';
 import type { Activity } from './Activity.svelte';
