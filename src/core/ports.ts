@@ -1,6 +1,7 @@
 /** The interfaces that storage/ and ml/ implement; state/ depends only on these. */
 import type { BlobHash, VersionId } from './hashing';
 import type { JsonObject } from './json';
+import { GraftError } from './errors';
 import type {
   ChangeKind,
   Head,
@@ -39,7 +40,7 @@ export interface TensorData {
 export async function tensorBytes(t: TensorData): Promise<Uint8Array<ArrayBuffer>> {
   if (t.data) return t.data;
   if (t.read) return t.read();
-  throw new Error(`Tensor "${t.name}" carries no bytes.`);
+  throw new GraftError('error.internal.tensor-no-bytes', { tensor: t.name });
 }
 
 /** A model taken out of the runtime: its topology and its weights, ready to be committed. */
