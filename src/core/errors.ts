@@ -61,7 +61,7 @@ export type ErrorCode =
 /** Every message an error can carry: a key of the error catalogue, `error.<code>` or `error.<code>.<what>`. */
 export type ErrorKey = keyof typeof ERROR_TEXT & `error.${string}`;
 
-/** The code a key belongs to: `error.bundle/corrupt.not-zip` → `bundle/corrupt`. */
+/** The code a key belongs to: `error.bundle/corrupt.zip` → `bundle/corrupt`. */
 type CodeOf<K extends string> = K extends `error.${infer C}.${string}`
   ? C
   : K extends `error.${infer C}`

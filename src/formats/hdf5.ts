@@ -9,7 +9,6 @@
  */
 import type { Dataset, Group, File as H5wasmFile } from 'h5wasm';
 import { LIMITS } from '../core/bundle/limits';
-import { quote } from '../core/bundle/untrusted';
 import { GraftError, isGraftError } from '../core/errors';
 import type {
   H5AttrValue,

@@ -4,7 +4,6 @@
  * worker ended; the page never freezes. The main thread never loads the library itself.
  */
 import { GraftError } from '../core/errors';
-import { quote } from '../core/bundle/untrusted';
 import type { Hdf5Io } from '../core/keras/hdf5';
 import { fromCopy, type H5Copy } from './hdf5Copy';
 import type { Hdf5Reply, Hdf5Request } from './hdf5.worker';

@@ -247,7 +247,6 @@ async function buildFromFile(load: () => Promise<tf.LayersModel>): Promise<tf.La
     return await build(load);
   } catch (e) {
     if (!isGraftError(e, 'import/invalid-model')) throw e;
-    const detail = `TF.js could not build the model it describes (${e.message.replace(/^TF\.js could not build this model: /, '')})`;
     throw new GraftError(
       'error.import/keras-invalid.build',
       { detail: String(e.data['detail'] ?? e.message) },

@@ -103,7 +103,6 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
   }
   for (const r of dataRecords) {
     if (r.fields.length !== width) {
-      const expected = hasHeader ? `the header has ${width}` : `the first row has ${width}`;
       throw new GraftError(
         `error.data/parse.row-width.${hasHeader ? 'header' : 'first-row'}-${r.fields.length === 1 ? 'one' : 'many'}`,
         { row: r.line, fields: r.fields.length, expected: width, delimiter: DELIMITER_NAMES[delimiter] },
@@ -379,7 +378,6 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
     throw new GraftError('error.data/invalid.no-data-rows');
   }
   if (featureColumns.length === 0) {
-    const left = excluded.size > 0 ? ` (${excluded.size} left out)` : '';
     throw new GraftError(
       excluded.size > 0 ? 'error.data/invalid.no-features.some-left-out' : 'error.data/invalid.no-features',
       { column: labelName, leftOut: excluded.size },

@@ -64,7 +64,7 @@ class Writer {
   }
 
   refuse(layer: string, className: string, reason: string): GraftError {
-    return new GraftError('error.export/keras-unsupported', { layer, className, reason });
+    return new GraftError('error.export/keras-unsupported', { layer, name: quote(layer), className, reason });
   }
 
   model(entry: JsonObject, top: boolean): JsonObject {
