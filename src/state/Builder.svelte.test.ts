@@ -11,7 +11,7 @@ function setup(spec: ModelSpec = SEED_SPEC) {
   const model = fakeModel(spec, 7);
   const ws = new FakeWorkspace(model);
   const { services } = fakeServices(noTraining);
-  return { ws, model, builder: new Builder(ws.asWorkspace(), services) };
+  return { ws, model, builder: new Builder(ws.activity, ws.asHistory(), ws.asLive(), services) };
 }
 
 describe('describeSpecChanges', () => {
@@ -92,7 +92,7 @@ describe('Builder', () => {
     expect(builder.canApply).toBe(true);
     await builder.apply();
 
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     const [{ model: next, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
     expect(pending.change).toBe('edited');
     expect(pending.description).toBe('added Dense layer “dense_1” (64 units, relu)');
@@ -152,7 +152,7 @@ describe('Builder', () => {
     const { services } = fakeServices(noTraining, {
       topologyOf: () => ({ class_name: 'Functional', config: { layers: [] } }),
     });
-    const builder = new Builder(ws.asWorkspace(), services);
+    const builder = new Builder(ws.activity, ws.asHistory(), ws.asLive(), services);
     expect(builder.spec).toBeNull();
     expect(builder.readOnlyReason).toMatch(/^It is a functional model/);
     builder.edit(SEED_SPEC);

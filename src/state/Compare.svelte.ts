@@ -6,7 +6,9 @@ import { diffPredictions, type PredictionDiff, type PredictionMatrix } from '../
 import { diffTopology, parseTopology, weightLayerNames, type TopologyDiff } from '../core/diff/topology';
 import { diffWeights, tensorsToRead, valuesByName, type WeightDiff } from '../core/diff/weights';
 import type { Version } from '../core/versions/types';
-import type { Workspace } from './Workspace.svelte';
+import type { VersionReader } from '../core/ports';
+import type { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
 
 export const MAX_PICKS = 4;
 
@@ -31,16 +33,20 @@ export interface Comparison {
   readonly pending: { weights?: boolean; behaviour?: boolean };
 }
 
-export class CompareState<M> {
-  readonly #ws: Workspace<M>;
+export class CompareState {
+  readonly #activity: Activity;
+  readonly #history: History;
+  readonly #reader: VersionReader;
   #generation = 0;
 
   picks = $state.raw<readonly VersionId[]>([]);
   result = $state.raw<Comparison | null>(null);
   behaviourSource = $state.raw<BehaviourSource | null>(null);
 
-  constructor(workspace: Workspace<M>) {
-    this.#ws = workspace;
+  constructor(activity: Activity, history: History, reader: VersionReader) {
+    this.#activity = activity;
+    this.#history = history;
+    this.#reader = reader;
   }
 
   /**
@@ -49,7 +55,7 @@ export class CompareState<M> {
    */
   pick(id: VersionId): boolean {
     if (!this.picks.includes(id)) {
-      const row = this.#ws.versions.find((v) => v.id === id);
+      const row = this.#history.versions.find((v) => v.id === id);
       const first = row?.parents[0];
       this.picks = this.picks.length === 0 && first ? [first, id] : [...this.picks, id].slice(-MAX_PICKS);
     }
@@ -80,10 +86,10 @@ export class CompareState<M> {
     const ids = this.picks;
     const errors: Comparison['errors'] = {};
     try {
-      const versions = await Promise.all(ids.map((id) => this.#ws.getVersion(id)));
+      const versions = await Promise.all(ids.map((id) => this.#reader.getVersion(id)));
       const a = versions[0] as Version;
       const b = versions[versions.length - 1] as Version;
-      const [ta, tb] = await Promise.all([this.#ws.getTopology(a.id), this.#ws.getTopology(b.id)]);
+      const [ta, tb] = await Promise.all([this.#reader.getTopology(a.id), this.#reader.getTopology(b.id)]);
       const topo = diffTopology(ta, tb, { tensors: { before: a.tensors, after: b.tensors } });
       if (!topo.ok) errors.topology = topo.error;
       const metrics = compareMetrics(
@@ -104,8 +110,8 @@ export class CompareState<M> {
       // Only tensors present in both with the same shape and different bytes need reading.
       const names = tensorsToRead(a.tensors, b.tensors);
       const [va, vb] = await Promise.all([
-        this.#ws.loadTensors(a.id, names),
-        this.#ws.loadTensors(b.id, names),
+        this.#reader.loadTensors(a.id, names),
+        this.#reader.loadTensors(b.id, names),
       ]);
       const parsed = parseTopology(tb);
       const weights = diffWeights(a.tensors, b.tensors, {
@@ -137,7 +143,7 @@ export class CompareState<M> {
         }
       }
     } catch (e) {
-      if (current()) this.#ws.report(e);
+      if (current()) this.#activity.report(e);
     }
   }
 }

@@ -79,7 +79,9 @@ async function setup(options: { spec?: ModelSpec; run?: FakeRun; dataset?: Datas
   const ws = new FakeWorkspace(model, options.base ?? null);
   const { services, log } = fakeServices(fakeTrain(options.run));
   const sources: (BehaviourSource | null)[] = [];
-  const training = new Training(ws.asWorkspace(), services, { setBehaviourSource: (s) => sources.push(s) });
+  const training = new Training(ws.activity, ws.asHistory(), ws.asLive(), ws.asReader(), services, {
+    setBehaviourSource: (s) => sources.push(s),
+  });
   await training.useDataset(options.dataset ?? generateDataset('xor', { n: 40 }));
   return { ws, model, training, log, sources };
 }
@@ -142,7 +144,7 @@ describe('Training', () => {
   it('makes the trained model a change to save that records how it was trained', async () => {
     const { ws, training, model } = await setup({ run: { valLoss: [0.8, 0.6] } });
     await training.train(CONFIG);
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     const [{ model: trained, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
     expect(trained).toBe(model);
     expect(pending.change).toBe('trained');
@@ -201,7 +203,7 @@ describe('Training', () => {
     const { ws, training, model } = await setup({ run: { nanAt: 1 } });
     await training.train(CONFIG);
     expect(ws.replaced).toEqual([]);
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     expect(training.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
     expect([...model.weights.values()].every((w) => w.every((v) => v === 0.25))).toBe(true);
 
@@ -252,7 +254,7 @@ describe('Training', () => {
     });
     expect(training.blockedReason).toMatch(/does not fit the data/);
     await training.train(CONFIG);
-    expect(ws.lastError?.message).toMatch(/^The model takes 100 values per example/);
+    expect(ws.activity.error?.message).toMatch(/^The model takes 100 values per example/);
     expect(log.frames).toEqual([]);
   });
 

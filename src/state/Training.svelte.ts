@@ -17,7 +17,7 @@ import {
   type PreparedData,
 } from '../core/data';
 import type { PredictionMatrix } from '../core/diff/predictions';
-import { GraftError, toGraftError } from '../core/errors';
+import { GraftError, toGraftError, type Result } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
 import { formatShape } from '../core/model/analyze';
@@ -47,7 +47,10 @@ import type {
   TrainingServices,
 } from './services';
 import { locale, t } from './i18n';
-import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+import type { VersionReader } from '../core/ports';
+import type { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { Live, LiveModel, PendingChange } from './LiveModel.svelte';
 
 /** Which model to evaluate or ask: the live one, or a saved version. */
 export type ModelChoice = 'live' | VersionId;
@@ -75,7 +78,7 @@ export interface CheckpointInfo {
 export interface EvaluationView<M> {
   readonly choice: ModelChoice;
   /** The live model as it was when evaluated: the result is hidden once it changes. */
-  readonly live: LiveModel<M> | null;
+  readonly live: Live<M> | null;
   readonly label: string;
   readonly rows: string;
   readonly normalization: string;
@@ -85,7 +88,7 @@ export interface EvaluationView<M> {
 
 export interface TryResult<M> {
   readonly choice: ModelChoice;
-  readonly live: LiveModel<M> | null;
+  readonly live: Live<M> | null;
   /** Class probabilities (classification) or the predicted value in the data's units (regression). */
   readonly scores: readonly number[] | null;
   readonly best: number | null;
@@ -95,7 +98,7 @@ export interface TryResult<M> {
 
 interface RunContext {
   readonly runId: string;
-  readonly repoId: LiveModel<unknown>['repoId'];
+  readonly repoId: Live<unknown>['repoId'];
   readonly base: VersionId | null;
   readonly config: TrainConfig;
   readonly prepared: PreparedData;
@@ -199,7 +202,10 @@ export function classScores(row: ArrayLike<number>): number[] {
 }
 
 export class Training<M> {
-  readonly #ws: Workspace<M>;
+  readonly #activity: Activity;
+  readonly #repoHistory: History;
+  readonly #liveModel: LiveModel<M>;
+  readonly #reader: VersionReader;
   readonly #svc: TrainingServices<M>;
   readonly #behaviour: BehaviourTarget | null;
 
@@ -231,11 +237,17 @@ export class Training<M> {
   #tryNext: { readonly values: readonly number[]; readonly choice: ModelChoice } | null = null;
 
   constructor(
-    workspace: Workspace<M>,
+    activity: Activity,
+    history: History,
+    live: LiveModel<M>,
+    reader: VersionReader,
     services: TrainingServices<M>,
     behaviour: BehaviourTarget | null = null,
   ) {
-    this.#ws = workspace;
+    this.#activity = activity;
+    this.#repoHistory = history;
+    this.#liveModel = live;
+    this.#reader = reader;
     this.#svc = services;
     this.#behaviour = behaviour;
   }
@@ -246,8 +258,8 @@ export class Training<M> {
 
   /** The live model of the open repository, if any. */
   readonly #live = $derived.by(() => {
-    const live = this.#ws.live;
-    return live && live.repoId === this.#ws.repoId ? live : null;
+    const live = this.#liveModel.live;
+    return live && live.repoId === this.#repoHistory.repoId ? live : null;
   });
 
   /** Output units of the live model's last layer; null when it has no fixed output. */
@@ -328,25 +340,27 @@ export class Training<M> {
     if (!this.dataset) return t('training.blocked.noData');
     const problem = this.compatibility?.problems[0];
     if (problem) return t('training.blocked.misfit');
-    if (this.#ws.busy) return t('training.blocked.busy', { task: this.#ws.busy });
+    if (this.#activity.busy) return t('training.blocked.busy', { task: this.#activity.busy });
     return null;
   });
 
   /** The last evaluation, while the model it measured is still the one it names. */
   readonly currentEvaluation: EvaluationView<M> | null = $derived.by(() =>
-    this.evaluation && (this.evaluation.choice !== 'live' || this.evaluation.live === this.#ws.live)
+    this.evaluation && (this.evaluation.choice !== 'live' || this.evaluation.live === this.#liveModel.live)
       ? this.evaluation
       : null,
   );
   readonly currentTry: TryResult<M> | null = $derived.by(() =>
-    this.tried && (this.tried.choice !== 'live' || this.tried.live === this.#ws.live) ? this.tried : null,
+    this.tried && (this.tried.choice !== 'live' || this.tried.live === this.#liveModel.live)
+      ? this.tried
+      : null,
   );
 
   // ---- data ---------------------------------------------------------------------------------------
 
   /** Makes `dataset` the data to train on, split and scaled with the suggested settings until a run says otherwise. */
-  useDataset(dataset: Dataset): Promise<void> {
-    return this.#ws.run(t('training.busy.prepare'), async () => {
+  useDataset(dataset: Dataset): Promise<Result<void>> {
+    return this.#activity.run(t('training.busy.prepare'), async () => {
       this.dataset = dataset;
       this.prepared = null;
       this.evaluation = null;
@@ -389,7 +403,7 @@ export class Training<M> {
     if (this.running || !live || !dataset) return;
     const problem = this.compatibility?.problems[0];
     if (problem) {
-      this.#ws.report(
+      this.#activity.report(
         new GraftError('train/invalid-config', `${problem} Adapt the model or pick other data.`),
       );
       return;
@@ -407,7 +421,7 @@ export class Training<M> {
     this.running = true;
     const model = live.model;
     try {
-      await this.#ws.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
+      await this.#activity.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
         const prepared = await this.#prepare(dataset, config);
         const run: RunContext = {
           runId: runIdAt(new Date()),
@@ -431,10 +445,10 @@ export class Training<M> {
           this.result = result;
           if (result.epochsRun === 0) {
             held.restore();
-            this.#ws.say(t('training.notice.stoppedAtOnce'));
+            this.#activity.say(t('training.notice.stoppedAtOnce'));
             return;
           }
-          await this.#ws.replaceLive(model, {
+          await this.#liveModel.replaceLive(model, {
             change: 'trained',
             description: t(result.stoppedEarly ? 'training.change.trainedEarly' : 'training.change.trained', {
               count: result.epochsRun,
@@ -481,13 +495,13 @@ export class Training<M> {
   }
 
   /** Keeps the weights of a run that ended in a NaN loss, as a change the user can save. */
-  keepBrokenRun(): Promise<void> {
+  keepBrokenRun(): Promise<Result<void>> {
     const broken = this.#broken;
-    return this.#ws.run(t('training.busy.keepBroken'), async () => {
-      if (!broken || this.#ws.live?.model !== broken.model)
+    return this.#activity.run(t('training.busy.keepBroken'), async () => {
+      if (!broken || this.#liveModel.live?.model !== broken.model)
         throw new GraftError('train/invalid-config', 'That run’s model is no longer the live model.');
       broken.weights.restore();
-      await this.#ws.replaceLive(broken.model, broken.pending);
+      await this.#liveModel.replaceLive(broken.model, broken.pending);
       this.#discardBroken();
     });
   }
@@ -516,7 +530,7 @@ export class Training<M> {
             history,
             stoppedEarly: true,
             wallTimeMs: performance.now() - run.started,
-            backend: this.#ws.backend?.active ?? 'unknown',
+            backend: this.#liveModel.backend?.active ?? 'unknown',
           }),
           nonFiniteLoss: {
             epoch: error.data['epoch'] as JsonValue,
@@ -585,7 +599,7 @@ export class Training<M> {
             history,
             stoppedEarly: false,
             wallTimeMs: performance.now() - run.started,
-            backend: this.#ws.backend?.active ?? 'unknown',
+            backend: this.#liveModel.backend?.active ?? 'unknown',
           }),
           dataset: datasetProvenance(run.prepared),
           checkpoint: { run: run.runId, epoch: epoch + 1 },
@@ -608,7 +622,7 @@ export class Training<M> {
         valLoss: r.logs.val_loss ?? null,
       }));
     } catch (e) {
-      this.#ws.report(
+      this.#activity.report(
         new GraftError(
           toGraftError(e).code,
           t('training.checkpoint.failed', { epoch: epoch + 1, reason: toGraftError(e).message }),
@@ -623,7 +637,7 @@ export class Training<M> {
   /** The model chosen for evaluation and predictions; the live one when the chosen version is not in the open repository. */
   get choice(): ModelChoice {
     const c = this.#choice;
-    return c === 'live' || this.#ws.versions.some((v) => v.id === c) ? c : 'live';
+    return c === 'live' || this.#repoHistory.versions.some((v) => v.id === c) ? c : 'live';
   }
 
   choose(choice: ModelChoice): void {
@@ -631,12 +645,12 @@ export class Training<M> {
   }
 
   /** Loss and accuracy with a confusion matrix, or regression errors, of a model on the evaluation rows. */
-  evaluate(choice: ModelChoice = this.choice): Promise<void> {
-    return this.#ws.run('Evaluating', async () => {
+  evaluate(choice: ModelChoice = this.choice): Promise<Result<void>> {
+    return this.#activity.run('Evaluating', async () => {
       const dataset = this.dataset;
       const prepared = this.prepared;
       if (!dataset || !prepared) throw new GraftError('data/invalid', 'Choose a data set to evaluate on.');
-      const live = this.#ws.live;
+      const live = this.#liveModel.live;
       const model = await this.#modelFor(choice);
       const { stats, from } = await this.#statsFor(choice, prepared);
       const rows = evaluationRows(prepared);
@@ -704,7 +718,7 @@ export class Training<M> {
             feature: dataset.featureNames[bad] ?? t('training.try.featureN', { n: bad + 1 }),
           }),
         );
-      const live = this.#ws.live;
+      const live = this.#liveModel.live;
       const model = await this.#modelFor(choice);
       const { stats } = await this.#statsFor(choice, prepared);
       const out = await this.#svc.predict(model, this.#inputs(stats, Float32Array.from(values), 1));
@@ -743,7 +757,7 @@ export class Training<M> {
 
   #label(choice: ModelChoice): string {
     if (choice !== 'live') return t('training.model.version', { id: shortId(choice) });
-    const live = this.#ws.live;
+    const live = this.#liveModel.live;
     return t(live?.pending ? 'training.model.liveUnsaved' : 'training.model.live');
   }
 
@@ -761,7 +775,7 @@ export class Training<M> {
         (m) => this.#svc.dispose(m),
         () => undefined,
       );
-    const model = this.#ws.materialize(choice);
+    const model = this.#liveModel.materialize(choice);
     this.#versionModel = { id: choice, model };
     try {
       return await model;
@@ -780,7 +794,7 @@ export class Training<M> {
     prepared: PreparedData,
   ): Promise<{ stats: NormalizationStats; from: string }> {
     const features = prepared.dataset.features;
-    const live = this.#ws.live;
+    const live = this.#liveModel.live;
     const unsaved = choice === 'live' ? live?.pending?.provenance['dataset'] : undefined;
     const from: VersionId | null = choice === 'live' ? (live?.base ?? null) : choice;
     const { record, where } = unsaved
@@ -807,7 +821,7 @@ export class Training<M> {
   async #storedData(id: VersionId): Promise<{ record: unknown; where: string }> {
     let current: VersionId | undefined = id;
     for (let i = 0; current && i < MAX_ANCESTRY; i++) {
-      const version = await this.#ws.getVersion(current);
+      const version = await this.#reader.getVersion(current);
       const record = version.provenance['dataset'];
       if (record) return { record, where: t('training.model.version', { id: shortId(version.id) }) };
       current = version.parents[0];
@@ -838,7 +852,7 @@ export class Training<M> {
   }
 
   async #predictVersion(id: VersionId, prepared: PreparedData, part: DataPart): Promise<PredictionMatrix> {
-    const model = await this.#ws.materialize(id);
+    const model = await this.#liveModel.materialize(id);
     try {
       const { stats } = await this.#statsFor(id, prepared);
       const out = await this.#svc.predict(model, {
