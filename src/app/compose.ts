@@ -1,5 +1,6 @@
 /** The one place that wires storage and ml into the app's state. */
 import * as tf from '@tensorflow/tfjs';
+import { GraftError } from '../core/errors';
 import { tensorBytes } from '../core/ports';
 import { activeBackend, startBackend, TFJS_VERSION } from '../ml/backend';
 import { describeLayers } from '../ml/describe';
@@ -66,7 +67,7 @@ export function createMl(): MlServices<LiveModel> {
     },
     createFromTemplate(id) {
       const t = TEMPLATES.find((x) => x.id === id);
-      if (!t) throw new Error(`Unknown template ${id}`);
+      if (!t) throw new GraftError('error.ml/model-invalid.no-template', { id });
       return t.create();
     },
     snapshot: snapshotModel,

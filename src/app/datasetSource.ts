@@ -32,7 +32,7 @@ export function datasetUrl(file: string, baseUrl: string = import.meta.env.BASE_
 
 export async function loadShippedDataset(id: ShippedDatasetId, options: FetchOptions = {}): Promise<Dataset> {
   const info = shippedDatasetInfo(id);
-  if (info === undefined) throw new GraftError('data/not-found', `There is no shipped data set "${id}".`);
+  if (info === undefined) throw new GraftError('error.data/not-found.shipped-set', { id });
   const texts = await Promise.all(
     info.files.map(async (file) => {
       const bytes = await fetchBytes(datasetUrl(file, options.baseUrl), info.name, options);
@@ -48,11 +48,7 @@ async function fetchBytes(
   options: FetchOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const notFound = (why: string, cause?: unknown): GraftError =>
-    new GraftError(
-      'data/not-found',
-      `Could not load the “${name}” data set (${url}: ${why}). It ships with Graft, so reload the page; if you opened Graft from a file, serve it instead (npm run preview).`,
-      { cause, data: { url } },
-    );
+    new GraftError('error.data/not-found.shipped-load', { url, name, why }, { cause });
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, options.signal ? { signal: options.signal } : {});
@@ -85,9 +81,7 @@ export async function gunzipText(bytes: Uint8Array<ArrayBuffer>, file = 'file'):
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
     return await new Response(stream).text();
   } catch (e) {
-    throw new GraftError('data/parse', `${file} is damaged: it could not be decompressed. Reload the page.`, {
-      cause: e,
-    });
+    throw new GraftError('error.data/parse.decompress', { file }, { cause: e });
   }
 }
 
@@ -95,19 +89,20 @@ export async function gunzipText(bytes: Uint8Array<ArrayBuffer>, file = 'file'):
 export async function readCsvFile(file: TextFile, options: CsvParseOptions = {}): Promise<CsvTable> {
   if (file.size > MAX_CSV_BYTES) {
     const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`;
-    throw new GraftError(
-      'data/invalid',
-      `${file.name} is ${mb(file.size)}; Graft reads CSV files of up to ${mb(MAX_CSV_BYTES)}. Upload a sample of the rows.`,
-      { data: { bytes: file.size } },
-    );
+    throw new GraftError('error.data/invalid.csv-too-large', {
+      bytes: file.size,
+      file: file.name,
+      size: mb(file.size),
+      max: mb(MAX_CSV_BYTES),
+    });
   }
   let text: string;
   try {
     text = await file.text();
   } catch (e) {
     throw new GraftError(
-      'data/not-found',
-      `Could not read ${file.name}: ${e instanceof Error ? e.message : String(e)}. Choose the file again.`,
+      'error.data/not-found.unreadable-file',
+      { file: file.name, detail: e instanceof Error ? e.message : String(e) },
       { cause: e },
     );
   }

@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isZip, listZip } from '../core/bundle/zip';
+import { GraftError, part } from '../core/errors';
 import { isJsonObject } from '../core/json';
 import type { Hdf5Io } from '../core/keras/hdf5';
 import { isHdf5, looksLikeSafetensors } from '../core/keras/sniff';
@@ -54,7 +55,7 @@ function kerasKind(bytes: Uint8Array): 'keras-v3' | 'hdf5' | 'safetensors' | nul
   if (isHdf5(bytes)) return 'hdf5';
   if (isZip(bytes)) {
     try {
-      const entries = listZip(bytes, 'the file');
+      const entries = listZip(bytes, part('errorPart.the-file'));
       return entries.has('config.json') && [...entries.keys()].some((k) => k.startsWith('model.weights'))
         ? 'keras-v3'
         : null;
@@ -76,7 +77,7 @@ export function createShareServices(
   const loadHdf5 = lazy(hdf5);
   const weightsOf = (w: WeightsFromFile) => w.handle as WeightsFile;
   const loaded = () => {
-    if (!keras) throw new Error('The Keras reader is not loaded: no weights file has been read.');
+    if (!keras) throw new GraftError('error.internal.keras-not-loaded');
     return keras;
   };
   return {

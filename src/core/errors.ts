@@ -1,4 +1,5 @@
 /** Typed errors: every failure a user can meet has a code, words they can act on, and its cause. */
+import ERROR_TEXT from '../locales/errors.en.json';
 
 export type ErrorCode =
   | 'storage/quota-exceeded'
@@ -57,19 +58,142 @@ export type ErrorCode =
   | 'diff/incompatible'
   | 'internal';
 
+/** Every message an error can carry: a key of the error catalogue, `error.<code>` or `error.<code>.<what>`. */
+export type ErrorKey = keyof typeof ERROR_TEXT & `error.${string}`;
+
+/** The code a key belongs to: `error.bundle/corrupt.zip` → `bundle/corrupt`. */
+type CodeOf<K extends string> = K extends `error.${infer C}.${string}`
+  ? C
+  : K extends `error.${infer C}`
+    ? C
+    : never;
+
+/** A phrase from the error catalogue (`errorPart.*`): a word a message takes, such as which data set. */
+export type ErrorPartKey = keyof typeof ERROR_TEXT & `errorPart.${string}`;
+
+/**
+ * A phrase inside an error's message, worded in the message's language: a catalogue key with values of
+ * its own. Phrases from the UI's catalogue (a layer problem, `model.problem.*`) carry their English as
+ * `en`, since core does not read that catalogue.
+ */
+export interface ErrorPart {
+  readonly part: string;
+  readonly vars?: ErrorData;
+  readonly en?: string;
+}
+export const part = (key: ErrorPartKey): ErrorPart => ({ part: key });
+
+/** Whether a data value is a phrase to word, rather than a value to show as it is. */
+export function isErrorPart(v: unknown): v is ErrorPart {
+  return typeof v === 'object' && v !== null && typeof (v as { part?: unknown }).part === 'string';
+}
+
+/**
+ * The data an error carries; `{name}` in its message is filled from the string and number values, and
+ * from `ErrorPart`s (worded from the catalogue).
+ */
+export type ErrorData = Readonly<Record<string, unknown>>;
+
+/** What crosses a worker boundary (structured clone drops an Error's own fields and its class). */
+export interface GraftErrorJSON {
+  readonly code: ErrorCode;
+  readonly key: ErrorKey;
+  readonly data: Record<string, unknown>;
+  /** Set only for an error still built from an English sentence (see GraftError's second constructor). */
+  readonly text?: string;
+}
+
+// Codes contain no '.', so the code is everything between `error.` and the next dot. Typed so that a
+// catalogue key naming a code that does not exist fails to compile here.
+export const codeOf = (key: ErrorKey): ErrorCode =>
+  key.slice('error.'.length).split('.')[0] as CodeOf<ErrorKey>;
+
+const englishPart = (p: ErrorPart): string =>
+  p.en ?? fillMessage((ERROR_TEXT as Record<string, string>)[p.part] ?? p.part, messageVars(p.vars ?? {}));
+
+/**
+ * The values `{name}` placeholders take from `data`: strings, numbers (as `String` writes them, so the
+ * English reads as a template literal would) and phrases worded by `word` (by default in English).
+ */
+export function messageVars(
+  data: ErrorData,
+  word: (p: ErrorPart) => string = englishPart,
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [name, v] of Object.entries(data)) {
+    if (typeof v === 'string' || typeof v === 'number') vars[name] = String(v);
+    else if (isErrorPart(v)) vars[name] = word(v);
+  }
+  return vars;
+}
+
+/** `text` with each `{name}` replaced from `vars`; an unknown name stays as written. */
+export function fillMessage(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+/**
+ * A failure a user can meet: a code to branch on, the catalogue key of its message and the data that
+ * fills it (plus the cause). `.message` is the English text, for logs and tests; the UI words the key in
+ * the active language (ui/common/format.ts `formatError`), so the error itself holds no sentence.
+ */
 export class GraftError extends Error {
   override readonly name = 'GraftError';
   readonly code: ErrorCode;
-  readonly data: Readonly<Record<string, unknown>>;
+  readonly key: ErrorKey;
+  readonly data: ErrorData;
+  /** The English sentence of an error built the old way; undefined for every catalogued one. */
+  readonly text: string | undefined;
 
+  constructor(key: ErrorKey, data?: ErrorData, options?: { cause?: unknown });
+  /**
+   * @deprecated A literal English sentence, kept only while the files on the allowlist of
+   * ./errors.test.ts are being restructured; use a catalogue key.
+   */
   constructor(
     code: ErrorCode,
     message: string,
+    options?: { cause?: unknown; data?: Record<string, unknown> },
+  );
+  constructor(
+    first: ErrorKey | ErrorCode,
+    second?: ErrorData | string,
     options: { cause?: unknown; data?: Record<string, unknown> } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.data = options.data ?? {};
+    const catalogued = first.startsWith('error.');
+    const key = (catalogued ? first : `error.${first}`) as ErrorKey;
+    const data: ErrorData = catalogued ? ((second as ErrorData | undefined) ?? {}) : (options.data ?? {});
+    const text = catalogued ? undefined : String(second);
+    super(
+      text ?? fillMessage(ERROR_TEXT[key], messageVars(data)),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.code = codeOf(key);
+    this.key = key;
+    this.data = data;
+    this.text = text;
+  }
+
+  /** The error as plain data that survives `postMessage`; data that cannot be cloned keeps its words. */
+  toJSON(): GraftErrorJSON {
+    let data: Record<string, unknown>;
+    try {
+      data = structuredClone({ ...this.data });
+    } catch {
+      data = Object.fromEntries(
+        Object.entries(this.data).filter(
+          ([, v]) => ['string', 'number', 'boolean'].includes(typeof v) || isErrorPart(v),
+        ),
+      );
+    }
+    return { code: this.code, key: this.key, data, ...(this.text === undefined ? {} : { text: this.text }) };
+  }
+
+  static fromJSON(j: GraftErrorJSON): GraftError {
+    if (j.text !== undefined) return new GraftError(j.code, j.text, { data: j.data });
+    // A key this build's catalogue lacks (a worker from another version of Graft) still keeps its code.
+    if (!(j.key in ERROR_TEXT)) return new GraftError(`error.${j.code}` as ErrorKey, j.data);
+    return new GraftError(j.key, j.data);
   }
 }
 
@@ -77,11 +201,12 @@ export function isGraftError(e: unknown, code?: ErrorCode): e is GraftError {
   return e instanceof GraftError && (code === undefined || e.code === code);
 }
 
-/** Wraps anything thrown into a GraftError so the UI always has a code and a sentence to show. */
+/** Wraps anything thrown into a GraftError so the UI always has a code and a sentence to show; the
+ *  foreign message is kept as data (`detail`), worded inside the catalogue's sentence. */
 export function toGraftError(e: unknown): GraftError {
   if (e instanceof GraftError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new GraftError('internal', `Something went wrong: ${message}`, { cause: e });
+  const detail = e instanceof Error ? e.message : String(e);
+  return new GraftError('error.internal.unexpected', { detail }, { cause: e });
 }
 
 export type Result<T, E = GraftError> = { ok: true; value: T } | { ok: false; error: E };

@@ -9,7 +9,6 @@
  */
 import type { Dataset, Group, File as H5wasmFile } from 'h5wasm';
 import { LIMITS } from '../core/bundle/limits';
-import { quote } from '../core/bundle/untrusted';
 import { GraftError, isGraftError } from '../core/errors';
 import type {
   H5AttrValue,
@@ -54,11 +53,14 @@ function library(): Promise<{ lib: H5wasm; module: Module }> {
 
 const broken = (fileName: string, cause?: unknown) =>
   new GraftError(
-    'import/hdf5-invalid',
-    `${quote(fileName)} is not an HDF5 file Graft can read: it may be truncated or damaged${
-      cause instanceof Error && cause.message ? ` (${cause.message.split('\n')[0]})` : ''
-    }. Nothing was imported.`,
-    { data: { file: fileName }, ...(cause === undefined ? {} : { cause }) },
+    cause instanceof Error && cause.message
+      ? 'error.import/hdf5-invalid.because'
+      : 'error.import/hdf5-invalid',
+    {
+      file: fileName,
+      ...(cause instanceof Error && cause.message ? { reason: cause.message.split('\n')[0] ?? '' } : {}),
+    },
+    cause === undefined ? {} : { cause },
   );
 
 export const hdf5: Hdf5Io = {
@@ -218,11 +220,13 @@ function wrapDataset(module: Module, dataset: Dataset, path: string, fileName: s
     read() {
       const bytes = elements * meta.size;
       if (!Number.isSafeInteger(bytes) || bytes > LIMITS.maxBlobBytes)
-        throw new GraftError(
-          'import/too-large',
-          `${quote(fileName)} is refused: its dataset ${quote(path)} holds ${bytes} bytes, more than the ${LIMITS.maxBlobBytes} Graft reads for one tensor. Nothing was imported.`,
-          { data: { file: fileName, detail: `dataset ${path} is over ${LIMITS.maxBlobBytes} bytes` } },
-        );
+        throw new GraftError('error.import/too-large.dataset', {
+          file: fileName,
+          path,
+          bytes,
+          max: LIMITS.maxBlobBytes,
+          detail: `dataset ${path} is over ${LIMITS.maxBlobBytes} bytes`,
+        });
       return guard(fileName, () => {
         const ptr = module._malloc(Math.max(bytes, 1));
         if (!ptr) throw new Error('out of memory');
@@ -277,10 +281,7 @@ export async function copyHdf5(bytes: Uint8Array, fileName: string): Promise<H5C
   const file = await hdf5.open(bytes, fileName);
   let nodes = 0;
   let total = 0;
-  const tooBig = (detail: string) =>
-    new GraftError('import/too-large', `${quote(fileName)} is refused: ${detail}. Nothing was imported.`, {
-      data: { file: fileName, detail },
-    });
+  const tooBig = (detail: string) => new GraftError('error.import/too-large', { file: fileName, detail });
   const copyGroup = (g: H5Group, depth: number): GroupCopy => {
     if (depth > MAX_DEPTH)
       throw broken(fileName, new Error(`its groups are nested more than ${MAX_DEPTH} deep`));
@@ -299,7 +300,7 @@ export async function copyHdf5(bytes: Uint8Array, fileName: string): Promise<H5C
             throw tooBig(`its datasets hold more than ${LIMITS.maxUnpackedBytes} bytes`);
         } catch (e) {
           if (!isGraftError(e) || e.code === 'import/too-large') throw e;
-          error = { code: e.code, message: e.message, data: { ...e.data } };
+          error = e.toJSON();
         }
         const { path, shape, type, elementSize, attrs } = child;
         children[key] = { kind: 'dataset', path, shape, type, elementSize, attrs, bytes: data, error };

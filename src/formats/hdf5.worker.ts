@@ -3,7 +3,7 @@
  * make it loop forever inside WebAssembly, where nothing in the page could stop it. Here it can run
  * without freezing the page, and the page ends the worker when a file takes too long (./hdf5Worker.ts).
  */
-import { isGraftError } from '../core/errors';
+import { toGraftError, type GraftErrorJSON } from '../core/errors';
 import type { H5WriteGroup } from '../core/keras/hdf5';
 import { copyHdf5, hdf5 } from './hdf5';
 
@@ -16,11 +16,7 @@ export type Hdf5Reply =
   | {
       readonly id: number;
       readonly ok: false;
-      readonly error: {
-        readonly code: string;
-        readonly message: string;
-        readonly data: Record<string, unknown>;
-      };
+      readonly error: GraftErrorJSON;
     };
 
 const scope = globalThis as unknown as {
@@ -38,9 +34,6 @@ scope.onmessage = async ({ data: request }) => {
       scope.postMessage({ id: request.id, ok: true, value: bytes }, [bytes.buffer]);
     }
   } catch (e) {
-    const error = isGraftError(e)
-      ? { code: e.code, message: e.message, data: { ...e.data } }
-      : { code: 'internal', message: e instanceof Error ? e.message : String(e), data: {} };
-    scope.postMessage({ id: request.id, ok: false, error });
+    scope.postMessage({ id: request.id, ok: false, error: toGraftError(e).toJSON() });
   }
 };

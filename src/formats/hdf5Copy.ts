@@ -2,7 +2,7 @@
  * An HDF5 file as plain data — its tree and every dataset's bytes — as the HDF5 worker posts it, and the
  * reads over it. No HDF5 library here: the page reads the copy, only the worker ever parses the file.
  */
-import { GraftError, type ErrorCode } from '../core/errors';
+import { GraftError, type GraftErrorJSON } from '../core/errors';
 import type { H5AttrValue, H5Dataset, H5File, H5Group } from '../core/keras/hdf5';
 
 /** A dataset copied out of a file: its bytes, or the error reading them gave (raised when they are read). */
@@ -14,11 +14,7 @@ export interface DatasetCopy {
   readonly elementSize: number;
   readonly attrs: Readonly<Record<string, H5AttrValue>>;
   readonly bytes: Uint8Array<ArrayBuffer> | null;
-  readonly error: {
-    readonly code: string;
-    readonly message: string;
-    readonly data: Record<string, unknown>;
-  } | null;
+  readonly error: GraftErrorJSON | null;
 }
 
 export interface GroupCopy {
@@ -55,7 +51,7 @@ export function fromCopy(copy: H5Copy): H5File {
     elementSize: d.elementSize,
     attrs: d.attrs,
     read() {
-      if (d.error) throw new GraftError(d.error.code as ErrorCode, d.error.message, { data: d.error.data });
+      if (d.error) throw GraftError.fromJSON(d.error);
       return (d.bytes as Uint8Array<ArrayBuffer>).slice();
     },
   });

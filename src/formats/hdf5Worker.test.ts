@@ -3,7 +3,7 @@
 // tests/e2e/keras.spec.ts; here the worker is a stand-in that runs the real reader in this thread).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { isGraftError } from '../core/errors';
+import { isGraftError, toGraftError } from '../core/errors';
 import { attrText, h5Find } from '../core/keras/hdf5';
 import { copyHdf5, hdf5 } from './hdf5';
 import type { Hdf5Reply, Hdf5Request } from './hdf5.worker';
@@ -32,12 +32,7 @@ function fakeWorker(hang = false) {
                 : await hdf5.write(request.root);
             return { id: request.id, ok: true, value };
           } catch (e) {
-            const g = isGraftError(e) ? e : null;
-            return {
-              id: request.id,
-              ok: false,
-              error: { code: g?.code ?? 'internal', message: String(e), data: { ...g?.data } },
-            };
+            return { id: request.id, ok: false, error: toGraftError(e).toJSON() };
           }
         };
         void reply().then((data) => w.onmessage?.({ data } as MessageEvent<Hdf5Reply>));

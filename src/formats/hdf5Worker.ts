@@ -3,8 +3,7 @@
  * library cannot finish reading in time — a damaged one can make it loop forever — is refused and the
  * worker ended; the page never freezes. The main thread never loads the library itself.
  */
-import { GraftError, type ErrorCode } from '../core/errors';
-import { quote } from '../core/bundle/untrusted';
+import { GraftError } from '../core/errors';
 import type { Hdf5Io } from '../core/keras/hdf5';
 import { fromCopy, type H5Copy } from './hdf5Copy';
 import type { Hdf5Reply, Hdf5Request } from './hdf5.worker';
@@ -43,13 +42,14 @@ export function workerHdf5(spawn: () => WorkerLike = spawnWorker, deadline = dea
       if (!pending) return;
       waiting.delete(reply.id);
       if (reply.ok) pending.resolve(reply.value);
-      else
-        pending.reject(
-          new GraftError(reply.error.code as ErrorCode, reply.error.message, { data: reply.error.data }),
-        );
+      else pending.reject(GraftError.fromJSON(reply.error));
     };
     w.onerror = (e) =>
-      stop(new GraftError('internal', `The HDF5 reader stopped: ${e.message || 'it failed to start'}.`));
+      stop(
+        new GraftError(e.message ? 'error.internal.hdf5-stopped' : 'error.internal.hdf5-not-started', {
+          detail: e.message,
+        }),
+      );
     worker = w;
     return w;
   };
@@ -78,12 +78,7 @@ export function workerHdf5(spawn: () => WorkerLike = spawnWorker, deadline = dea
       const copy = (await ask(
         { op: 'open', bytes, fileName },
         deadline(bytes.byteLength),
-        () =>
-          new GraftError(
-            'import/hdf5-invalid',
-            `${quote(fileName)} is not an HDF5 file Graft can read: reading it did not finish in time, as happens with damaged files. Nothing was imported.`,
-            { data: { file: fileName } },
-          ),
+        () => new GraftError('error.import/hdf5-invalid.timeout', { file: fileName }),
       )) as H5Copy;
       return fromCopy(copy);
     },
@@ -91,7 +86,7 @@ export function workerHdf5(spawn: () => WorkerLike = spawnWorker, deadline = dea
       return (await ask(
         { op: 'write', root },
         deadline(0) * 3,
-        () => new GraftError('internal', 'Writing the HDF5 file did not finish in time.'),
+        () => new GraftError('error.internal.hdf5-write-timeout'),
       )) as Uint8Array<ArrayBuffer>;
     },
   };

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import en from './en.json';
 import zhCN from './zh-CN.json';
+import errorsEn from './errors.en.json';
+import errorsZhCN from './errors.zh-CN.json';
 import { Locale, pickLanguage } from '../state/Locale.svelte';
 import { parseQuery, QUERY_PROBLEMS } from '../core/versions/filter';
 import { analyzeSpec, SPEC_PROBLEMS } from '../core/model/analyze';
@@ -41,6 +43,55 @@ describe('catalogues', () => {
     expect([...b.keys()].filter((k) => !a.has(k))).toEqual([]);
     expect([...a.keys()].filter((k) => !b.has(k))).toEqual([]);
     for (const [k, ph] of a) expect({ k, ph: b.get(k) }).toEqual({ k, ph });
+  });
+
+  it('the error catalogues have the same messages with the same placeholders in both languages', () => {
+    // Plural-looking endings are not used in the error catalogues: every key stands for itself.
+    const names = (v: string) => [...new Set(placeholders(v))];
+    const a = new Map(Object.entries(errorsEn).map(([k, v]) => [k, names(v)]));
+    const b = new Map(Object.entries(errorsZhCN).map(([k, v]) => [k, names(v)]));
+    expect([...b.keys()].filter((k) => !a.has(k))).toEqual([]);
+    expect([...a.keys()].filter((k) => !b.has(k))).toEqual([]);
+    for (const [k, ph] of a) expect({ k, ph: b.get(k) }).toEqual({ k, ph });
+    expect(Object.keys(errorsEn).filter((k) => PLURAL.test(k))).toEqual([]);
+    // Error keys live in the error catalogues only, so the merged catalogue has one text per key.
+    expect(Object.keys(en).filter((k) => k in errorsEn)).toEqual([]);
+  });
+
+  it('every error message is as specific in Chinese as in English: its own words, no English sentence', () => {
+    const zh = errorsZhCN as Record<string, string>;
+    const words = (s: string) => s.replace(/\{\w+\}/g, '').replace(/[\s.,:;()“”"'…–-]/g, '');
+    for (const [key, english] of Object.entries(errorsEn)) {
+      const chinese = zh[key] ?? '';
+      if (words(english) === '') continue; // only placeholders, such as "{problem}"
+      // A technical word (a dtype, a Keras setting) can stay as it is; a sentence cannot.
+      const sameAsEnglish = chinese === english && /\s/.test(english);
+      expect({
+        key,
+        sameAsEnglish,
+        hasChinese: /[\u4e00-\u9fff]/.test(chinese) || !/\s/.test(english),
+      }).toEqual({
+        key,
+        sameAsEnglish: false,
+        hasChinese: true,
+      });
+    }
+  });
+
+  it('every error key a source file names exists in the error catalogue', () => {
+    const known = Object.keys(errorsEn);
+    const missing: string[] = [];
+    for (const file of sourceFiles(join(__dirname, '..'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/['`]((?:error|errorPart)\.[a-zA-Z0-9_/.-]+)(\$\{)?/g)) {
+        const key = m[1] ?? '';
+        // A key built from a template (`error.${code}.spec`), or a family named in a comment
+        // (`errorPart.zip.<what>`), needs some key with its fixed start.
+        const ok = m[2] || key.endsWith('.') ? known.some((k) => k.startsWith(key)) : known.includes(key);
+        if (!ok) missing.push(`${file}: ${key}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('every plural message has an .other form', () => {

@@ -13,12 +13,10 @@ export async function startBackend(requested: BackendChoice): Promise<BackendInf
     ok = false;
   }
   if (ok && tf.getBackend() === requested) return { active: requested, requested };
-  if (requested === 'cpu')
-    throw new GraftError('ml/backend-unavailable', 'The CPU backend of TF.js could not start.');
+  if (requested === 'cpu') throw new GraftError('error.ml/backend-unavailable.cpu');
   const fell = await tf.setBackend('cpu');
   await tf.ready();
-  if (!fell)
-    throw new GraftError('ml/backend-unavailable', 'Neither WebGL nor the CPU backend of TF.js could start.');
+  if (!fell) throw new GraftError('error.ml/backend-unavailable.none');
   return {
     active: tf.getBackend(),
     requested,

@@ -30,12 +30,7 @@ function client(): TrainingClient | null {
   const lost = (reason: string) => {
     if (current === made) current = null;
     worker.terminate();
-    made.client.fail(
-      new GraftError(
-        'train/worker-failed',
-        `Training stopped: the background thread it ran in failed (${reason}). The model is as it was before this run; train again to retry.`,
-      ),
-    );
+    made.client.fail(new GraftError('error.train/worker-failed.reason', { reason }));
   };
   worker.onerror = (event) => {
     event.preventDefault();

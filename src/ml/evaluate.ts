@@ -24,7 +24,7 @@ export async function predict(
   rows: RowData,
   options: { batchSize?: number } = {},
 ): Promise<Prediction> {
-  const x = inputTensor(model, rows, 'the rows to predict');
+  const x = inputTensor(model, rows, 'rows-to-predict');
   const yielder = makeYielder();
   try {
     return await predictTensor(model, x, options.batchSize ?? 256, yielder.yieldNow);
@@ -77,13 +77,13 @@ export async function evaluateModel(
       : units === 1
         ? 'binaryCrossentropy'
         : 'categoricalCrossentropy');
-  const xs = inputTensor(model, x, 'the evaluation inputs');
+  const xs = inputTensor(model, x, 'evaluation-inputs');
   const yielder = makeYielder();
   let ys: tf.Tensor | null = null;
   let lossSum: tf.Tensor = tf.scalar(0);
   try {
     const targetLoss = lossName === 'sparseCategoricalCrossentropy' ? 'categoricalCrossentropy' : lossName;
-    const targets = targetTensor(model, y, targetLoss, 'the evaluation targets');
+    const targets = targetTensor(model, y, targetLoss, 'evaluation-targets');
     ys = targets;
     const lossFn = LOSS_FNS[lossName];
     let count = 0;

@@ -62,7 +62,7 @@ export async function readKerasFile(
   kind: KerasFileKind,
 ): Promise<KerasFileContent> {
   if (kind === 'safetensors') return { kind: 'weights', weights: await readSafetensorsWeights(file) };
-  if (!io) throw new Error('The HDF5 reader is needed for this file.');
+  if (!io) throw new GraftError('error.internal.no-hdf5-reader');
   if (kind === 'keras-v3') return { kind: 'model', model: await readKerasModel(file, io, kind) };
   const h5 = await io.open(file.bytes, file.name);
   try {
@@ -117,11 +117,10 @@ export async function readKerasModel(
     const root = opened ?? (h5 as H5File).root;
     const configText = attrText(root.attrs, 'model_config');
     if (configText === null)
-      throw new GraftError(
-        'import/keras-invalid',
-        `${quote(file.name)} holds weights only, no model: open a model first, then pick this file to load its weights into it.`,
-        { data: { detail: 'weights only' } },
-      );
+      throw new GraftError('error.import/keras-invalid.weights-only', {
+        detail: 'weights only',
+        file: file.name,
+      });
     const config = parseJson(new TextEncoder().encode(configText), 'model_config');
     const weights = h5Group(root, 'model_weights') ?? root;
     return await fromConfig(file, sha256, config, weights, {
@@ -144,13 +143,16 @@ function unzipping<T>(fileName: string, step: () => T): T {
     return step();
   } catch (e) {
     if (isGraftError(e, 'bundle/too-large'))
-      throw new GraftError('import/too-large', e.message, {
-        data: { file: fileName, detail: e.message.replace(/^.*? is refused: /, '').replace(/\.$/, '') },
-        cause: e,
-      });
+      throw new GraftError(
+        'error.import/too-large.zip',
+        { file: fileName, name: quote(fileName), detail: e.data['problem'] },
+        { cause: e },
+      );
     if (isGraftError(e, 'bundle/corrupt'))
-      throw invalid(
-        `${quote(fileName)} is not a readable zip (${e.message.replace(/^.*?: /, '').replace(/\.$/, '')})`,
+      throw new GraftError(
+        'error.import/keras-invalid.zip',
+        { name: quote(fileName), problem: e.data['problem'] },
+        { cause: e },
       );
     throw e;
   }
@@ -245,14 +247,10 @@ async function buildFromFile(load: () => Promise<tf.LayersModel>): Promise<tf.La
     return await build(load);
   } catch (e) {
     if (!isGraftError(e, 'import/invalid-model')) throw e;
-    const detail = `TF.js could not build the model it describes (${e.message.replace(/^TF\.js could not build this model: /, '')})`;
     throw new GraftError(
-      'import/keras-invalid',
-      `This Keras file's model description cannot be read: ${detail}. Nothing was imported.`,
-      {
-        data: { detail },
-        cause: e,
-      },
+      'error.import/keras-invalid.build',
+      { detail: String(e.data['detail'] ?? e.message) },
+      { cause: e },
     );
   }
 }
@@ -306,11 +304,10 @@ class SizeGuard extends tf.serialization.Serializable {
     const elements = shape.reduce((n, d) => n * d, 1);
     this.#budget.left -= elements;
     if (elements > LIMITS.maxTensorElements || this.#budget.left < 0)
-      throw new GraftError(
-        'import/absurd-shape',
-        `The model declares a weight of shape [${shape.join(', ')}]; with the rest it is larger than Graft can load (${LIMITS.maxUnpackedBytes} bytes of weights).`,
-        { data: { shape: shape.join(', ') } },
-      );
+      throw new GraftError('error.import/absurd-shape.weight', {
+        shape: shape.join(', '),
+        max: LIMITS.maxUnpackedBytes,
+      });
     return tf.zeros(shape, dtype);
   }
 
@@ -336,11 +333,13 @@ function v3Weights(model: tf.LayersModel, root: H5Group, notes: KerasNote[]) {
       const vars = h5Group(root, `${part.path}/vars`);
       const found = vars ? vars.keys.filter((k) => /^\d+$/.test(k)).length : 0;
       if (!vars || found !== part.weights.length)
-        throw new GraftError(
-          'import/weights-mismatch',
-          `Layer ${quote(slot.names.join('/'))} has ${part.weights.length} weights, but the file keeps ${found} at ${quote(`${part.path}/vars`)}. The weights may belong to another model.`,
-          { data: { layer: slot.names.join('/') } },
-        );
+        throw new GraftError('error.import/weights-mismatch.keras-vars', {
+          layer: slot.names.join('/'),
+          name: quote(slot.names.join('/')),
+          weights: part.weights.length,
+          found,
+          path: quote(`${part.path}/vars`),
+        });
       part.weights.forEach((w, i) => {
         const ds = vars.get(String(i));
         if (ds?.kind !== 'dataset') throw invalid(`${part.path}/vars/${i} is not a dataset`);
@@ -367,11 +366,12 @@ function legacyWeights(model: tf.LayersModel, group: H5Group, notes: KerasNote[]
     const layerGroup = h5Group(group, layer.name);
     const names = layerGroup ? attrList(layerGroup.attrs, 'weight_names') : null;
     if (!layerGroup || names === null || names.length !== weights.length)
-      throw new GraftError(
-        'import/weights-mismatch',
-        `Layer ${quote(layer.name)} has ${weights.length} weights, but the file lists ${names?.length ?? 0} for it. The weights may belong to another model.`,
-        { data: { layer: layer.name } },
-      );
+      throw new GraftError('error.import/weights-mismatch.h5-names', {
+        layer: layer.name,
+        name: quote(layer.name),
+        weights: weights.length,
+        listed: names?.length ?? 0,
+      });
     weights.forEach((w, i) => {
       const path = names[i] as string;
       const node = h5Find(layerGroup, path);

@@ -22,11 +22,7 @@ const H5_TO_ELEMENT: Readonly<Record<string, ElementDType>> = {
 };
 
 export const invalid = (detail: string) =>
-  new GraftError(
-    'import/keras-invalid',
-    `This Keras file's model description cannot be read: ${detail}. Nothing was imported.`,
-    { data: { detail } },
-  );
+  new GraftError('error.import/keras-invalid.description', { detail });
 
 /** A dataset's elements as the dtype Graft stores, converting narrower or wider floats. */
 export function datasetValues(
@@ -37,24 +33,27 @@ export function datasetValues(
 ): { data: Uint8Array<ArrayBuffer>; dtype: StoredDType } {
   const shapeOk = ds.shape.length === expect.length && ds.shape.every((d, i) => d === expect[i]);
   if (!shapeOk)
-    throw new GraftError(
-      'import/weights-mismatch',
-      `The file's weight ${quote(ds.path)} has shape [${ds.shape.join(', ')}], but ${quote(weight)} needs [${expect.join(', ')}]. The weights may belong to another model.`,
-      { data: { weight, path: ds.path } },
-    );
+    throw new GraftError('error.import/weights-mismatch.dataset-shape', {
+      weight,
+      path: ds.path,
+      dataset: quote(ds.path),
+      shape: ds.shape.join(', '),
+      name: quote(weight),
+      needs: expect.join(', '),
+    });
   const element = Object.hasOwn(H5_TO_ELEMENT, ds.type) ? H5_TO_ELEMENT[ds.type] : undefined;
   if (!element)
-    throw new GraftError(
-      'import/weights-mismatch',
-      `The file stores ${quote(ds.path)} in a type Graft cannot read. Nothing was imported.`,
-      { data: { path: ds.path } },
-    );
+    throw new GraftError('error.import/weights-mismatch.dataset-type', {
+      path: ds.path,
+      dataset: quote(ds.path),
+    });
   const stored = toStoredElements(element, ds.read(), (i, value) => {
-    throw new GraftError(
-      'import/weights-mismatch',
-      `Element ${i} of ${quote(ds.path)} is ${value}, too large for the 32-bit integers Graft stores.`,
-      { data: { path: ds.path } },
-    );
+    throw new GraftError('error.import/weights-mismatch.int-range', {
+      path: ds.path,
+      dataset: quote(ds.path),
+      index: i,
+      value: String(value),
+    });
   });
   if (stored.convertedFrom !== null) converted.add(ds.type);
   return { data: stored.data, dtype: stored.dtype };
@@ -70,11 +69,10 @@ export function castTo(
     const ints = new Int32Array(values.data.buffer);
     return new Uint8Array(Float32Array.from(ints).buffer);
   }
-  throw new GraftError(
-    'import/weights-mismatch',
-    `${quote(path)} holds ${values.dtype} values where the model needs ${dtype}.`,
-    {
-      data: { path },
-    },
-  );
+  throw new GraftError('error.import/weights-mismatch.dtype', {
+    path,
+    name: quote(path),
+    has: values.dtype,
+    needs: dtype,
+  });
 }

@@ -116,9 +116,7 @@ export async function weightsFromHdf5(file: NamedBytes, root: H5Group): Promise<
     walk(root, '', 0);
   }
   if (tensors.length === 0)
-    throw new GraftError('import/keras-invalid', `${quote(file.name)} holds no weights Graft recognises.`, {
-      data: { detail: 'no weights' },
-    });
+    throw new GraftError('error.import/keras-invalid.no-weights', { detail: 'no weights', file: file.name });
   return {
     format: 'weights-h5',
     fileName: file.name,

@@ -11,7 +11,7 @@ import type { TfjsWeightGroup, TfjsWeightSpec } from '../core/bundle/modelJson';
 import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
 import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
-import { GraftError, isGraftError } from '../core/errors';
+import { GraftError, isGraftError, type ErrorData, type ErrorKey } from '../core/errors';
 import { isHash } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
 import {
@@ -53,10 +53,7 @@ export async function readModelFiles(picked: readonly NamedBytes[]): Promise<Imp
   const files = unpack(picked);
   // A Keras file is read on its own (the app routes a single one to the Keras reader by its content).
   const keras = files.find((f) => /\.(h5|hdf5|keras|safetensors)$/i.test(f.name));
-  if (keras)
-    throw invalid(
-      `${quote(keras.name)} is a Keras file, which holds a whole model (or its weights) by itself: pick it on its own, without other files.`,
-    );
+  if (keras) throw invalid('error.import/invalid-model.keras-with-others', { file: quote(keras.name) });
   const modelFile = findModelJson(files);
   const json = parseModelJson(modelFile);
   refuseGraphModel(json);
@@ -100,7 +97,12 @@ export function refuseNonFiniteSettings(model: tf.LayersModel): void {
     if (typeof value === 'number' && !Number.isFinite(value)) {
       const layer = /layers\.(\d+)/.exec(path);
       throw invalid(
-        `The setting ${quote(path.split('.').pop() ?? path)}${layer ? ` of layer ${Number(layer[1]) + 1}` : ''} comes out as ${String(value)}: model.json leaves it out or gives it a value TF.js cannot use. Fix that setting in model.json, or convert the model again.`,
+        layer ? 'error.import/invalid-model.non-finite-in-layer' : 'error.import/invalid-model.non-finite',
+        {
+          setting: quote(path.split('.').pop() ?? path),
+          layer: layer ? Number(layer[1]) + 1 : 0,
+          value: String(value),
+        },
       );
     }
     if (typeof value === 'object' && value !== null)
@@ -133,8 +135,11 @@ export function sourceProvenance(source: ModelSource): JsonObject {
   ) as JsonObject;
 }
 
-const invalid = (message: string, cause?: unknown) =>
-  new GraftError('import/invalid-model', message, cause === undefined ? {} : { cause });
+const invalid = (
+  key: ErrorKey & `error.import/invalid-model.${string}`,
+  data: ErrorData = {},
+  cause?: unknown,
+) => new GraftError(key, data, cause === undefined ? {} : { cause });
 
 // ---- finding the files ------------------------------------------------------------------------------
 
@@ -167,17 +172,13 @@ function findModelJson(files: readonly NamedBytes[]): NamedBytes {
   if (jsons.length > 1) {
     const models = jsons.filter((f) => f.bytes.byteLength <= MODEL_JSON_LIMITS.maxBytes && looksLikeModel(f));
     if (models.length === 1) return models[0] as NamedBytes;
-    throw invalid(
-      `Several JSON files were picked (${jsons.map((f) => quote(f.name)).join(', ')}). Pick one model.json with its weight files.`,
-    );
+    throw invalid('error.import/invalid-model.several-json', {
+      files: jsons.map((f) => quote(f.name)).join(', '),
+    });
   }
   if (files.some((f) => /\.(pb|savedmodel)$/i.test(f.name)))
-    throw invalid(
-      'This is a TensorFlow SavedModel, which holds a graph rather than layers. Open it in Keras and save it with model.save("model.keras"), then import that file.',
-    );
-  throw invalid(
-    'No model.json was among the files picked. Pick the model.json together with its weight files.',
-  );
+    throw invalid('error.import/invalid-model.saved-model');
+  throw invalid('error.import/invalid-model.no-model-json');
 }
 
 function looksLikeModel(file: NamedBytes): boolean {
@@ -191,10 +192,9 @@ function looksLikeModel(file: NamedBytes): boolean {
 
 function parseModelJson(file: NamedBytes): JsonObject {
   const json = parseUntrustedJson(file.bytes, MODEL_JSON_LIMITS, (problem) => {
-    throw invalid(`${quote(file.name)} cannot be read as a TF.js model: ${problem}.`);
+    throw invalid('error.import/invalid-model.unreadable-json', { file: quote(file.name), problem });
   });
-  if (!isJsonObject(json))
-    throw invalid(`${quote(file.name)} is not a TF.js model.json (it is not an object).`);
+  if (!isJsonObject(json)) throw invalid('error.import/invalid-model.not-object', { file: quote(file.name) });
   return json;
 }
 
@@ -203,27 +203,18 @@ function parseModelJson(file: NamedBytes): JsonObject {
 function refuseGraphModel(json: JsonObject): void {
   const topology = json.modelTopology;
   const graphDef = isJsonObject(topology) && (Array.isArray(topology.node) || 'versions' in topology);
-  if (json.format === 'graph-model' || graphDef)
-    throw new GraftError(
-      'import/graph-model',
-      'This is a TF.js graph model (a frozen TensorFlow graph). Graft versions Layers models only: it needs the layers to show the architecture, to train and to compare versions weight by weight, and a graph model has operations instead of layers and cannot be trained in TF.js. Convert the original Keras model with `tensorflowjs_converter --output_format=tfjs_layers_model`.',
-    );
+  if (json.format === 'graph-model' || graphDef) throw new GraftError('error.import/graph-model.layers-only');
   if (json.format !== undefined && json.format !== null && json.format !== 'layers-model')
-    throw invalid(`This model.json has format ${quote(String(json.format))}; Graft reads "layers-model".`);
+    throw invalid('error.import/invalid-model.format', { format: quote(String(json.format)) });
 }
 
 /** The Keras model config, unwrapped from the `model_config` the converter wrote until about 2019. */
 function readTopology(json: JsonObject): JsonObject {
   const outer = json.modelTopology;
-  if (!isJsonObject(outer))
-    throw invalid(
-      'This model.json has no model topology; it may list weights only. Pick the full model.json.',
-    );
+  if (!isJsonObject(outer)) throw invalid('error.import/invalid-model.no-topology');
   const topology = isJsonObject(outer.model_config) ? outer.model_config : outer;
   if (typeof topology.class_name !== 'string' || !MODEL_CLASSES.includes(topology.class_name))
-    throw invalid(
-      `This model.json describes a ${quote(String(topology.class_name))}, not a Keras Sequential or functional model.`,
-    );
+    throw invalid('error.import/invalid-model.class', { className: quote(String(topology.class_name)) });
   return topology;
 }
 
@@ -232,17 +223,18 @@ export function checkLayerClasses(topology: JsonObject): void {
   const stack: JsonValue[] = [...layersOf(topology)];
   while (stack.length) {
     const layer = stack.pop();
-    if (!isJsonObject(layer)) throw invalid('A layer in model.json is not an object.');
+    if (!isJsonObject(layer)) throw invalid('error.import/invalid-model.layer-not-object');
     const className = layer.class_name;
     const config = isJsonObject(layer.config) ? layer.config : {};
     const name =
       typeof config.name === 'string' ? config.name : typeof layer.name === 'string' ? layer.name : '?';
     if (typeof className !== 'string' || !Object.prototype.hasOwnProperty.call(known, className))
-      throw new GraftError(
-        'import/unknown-layer',
-        `Layer ${quote(name)} is a ${quote(String(className))}, a layer class TF.js does not have. Custom Python layers cannot run in the browser; replace it with built-in layers before converting.`,
-        { data: { layer: name, className: String(className) } },
-      );
+      throw new GraftError('error.import/unknown-layer.class', {
+        layer: name,
+        className: String(className),
+        name: quote(name),
+        quotedClass: quote(String(className)),
+      });
     if (MODEL_CLASSES.includes(className)) {
       stack.push(...layersOf(layer));
       if (className !== 'Sequential') checkFunctionalGraph(layer);
@@ -255,14 +247,14 @@ export function checkLayerClasses(topology: JsonObject): void {
 /** A functional model's wiring, checked before TF.js replays it (see core/model/wiring.ts). */
 function checkFunctionalGraph(model: JsonObject): void {
   checkWiring(model, (problem) => {
-    throw invalid(`The model’s wiring in model.json is broken: ${problem}.`);
+    throw invalid('error.import/invalid-model.wiring', { problem });
   });
 }
 
 function layersOf(model: JsonObject): JsonValue[] {
   const config = model.config;
   const layers = Array.isArray(config) ? config : isJsonObject(config) ? config.layers : undefined;
-  if (!Array.isArray(layers)) throw invalid('The model in model.json lists no layers.');
+  if (!Array.isArray(layers)) throw invalid('error.import/invalid-model.no-layers');
   return layers;
 }
 
@@ -270,11 +262,8 @@ function layersOf(model: JsonObject): JsonValue[] {
 
 function readWeightsManifest(v: JsonValue | undefined): WeightGroup[] {
   if (v === undefined || v === null) return [];
-  const f: Fields = new Fields('import/invalid-model', 'The weights manifest in model.json is not valid');
-  const shapes: Fields = new Fields(
-    'import/absurd-shape',
-    'model.json lists a weight with an impossible shape',
-  );
+  const f: Fields = new Fields('error.import/invalid-model.weights-manifest');
+  const shapes: Fields = new Fields('error.import/absurd-shape.weights-manifest');
   let count = 0;
   return f.array(v, 'weightsManifest', MAX_GROUPS).map((g, i) => {
     const path = `weightsManifest[${i}]`;
@@ -324,11 +313,14 @@ function gatherWeights(
     const actual = shards.reduce((n, s) => n + s.bytes.byteLength, 0);
     const expected = group.weights.reduce((n, w) => n + bytesOf(w), 0);
     if (actual !== expected)
-      throw new GraftError(
-        'import/weights-mismatch',
-        `Weight group ${i + 1} (${shards.map((s) => quote(s.name)).join(', ')}) holds ${actual} bytes, but the ${group.weights.length} weights model.json lists for it need ${expected}. The files may be truncated or belong to another model.`,
-        { data: { group: i, actual, expected } },
-      );
+      throw new GraftError('error.import/weights-mismatch.group-bytes', {
+        group: i,
+        number: i + 1,
+        files: shards.map((s) => quote(s.name)).join(', '),
+        actual,
+        weights: group.weights.length,
+        expected,
+      });
     parts.push(...shards.map((s) => s.bytes));
   }
   // Other JSON files ride along with models (Teachable Machine's metadata.json); they are never weights.
@@ -336,11 +328,10 @@ function gatherWeights(
   const ignored = unused.filter((f) => f.name.toLowerCase().endsWith('.json')).map((f) => f.name);
   const extra = unused.find((f) => !f.name.toLowerCase().endsWith('.json'));
   if (extra)
-    throw new GraftError(
-      'import/weights-mismatch',
-      `${quote(extra.name)} is not one of the weight files model.json lists. Pick only one model’s model.json and weight files.`,
-      { data: { file: extra.name } },
-    );
+    throw new GraftError('error.import/weights-mismatch.extra-file', {
+      file: extra.name,
+      name: quote(extra.name),
+    });
   const weightData = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const p of parts) {
@@ -356,11 +347,7 @@ function findWeightFile(path: string, files: readonly NamedBytes[], modelFile: N
   if (exact) return exact;
   const sameName = files.filter((f) => baseName(f.name) === baseName(path));
   if (sameName.length === 1) return sameName[0] as NamedBytes;
-  throw new GraftError(
-    'import/weights-missing',
-    `model.json needs the weight file ${quote(baseName(path))}, which was not among the files picked. Pick model.json together with all its weight files (their names often look like “group1-shard1of2”, with or without “.bin”).`,
-    { data: { file: path } },
-  );
+  throw new GraftError('error.import/weights-missing.file', { file: path, name: quote(baseName(path)) });
 }
 
 function nonFiniteWarnings(specs: readonly WeightSpec[], data: Uint8Array): string[] {
@@ -412,24 +399,21 @@ function checkWeightNames(
   specs: readonly WeightSpec[],
 ): void {
   const given = new Map(specs.filter((s) => s.group !== 'optimizer').map((s) => [s.name, s]));
-  const mismatch = (message: string) => new GraftError('import/weights-mismatch', message);
+
   for (const w of needed) {
     const spec = given.get(w.name);
-    if (!spec)
-      throw mismatch(
-        `The model needs a weight ${quote(w.name)} that model.json does not list. The weight files may belong to another model.`,
-      );
+    if (!spec) throw new GraftError('error.import/weights-mismatch.unlisted', { weight: quote(w.name) });
     if (spec.shape.join() !== w.shape.join())
-      throw mismatch(
-        `Weight ${quote(w.name)} has shape [${spec.shape.join(', ')}] in the files, but its layer needs [${w.shape.join(', ')}].`,
-      );
+      throw new GraftError('error.import/weights-mismatch.shape', {
+        weight: quote(w.name),
+        shape: spec.shape.join(', '),
+        needs: w.shape.join(', '),
+      });
     given.delete(w.name);
   }
   const extra = given.keys().next();
   if (!extra.done)
-    throw mismatch(
-      `model.json lists a weight ${quote(extra.value)} that no layer of the model has. The weight files may belong to another model.`,
-    );
+    throw new GraftError('error.import/weights-mismatch.no-layer', { weight: quote(extra.value) });
 }
 
 /**
@@ -454,17 +438,13 @@ function loadError(e: unknown): GraftError {
   const unknown = /Unknown (?:layer|class name)[:\s]+['"]?([\w.-]+)/i.exec(message);
   if (unknown)
     return new GraftError(
-      'import/unknown-layer',
-      `This model uses ${quote(unknown[1] ?? '')}, a class TF.js does not have. Custom Python layers cannot run in the browser.`,
+      'error.import/unknown-layer.tfjs',
+      { className: quote(unknown[1] ?? '') },
       { cause: e },
     );
   if (/weight/i.test(message))
-    return new GraftError(
-      'import/weights-mismatch',
-      `The weights in these files do not fit the model's layers: ${message}`,
-      { cause: e },
-    );
-  return invalid(`TF.js could not build this model: ${message}`, e);
+    return new GraftError('error.import/weights-mismatch.tfjs', { detail: message }, { cause: e });
+  return invalid('error.import/invalid-model.build', { detail: message }, e);
 }
 
 function sourceOf(json: JsonObject, modelFile: string, weightFiles: string[]): ModelSource {

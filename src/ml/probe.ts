@@ -3,13 +3,13 @@ import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../core/hashing';
 import type { ProbeResult } from '../core/ports';
 import { probeValues } from '../core/random';
+import { GraftError } from '../core/errors';
 
 export const PROBE_ROWS = 4;
 
 export async function probeModel(model: tf.LayersModel, rows = PROBE_ROWS): Promise<ProbeResult> {
   const shape = model.inputs[0]?.shape.slice(1) ?? [];
-  if (shape.some((d) => d === null))
-    throw new Error('The model has a variable input size; it cannot be probed.');
+  if (shape.some((d) => d === null)) throw new GraftError('error.ml/model-invalid.probe-variable');
   const per = (shape as number[]).reduce((n, d) => n * d, 1);
   const input = tf.tensor(probeValues(rows * per), [rows, ...(shape as number[])]);
   try {

@@ -35,10 +35,7 @@ export function snapshotModel(model: tf.LayersModel): Promise<ModelSnapshot> {
     const variable = w.read();
     const dtype = variable.dtype;
     if (!STORED.includes(dtype))
-      throw new GraftError(
-        'ml/model-invalid',
-        `Weight "${w.originalName}" has dtype ${dtype}, which Graft cannot store.`,
-      );
+      throw new GraftError('error.ml/model-invalid.dtype', { weight: w.originalName, dtype });
     const dataId = variable.dataId as object;
     const known = KNOWN_HASHES.get(dataId);
     return {
@@ -86,8 +83,8 @@ export async function materializeModel(loaded: WeightsInMemory): Promise<tf.Laye
     return model;
   } catch (e) {
     throw new GraftError(
-      'ml/model-invalid',
-      `TF.js could not rebuild this model: ${e instanceof Error ? e.message : String(e)}`,
+      'error.ml/model-invalid.rebuild',
+      { detail: e instanceof Error ? e.message : String(e) },
       { cause: e },
     );
   }

@@ -9,7 +9,7 @@
  * blocking the page (`warmShaders`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { GraftError } from '../core/errors';
+import { GraftError, part, type ErrorData, type ErrorKey } from '../core/errors';
 import {
   assertValidTrainConfig,
   isClassificationLoss,
@@ -42,8 +42,18 @@ const active = new WeakSet<tf.LayersModel>();
 
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 const shapeText = (shape: readonly (number | null)[]) => `[${shape.join(', ')}]`;
-const invalid = (message: string, data: Record<string, unknown> = {}) =>
-  new GraftError('train/invalid-config', message, { data });
+const invalid = (key: ErrorKey & `error.train/invalid-config.${string}`, data: ErrorData) =>
+  new GraftError(key, data);
+
+/** Which data a message is about, worded from the catalogue (`errorPart.*`). */
+export type DataRole =
+  | 'training-inputs'
+  | 'training-targets'
+  | 'validation-inputs'
+  | 'validation-targets'
+  | 'rows-to-predict'
+  | 'evaluation-inputs'
+  | 'evaluation-targets';
 
 function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
   switch (name) {
@@ -74,38 +84,45 @@ function compiledCore(model: tf.LayersModel): tf.LayersModel {
  */
 function trainStepOf(core: tf.LayersModel): TrainStep {
   const make = (core as unknown as { makeTrainFunction?: () => TrainStep }).makeTrainFunction;
-  if (typeof make !== 'function')
-    throw new GraftError('internal', 'This version of TF.js has no per-batch training step Graft can drive.');
+  if (typeof make !== 'function') throw new GraftError('error.internal.no-train-step');
   return make.call(core);
 }
 
-function fixedShape(shape: readonly (number | null)[], what: string): number[] {
+function fixedShape(shape: readonly (number | null)[], what: 'input-shape' | 'output-shape'): number[] {
   if (shape.some((d) => d === null || d < 0))
-    throw invalid(
-      `The model's ${what} ${shapeText(shape)} has a variable size; Graft trains fixed-size models.`,
-    );
+    throw invalid('error.train/invalid-config.variable-shape', {
+      what: part(`errorPart.${what}`),
+      shape: shapeText(shape),
+    });
   return shape as number[];
 }
 
-function checkData(a: RowData, what: string): number {
+function checkData(a: RowData, role: DataRole): number {
+  const what = part(`errorPart.${role}`);
   const rows = a.shape[0] ?? 0;
-  if (a.shape.length === 0 || rows <= 0) throw invalid(`${what} has no rows.`);
+  if (a.shape.length === 0 || rows <= 0) throw invalid('error.train/invalid-config.no-rows', { what });
   if (a.values.length !== product(a.shape))
-    throw invalid(
-      `${what} has ${a.values.length} values but its shape ${shapeText(a.shape)} needs ${product(a.shape)}.`,
-    );
+    throw invalid('error.train/invalid-config.value-count', {
+      what,
+      values: a.values.length,
+      shape: shapeText(a.shape),
+      needs: product(a.shape),
+    });
   return rows;
 }
 
 /** The inputs as the model takes them: a data set's flat rows are reshaped when the sizes agree. */
-export function inputTensor(model: tf.LayersModel, a: RowData, what: string): tf.Tensor {
-  const rows = checkData(a, what);
-  const input = fixedShape(model.inputs[0]?.shape.slice(1) ?? [], 'input shape');
+export function inputTensor(model: tf.LayersModel, a: RowData, role: DataRole): tf.Tensor {
+  const rows = checkData(a, role);
+  const input = fixedShape(model.inputs[0]?.shape.slice(1) ?? [], 'input-shape');
   const per = product(a.shape.slice(1));
   if (per !== product(input))
-    throw invalid(
-      `Each example of ${what} has ${per} values but the model takes ${shapeText(input)} (${product(input)} values); change the model's input shape or pick matching data.`,
-    );
+    throw invalid('error.train/invalid-config.example-size', {
+      what: part(`errorPart.${role}`),
+      per,
+      shape: shapeText(input),
+      takes: product(input),
+    });
   return tf.tensor(a.values instanceof Float32Array ? a.values : Float32Array.from(a.values), [
     rows,
     ...input,
@@ -113,9 +130,10 @@ export function inputTensor(model: tf.LayersModel, a: RowData, what: string): tf
 }
 
 /** The targets in the form `loss` needs for the model's output. */
-export function targetTensor(model: tf.LayersModel, a: RowData, loss: LossName, what: string): tf.Tensor {
-  const rows = checkData(a, what);
-  const output = fixedShape(model.outputs[0]?.shape.slice(1) ?? [], 'output shape');
+export function targetTensor(model: tf.LayersModel, a: RowData, loss: LossName, role: DataRole): tf.Tensor {
+  const rows = checkData(a, role);
+  const what = part(`errorPart.${role}`);
+  const output = fixedShape(model.outputs[0]?.shape.slice(1) ?? [], 'output-shape');
   const units = output[output.length - 1] ?? 1;
   const per = product(a.shape.slice(1));
   const values = a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
@@ -126,8 +144,10 @@ export function targetTensor(model: tf.LayersModel, a: RowData, loss: LossName, 
       const v = values[r] as number;
       if (!Number.isInteger(v) || v < 0 || v >= units)
         throw invalid(
-          `Label ${v} in row ${r + 1} of ${what} is not a class of this model, whose last layer has ${units} output${units === 1 ? '' : 's'} (classes 0 to ${units - 1}).`,
-          { row: r },
+          units === 1
+            ? 'error.train/invalid-config.label-class-one'
+            : 'error.train/invalid-config.label-class',
+          { row: r, label: v, rowNumber: r + 1, what, units, last: units - 1 },
         );
       out[r] = v;
     }
@@ -135,27 +155,27 @@ export function targetTensor(model: tf.LayersModel, a: RowData, loss: LossName, 
   };
 
   if ((loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') && units < 2)
-    throw invalid(
-      `${loss} needs a last layer with one unit per class (at least 2); this model has ${units}.`,
-    );
+    throw invalid('error.train/invalid-config.class-units', { loss, units });
   if (loss === 'sparseCategoricalCrossentropy') {
-    if (per !== 1)
-      throw invalid(`sparseCategoricalCrossentropy needs one class index per row; ${what} has ${per}.`);
+    if (per !== 1) throw invalid('error.train/invalid-config.sparse-per-row', { what, per });
     return tf.tensor1d(Float32Array.from(asIndices()));
   }
   if (loss === 'categoricalCrossentropy' && per === 1 && output.length === 1)
     return tf.tidy(() => tf.oneHot(tf.tensor1d(asIndices(), 'int32'), units).toFloat());
   if (per !== product(output))
     throw invalid(
-      `${what} has ${per} value${per === 1 ? '' : 's'} per row but the model outputs ${shapeText(output)}; for ${loss} they must match.`,
+      per === 1 ? 'error.train/invalid-config.target-size-one' : 'error.train/invalid-config.target-size',
+      { what, per, shape: shapeText(output), loss },
     );
   if (loss === 'binaryCrossentropy')
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (!(v >= 0 && v <= 1))
-        throw invalid(
-          `binaryCrossentropy needs targets between 0 and 1; ${what} has ${v} in row ${Math.floor(i / per) + 1}.`,
-        );
+        throw invalid('error.train/invalid-config.binary-target', {
+          what,
+          value: v,
+          row: Math.floor(i / per) + 1,
+        });
     }
   return tf.tensor(values, [rows, ...output]);
 }
@@ -333,23 +353,26 @@ function prepareData(
   config: TrainConfig,
   own: <T extends tf.Tensor>(t: T) => T,
 ): PreparedData {
-  const x = own(inputTensor(model, data.xTrain, 'the training inputs'));
-  const y = own(targetTensor(model, data.yTrain, config.loss, 'the training targets'));
+  const x = own(inputTensor(model, data.xTrain, 'training-inputs'));
+  const y = own(targetTensor(model, data.yTrain, config.loss, 'training-targets'));
   const rows = x.shape[0] ?? 0;
   if (y.shape[0] !== rows)
-    throw invalid(`The training set has ${rows} input rows but ${y.shape[0]} target rows.`);
+    throw invalid('error.train/invalid-config.training-rows', { rows, targets: y.shape[0] ?? 0 });
   if (data.xVal && data.yVal) {
-    const xVal = own(inputTensor(model, data.xVal, 'the validation inputs'));
-    const yVal = own(targetTensor(model, data.yVal, config.loss, 'the validation targets'));
+    const xVal = own(inputTensor(model, data.xVal, 'validation-inputs'));
+    const yVal = own(targetTensor(model, data.yVal, config.loss, 'validation-targets'));
     if (yVal.shape[0] !== xVal.shape[0])
-      throw invalid(`The validation set has ${xVal.shape[0]} input rows but ${yVal.shape[0]} target rows.`);
+      throw invalid('error.train/invalid-config.validation-rows', {
+        rows: xVal.shape[0] ?? 0,
+        targets: yVal.shape[0] ?? 0,
+      });
     return { x, y, xVal, yVal };
   }
   const split = config.validationSplit ?? 0;
   if (split <= 0) return { x, y, xVal: null, yVal: null };
   // As Keras does: the last rows, before any shuffling, so the same rows validate every epoch.
   const splitAt = Math.floor(rows * (1 - split));
-  if (splitAt < 1) throw invalid(`A validation split of ${split} leaves no training rows out of ${rows}.`);
+  if (splitAt < 1) throw invalid('error.train/invalid-config.split-empty', { split, rows });
   if (splitAt === rows) return { x, y, xVal: null, yVal: null };
   return {
     x: own(x.slice(0, splitAt)),
@@ -370,7 +393,7 @@ async function evaluateSet(
   const core = compiledCore(model);
   const lossFn = core.lossFunctions[0];
   const accFn = core.metricsTensors[0]?.[0];
-  if (!lossFn) throw new GraftError('internal', 'The model was not compiled with a loss.');
+  if (!lossFn) throw new GraftError('error.internal.no-loss');
   const rows = x.shape[0] ?? 0;
   let sums = tf.zeros([3]);
   try {
@@ -498,7 +521,7 @@ export async function train(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   assertValidTrainConfig(config);
-  if (active.has(model)) throw new GraftError('train/busy', 'This model is already training.');
+  if (active.has(model)) throw new GraftError('error.train/busy.already');
   const started = performance.now();
   const yieldEvery = options.yieldEvery ?? 40;
   const owned: tf.Tensor[] = [];
@@ -536,11 +559,16 @@ export async function train(
       const at = batchReader.nonFinite;
       if (!at) return null;
       const what = Number.isNaN(at.loss) ? 'NaN' : 'infinite';
-      return new GraftError(
-        'train/nan-loss',
-        `The loss became ${what} in epoch ${at.epoch + 1}, batch ${at.batch + 1}, so training stopped. A lower learning rate (now ${config.learningRate}) or normalised inputs usually fix this.`,
-        { data: { epoch: at.epoch, batch: at.batch, loss: at.loss, history: [...history] } },
-      );
+      return new GraftError('error.train/nan-loss.at', {
+        epoch: at.epoch,
+        batch: at.batch,
+        loss: at.loss,
+        history: [...history],
+        what,
+        epochNumber: at.epoch + 1,
+        batchNumber: at.batch + 1,
+        learningRate: config.learningRate,
+      });
     };
 
     let stopped = false;

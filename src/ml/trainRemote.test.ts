@@ -261,7 +261,7 @@ describe('training in a worker', () => {
     const initial = values(model);
     const pending = client.run(model, xor(32), CONFIG);
     await new Promise((r) => setTimeout(r, 10));
-    const lost = new GraftError('train/worker-failed', 'gone');
+    const lost = new GraftError('error.train/worker-failed');
     client.fail(lost);
     expect(await pending).toEqual({ unavailable: 'worker' });
     expect(values(model)).toEqual(initial);

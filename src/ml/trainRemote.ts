@@ -17,7 +17,7 @@
  * start the backend or rebuild the model, and the page should train in its own thread instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GraftError, type ErrorCode } from '../core/errors';
+import { GraftError, toGraftError, type GraftErrorJSON } from '../core/errors';
 import type { EpochLogs, BatchLogs, TrainConfig, TrainResult } from '../core/model/training';
 import type { TrainingCallbacks, TrainingData } from '../core/ports';
 import type { StoredDType } from '../core/versions/types';
@@ -44,11 +44,7 @@ interface BatchEvent {
   readonly logs: BatchLogs;
 }
 
-interface ErrorPayload {
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly data: Record<string, unknown>;
-}
+type ErrorPayload = GraftErrorJSON;
 
 type ToWorker =
   | {
@@ -90,21 +86,9 @@ type FromWorker =
 
 const STORED: readonly string[] = ['float32', 'int32', 'bool'];
 
-function errorPayload(e: unknown): ErrorPayload {
-  if (e instanceof GraftError) {
-    let data: Record<string, unknown> = {};
-    try {
-      data = structuredClone({ ...e.data });
-    } catch {
-      // Data that cannot cross threads stays behind; the code and the words still do.
-    }
-    return { code: e.code, message: e.message, data };
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 'internal', message: `Something went wrong: ${message}`, data: {} };
-}
-
-const errorFrom = (p: ErrorPayload) => new GraftError(p.code, p.message, { data: p.data });
+// An error crosses the thread as code + key + data (see GraftError.toJSON) and is worded on arrival.
+const errorPayload = (e: unknown): ErrorPayload => toGraftError(e).toJSON();
+const errorFrom = (p: ErrorPayload): GraftError => GraftError.fromJSON(p);
 
 /** Copies of the values of `variables` (a backend may hand out its own buffer, which must not be moved). */
 async function payloadOf(variables: readonly tf.LayerVariable[]): Promise<WeightPayload[]> {
@@ -112,7 +96,7 @@ async function payloadOf(variables: readonly tf.LayerVariable[]): Promise<Weight
   for (const w of variables) {
     const t = w.read();
     if (!STORED.includes(t.dtype))
-      throw new GraftError('ml/model-invalid', `Weight "${w.originalName}" has dtype ${t.dtype}.`);
+      throw new GraftError('error.ml/model-invalid.worker-dtype', { weight: w.originalName, dtype: t.dtype });
     const values = (await t.data()) as Float32Array | Int32Array | Uint8Array;
     out.push({
       name: w.originalName,
@@ -141,10 +125,7 @@ function writeWeights(model: tf.LayersModel, weights: readonly WeightPayload[]):
   const targets = weights.map((p) => {
     const variable = byName.get(p.name);
     if (!variable || variable.shape.join() !== p.shape.join() || variable.dtype !== p.dtype)
-      throw new GraftError(
-        'internal',
-        `The trained weight "${p.name}" does not fit the live model any more, so it was not applied.`,
-      );
+      throw new GraftError('error.internal.trained-weight-misfit', { weight: p.name });
     return [variable, p] as const;
   });
   tf.tidy(() => {
@@ -169,10 +150,7 @@ export function serveTraining(port: TrainPort): void {
           const started = await tf.setBackend(msg.backend);
           await tf.ready();
           if (!started || tf.getBackend() !== msg.backend)
-            throw new GraftError(
-              'ml/backend-unavailable',
-              `The ${msg.backend} backend is not available in a worker here.`,
-            );
+            throw new GraftError('error.ml/backend-unavailable.worker', { backend: msg.backend });
         }
         model = await materializeModel({
           topology: msg.topology as never,
@@ -308,7 +286,7 @@ export class TrainingClient {
     callbacks: TrainingCallbacks = {},
     options: TrainOptions = {},
   ): Promise<TrainResult | Unavailable> {
-    if (this.#training.has(model)) throw new GraftError('train/busy', 'This model is already training.');
+    if (this.#training.has(model)) throw new GraftError('error.train/busy.already');
     const names = model.weights.map((w) => w.originalName);
     // Weights travel by name: a model whose names repeat cannot make the trip.
     if (new Set(names).size !== names.length) return { unavailable: 'model' };

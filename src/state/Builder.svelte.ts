@@ -4,7 +4,7 @@
  */
 import { err, GraftError, ok, toGraftError, type Result } from '../core/errors';
 import { isJsonObject } from '../core/json';
-import { analyzeSpec, formatShape, type SpecAnalysis } from '../core/model/analyze';
+import { analyzeSpec, formatShape, specProblemPart, type SpecAnalysis } from '../core/model/analyze';
 import { planCarryOver, type CarryOverDecision, type CarryOverReport } from '../core/model/carryOver';
 import { setInputShape, updateLayer } from '../core/model/edit';
 import { graphFromSpec, graphFromTopology, type LayerGraph } from '../core/model/graph';
@@ -166,7 +166,7 @@ export class Builder<M> {
     const wrapped = topology['model_config'];
     const className = (isJsonObject(wrapped) ? wrapped : topology)['class_name'];
     if (className === 'Model' || className === 'Functional')
-      return err(new GraftError('model/invalid-stack', t('builder.readOnly.functional')));
+      return err(new GraftError('error.model/invalid-stack.functional'));
     try {
       return specFromTopology(topology);
     } catch (e) {
@@ -174,9 +174,12 @@ export class Builder<M> {
     }
   });
   readonly spec: ModelSpec | null = $derived(this.source?.ok ? this.source.value : null);
-  readonly readOnlyReason: string | null = $derived(
-    this.source && !this.source.ok ? this.source.error.message : null,
+  /** Why the builder cannot edit the live model (the UI words it with formatError); null when it can. */
+  readonly readOnlyError: GraftError | null = $derived(
+    this.source && !this.source.ok ? this.source.error : null,
   );
+  /** The same in English, for logs and tests. */
+  readonly readOnlyReason: string | null = $derived(this.readOnlyError?.message ?? null);
 
   readonly draft: ModelSpec | null = $derived.by(() =>
     this.#edit && this.#edit.model === this.#live.live?.model ? this.#edit.spec : this.spec,
@@ -245,8 +248,7 @@ export class Builder<M> {
   adapt(fit: DataFit): Promise<Result<void>> {
     return this.#activity.run(t('builder.busy.adapt'), async () => {
       const from = this.spec;
-      if (!from)
-        throw new GraftError('model/invalid-stack', this.readOnlyReason ?? t('builder.adapt.noModel'));
+      if (!from) throw this.readOnlyError ?? new GraftError('error.model/invalid-stack.no-model');
       const to = adaptedSpec(from, fit);
       if (!to) return;
       const changes = describeSpecChanges(from, to);
@@ -260,9 +262,10 @@ export class Builder<M> {
 
   async #replace(from: ModelSpec, to: ModelSpec, description: string): Promise<void> {
     const live = this.#live.live;
-    if (!live) throw new GraftError('repo/not-found', 'Open or create a model first.');
+    if (!live) throw new GraftError('error.repo/not-found.open-first');
     const problem = analyzeSpec(to).problems[0];
-    if (problem) throw new GraftError(problem.code, `${problem.message}. Fix it in the layer editor.`);
+    if (problem)
+      throw new GraftError(`error.${problem.code}.spec-fix`, { problem: specProblemPart(problem, to) });
     const model = this.#svc.build(to, EDIT_SEED);
     let report: CarryOverReport;
     try {

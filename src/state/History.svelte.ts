@@ -108,7 +108,7 @@ export class History {
   }
 
   requireRepo(): RepoId {
-    if (!this.repoId) throw new GraftError('repo/not-found', 'Open or create a model first.');
+    if (!this.repoId) throw new GraftError('error.repo/not-found.open-first');
     return this.repoId;
   }
 

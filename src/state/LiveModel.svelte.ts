@@ -210,7 +210,7 @@ export class LiveModel<M> {
     const template = this.#s.ml.templates.find((x) => x.id === templateId);
     return this.#replacing('create', name.trim() || (template?.name ?? templateId), () =>
       this.#activity.run(t('common.busy.creating'), async () => {
-        if (!template) throw new GraftError('ml/model-invalid', 'That template does not exist.');
+        if (!template) throw new GraftError('error.ml/model-invalid.no-template', { id: templateId });
         const repo = await this.#s.store.createRepository(name.trim() || template.name, {
           description: template.description,
         });
@@ -263,11 +263,9 @@ export class LiveModel<M> {
       const live = this.live;
       const repo = this.#history.repo;
       if (!live || !repo || live.repoId !== repo.id)
-        throw new GraftError('ml/model-invalid', 'There is no model to save.');
-      if (!message.trim())
-        throw new GraftError('version/invalid', 'Write a short message saying what changed, then save.');
-      if (live.pending === null)
-        throw new GraftError('version/invalid', 'Nothing changed since this version was saved.');
+        throw new GraftError('error.ml/model-invalid.nothing-to-save');
+      if (!message.trim()) throw new GraftError('error.version/invalid.no-message');
+      if (live.pending === null) throw new GraftError('error.version/invalid.unchanged');
       const pending = live.pending;
       // HEAD and the refs as stored now: the view catches up with the last save asynchronously. The store
       // decides where the save goes (core/versions/placement) in the commit's transaction; what this tab
@@ -373,7 +371,7 @@ export class LiveModel<M> {
       this.#activity.run(t('common.busy.switchingBranch'), async () => {
         const repoId = this.#history.requireRepo();
         const ref = this.#history.branches.find((b) => b.name === name);
-        if (!ref) throw new GraftError('ref/not-found', `There is no branch named “${name}”.`);
+        if (!ref) throw new GraftError('error.ref/not-found.branch', { name });
         await this.#s.store.setHead(repoId, { kind: 'branch', name });
         await this.#checkout(ref.target);
         this.#history.select(ref.target);

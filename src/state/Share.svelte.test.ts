@@ -256,7 +256,7 @@ describe('Share: import', () => {
   });
 
   it('shows a bundle error in the workspace and keeps no report', async () => {
-    const error = new GraftError('bundle/hash-mismatch', 'Blob 0123 in the bundle is damaged.');
+    const error = new GraftError('error.bundle/hash-mismatch.blob', { blob: '0123', short: '0123' });
     const { ws, share } = setup({ importBundle: vi.fn(async () => Promise.reject(error)) });
     await share.importBundleFile(file('bad.graft.zip'));
     expect(ws.activity.error).toBe(error);
@@ -299,7 +299,7 @@ describe('Share: import', () => {
     expect(s.disposeModel).toHaveBeenCalledWith('tf-model');
 
     ws.createFromModel.mockImplementationOnce(async () => {
-      const error = new GraftError('repo/invalid-name', 'That name cannot be used.');
+      const error = new GraftError('error.repo/invalid-name.empty');
       ws.activity.report(error);
       return err(error);
     });

@@ -352,8 +352,10 @@ export class Share<M> {
       const bundles = named.filter(isBundle);
       if (bundles.length > 0 && named.length > 1)
         throw new GraftError(
-          'import/invalid-model',
-          `${bundles.map((b) => `“${b.name}”`).join(', ')} ${bundles.length === 1 ? 'is a Graft bundle' : 'are Graft bundles'}: import one bundle at a time, on its own. To bring in a TF.js model, pick its model.json with its weight files.`,
+          bundles.length === 1
+            ? 'error.import/invalid-model.bundle-with-others'
+            : 'error.import/invalid-model.bundles-with-others',
+          { names: bundles.map((b) => `“${b.name}”`).join(', ') },
         );
       const bundle = bundles[0];
       if (bundle) await this.#importBundle(bundle);
@@ -430,9 +432,7 @@ export class Share<M> {
     if (!pending) return;
     const intoRepo = choice.destination === 'version' ? this.#view.repo : null;
     if (choice.destination === 'version' && !intoRepo) {
-      this.#activity.report(
-        new GraftError('repo/not-found', 'Open a model first, or import this one as a new model.'),
-      );
+      this.#activity.report(new GraftError('error.repo/not-found.open-first-or-new'));
       return;
     }
     // The same file again adds nothing: its version is already here.
@@ -500,18 +500,13 @@ export class Share<M> {
     const live = this.#live.live;
     const repo = this.#view.repo;
     if (!live || !repo || live.repoId !== repo.id)
-      throw new GraftError(
-        'import/weights-need-model',
-        `“${file.fileName}” holds weights only. Open or create the model they belong to, then import the file again to load them into it.`,
-        { data: { file: file.fileName } },
-      );
+      throw new GraftError('error.import/weights-need-model', { file: file.fileName });
     const plan = this.#s.planWeights(live.model, file);
     if (plan.matches.length === 0)
-      throw new GraftError(
-        'import/weights-no-match',
-        `None of the ${file.tensorCount} tensors in “${file.fileName}” fit the live model's weights by name or by shape. Nothing was changed.`,
-        { data: { file: file.fileName } },
-      );
+      throw new GraftError('error.import/weights-no-match.tensors', {
+        file: file.fileName,
+        tensors: file.tensorCount,
+      });
     this.cancelModelImport();
     this.pendingWeights = { file, plan, model: live.model, repoName: repo.name };
   }
@@ -527,13 +522,8 @@ export class Share<M> {
     return this.#activity.run(t('share.busy.loadingWeights'), async () => {
       const live = this.#live.live;
       if (!live || live.model !== pending.model)
-        throw new GraftError(
-          'import/weights-need-model',
-          `The live model changed since “${pending.file.fileName}” was read. Import the file again.`,
-          { data: { file: pending.file.fileName } },
-        );
-      if (this.#live.liveInUse())
-        throw new GraftError('train/busy', 'The model is training. Stop the run, then load the weights.');
+        throw new GraftError('error.import/weights-need-model.changed', { file: pending.file.fileName });
+      if (this.#live.liveInUse()) throw new GraftError('error.train/busy.load-weights');
       const count = this.#s.applyWeights(live.model, pending.file, pending.plan);
       const f = pending.file;
       await this.#live.replaceLive(live.model, {

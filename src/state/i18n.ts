@@ -6,8 +6,11 @@
 import { Locale, LANGUAGES, type Lang, type Vars } from './Locale.svelte';
 import en from '../locales/en.json';
 import zhCN from '../locales/zh-CN.json';
+import errorsEn from '../locales/errors.en.json';
+import errorsZhCN from '../locales/errors.zh-CN.json';
 
-export const locale = new Locale({ en, 'zh-CN': zhCN }, 'en');
+// Errors' words live in catalogues of their own, which core also reads (for an error's English message).
+export const locale = new Locale({ en: { ...en, ...errorsEn }, 'zh-CN': { ...zhCN, ...errorsZhCN } }, 'en');
 
 /** A message in the active language; see Locale.t. */
 export const t = (key: string, vars?: Vars): string => locale.t(key, vars);

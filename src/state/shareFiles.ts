@@ -19,11 +19,7 @@ export async function readAll(files: readonly PickedFile[]): Promise<NamedBytes[
       try {
         return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
       } catch (e) {
-        throw new GraftError(
-          'import/invalid-model',
-          `“${f.name}” could not be read. It may have been moved or deleted since it was picked; pick it again.`,
-          { cause: e },
-        );
+        throw new GraftError('error.import/invalid-model.unreadable-file', { file: f.name }, { cause: e });
       }
     }),
   );

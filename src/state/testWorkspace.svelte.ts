@@ -103,7 +103,7 @@ export class FakeWorkspace {
 
   async getVersion(id: VersionId): Promise<Version> {
     const v = this.stored.get(id);
-    if (!v) throw new GraftError('storage/not-found', 'That version no longer exists.');
+    if (!v) throw new GraftError('error.storage/not-found');
     return v;
   }
 
@@ -144,13 +144,13 @@ export function fakeServices(
   let saved = 0;
   const services: TrainingServices<FakeModel> = {
     datasets: {
-      loadShipped: () => Promise.reject(new GraftError('data/not-found', 'No data in tests.')),
-      readCsv: () => Promise.reject(new GraftError('data/not-found', 'No files in tests.')),
+      loadShipped: () => Promise.reject(new GraftError('error.data/not-found')),
+      readCsv: () => Promise.reject(new GraftError('error.data/not-found')),
       csvToDataset: () => {
-        throw new GraftError('data/invalid', 'No CSV in tests.');
+        throw new GraftError('error.data/invalid');
       },
       generate: () => {
-        throw new GraftError('data/invalid', 'No generators in tests.');
+        throw new GraftError('error.data/invalid');
       },
     },
     topologyOf: (model) => topologyOfSpec(model.spec),

@@ -249,9 +249,12 @@ describe('refs, deletion and GC', () => {
     const { store, repo, commit } = await seeded();
     const v1 = await commit(null, [1, 1, 1, 1]);
     await store.setRef(repo.id, 'idea', 'branch', v1.version.id, { create: true });
-    expect(
-      (await rejects(store.setRef(repo.id, 'idea', 'branch', v1.version.id, { create: true }))).code,
-    ).toBe('ref/exists');
+    const taken = await rejects(store.setRef(repo.id, 'idea', 'branch', v1.version.id, { create: true }));
+    expect(taken.code).toBe('ref/exists');
+    // The error carries its key and the name, not a sentence; the message is the catalogue's English.
+    expect(taken.key).toBe('error.ref/exists.branch');
+    expect(taken.data).toEqual({ name: 'idea' });
+    expect(taken.message).toBe('A branch named "idea" already exists; pick another name.');
     const idea = await store.commit({
       repoId: repo.id,
       branch: 'idea',
@@ -263,7 +266,12 @@ describe('refs, deletion and GC', () => {
     });
     await store.renameRef(repo.id, 'idea', 'wider');
     expect((await store.listRefs(repo.id)).map((r) => r.name).sort()).toEqual(['main', 'wider']);
-    expect((await rejects(store.renameRef(repo.id, 'wider', 'main'))).code).toBe('ref/exists');
+    const clash = await rejects(store.renameRef(repo.id, 'wider', 'main'));
+    expect([clash.code, clash.key, clash.data]).toEqual([
+      'ref/exists',
+      'error.ref/exists.taken',
+      { name: 'main' },
+    ]);
     // Renaming the current branch keeps HEAD on it.
     await store.renameRef(repo.id, 'main', 'trunk');
     expect((await store.getRepository(repo.id)).head).toEqual({ kind: 'branch', name: 'trunk' });

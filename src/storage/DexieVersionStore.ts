@@ -85,11 +85,15 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     if (bytes <= available) return;
     const needed = formatBytes(bytes);
     const free = formatBytes(available);
-    throw new GraftError(
-      'storage/quota-exceeded',
-      `This ${what} needs ${needed} of new storage, but the browser allows Graft only ${free} more (${formatBytes(room.usage)} of ${formatBytes(room.quota)} used). Nothing was written. To make room, export what matters from the Share tab, delete versions or branches you no longer need, then run “Clean up storage” — or allow this site more storage.`,
-      { data: { what, needed, free, neededBytes: bytes, freeBytes: available } },
-    );
+    throw new GraftError(`error.storage/quota-exceeded.needs-${what}`, {
+      what,
+      needed,
+      free,
+      used: formatBytes(room.usage),
+      quota: formatBytes(room.quota),
+      neededBytes: bytes,
+      freeBytes: available,
+    });
   }
 
   /**
@@ -129,10 +133,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
   getRepository(id: RepoId): Promise<Repository> {
     return guard(async () => {
       const repo = await this.db.repositories.get(id);
-      if (!repo)
-        throw new GraftError('repo/not-found', 'That model no longer exists in this browser.', {
-          data: { id },
-        });
+      if (!repo) throw new GraftError('error.repo/not-found', { id });
       return repo;
     });
   }
@@ -156,7 +157,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     return guard(async () => {
       const clean = checkRepoName(name);
       const n = await this.db.repositories.update(id, { name: clean });
-      if (n === 0) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+      if (n === 0) throw new GraftError('error.repo/not-found', { id });
     });
   }
 
@@ -183,15 +184,12 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
           assertRefName(head.name);
           const ref = await db.refs.get([id, head.name]);
           if (ref && ref.kind !== 'branch')
-            throw new GraftError(
-              'ref/invalid-name',
-              `"${head.name}" is a tag; only a branch can be current.`,
-            );
+            throw new GraftError('error.ref/invalid-name.tag-as-head', { name: head.name });
         } else if (!(await db.versions.get(head.version))) {
-          throw new GraftError('storage/not-found', 'That version does not exist.');
+          throw new GraftError('error.storage/not-found.no-such-version', { id: head.version });
         }
         const n = await db.repositories.update(id, { head });
-        if (n === 0) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+        if (n === 0) throw new GraftError('error.repo/not-found', { id });
       }),
     );
   }
@@ -285,10 +283,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
             const b = await tensorBytes(t);
             // The runtime vouched for this hash without showing bytes; check it before storing them.
             if ((await hashBlob(b)) !== hash)
-              throw new GraftError(
-                'internal',
-                `The weights of "${t.name}" changed while saving. Save again.`,
-              );
+              throw new GraftError('error.internal.weights-changed', { tensor: t.name });
             return b;
           },
         });
@@ -301,11 +296,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
   async #branchTarget(repoId: RepoId, branch: string | undefined): Promise<SaveTarget> {
     const repo = await this.getRepository(repoId);
     const name = branch ?? (repo.head.kind === 'branch' ? repo.head.name : null);
-    if (name === null)
-      throw new GraftError(
-        'ref/not-found',
-        'You are looking at a single version, not a branch. Start a branch to save.',
-      );
+    if (name === null) throw new GraftError('error.ref/not-found.detached');
     return { kind: 'branch', name };
   }
 
@@ -317,9 +308,9 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     return guard(async () => {
       const repo = await this.getRepository(repoId);
       const branch = options.branch ?? (repo.head.kind === 'branch' ? repo.head.name : null);
-      if (branch === null) throw new GraftError('ref/not-found', 'Roll back on a branch: choose one first.');
+      if (branch === null) throw new GraftError('error.ref/not-found.rollback-detached');
       const ref = await this.db.refs.get([repoId, branch]);
-      if (!ref) throw new GraftError('ref/not-found', `Branch "${branch}" has no versions yet.`);
+      if (!ref) throw new GraftError('error.ref/not-found.branch-empty', { name: branch });
       const [current, target] = await Promise.all([this.getVersion(ref.target), this.getVersion(targetId)]);
       const content: VersionContent = planRollback(current, target, {
         createdAt: now(),
@@ -371,18 +362,11 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
         assertRefName(name);
         const v = await db.versions.get(target);
         if (!v || v.repoId !== repoId)
-          throw new GraftError('storage/not-found', 'That version is not in this repository.');
+          throw new GraftError('error.storage/not-found.other-repo', { id: target });
         const current = await db.refs.get([repoId, name]);
-        if (current && options.create)
-          throw new GraftError(
-            'ref/exists',
-            `A ${current.kind} named "${name}" already exists; pick another name.`,
-          );
+        if (current && options.create) throw new GraftError(`error.ref/exists.${current.kind}`, { name });
         if (current && current.kind !== kind)
-          throw new GraftError(
-            'ref/exists',
-            `"${name}" is already used by a ${current.kind}; pick another name.`,
-          );
+          throw new GraftError(`error.ref/exists.used-by-${current.kind}`, { name });
         if (current?.target === target) return;
         const at = now();
         await db.refs.put({ repoId, name, kind, target, updatedAt: at });
@@ -397,7 +381,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
       db.transaction('rw', [db.repositories, db.refs, db.refLog, db.versions], async () => {
         await this.setRef(repoId, name, 'branch', at, { create: true, reason: { code: 'branch-created' } });
         const n = await db.repositories.update(repoId, { head: { kind: 'branch', name } });
-        if (n === 0) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+        if (n === 0) throw new GraftError('error.repo/not-found', { id: repoId });
       }),
     );
   }
@@ -408,10 +392,9 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
       db.transaction('rw', [db.refs, db.refLog, db.repositories], async () => {
         assertRefName(to);
         const ref = await db.refs.get([repoId, from]);
-        if (!ref) throw new GraftError('ref/not-found', `There is no branch or tag named "${from}".`);
+        if (!ref) throw new GraftError('error.ref/not-found.named', { name: from });
         if (from === to) return;
-        if (await db.refs.get([repoId, to]))
-          throw new GraftError('ref/exists', `"${to}" is already taken; pick another name.`);
+        if (await db.refs.get([repoId, to])) throw new GraftError('error.ref/exists.taken', { name: to });
         const at = now();
         await db.refs.delete([repoId, from]);
         await db.refs.put({ ...ref, name: to, updatedAt: at });
@@ -429,8 +412,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     const db = this.db;
     return guard(() =>
       db.transaction('r', [db.repositories, db.versions, db.manifests, db.refs, db.blobs], async () => {
-        if (!(await db.refs.get([repoId, name])))
-          throw new GraftError('ref/not-found', `There is no branch or tag named "${name}".`);
+        if (!(await db.refs.get([repoId, name]))) throw new GraftError('error.ref/not-found.named', { name });
         const { garbage: _g, ...report } = await collect(db, { exceptRef: [repoId, name] });
         return report;
       }),
@@ -440,11 +422,10 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
   amendMessage(id: VersionId, message: string): Promise<void> {
     return guard(async () => {
       const clean = message.trim();
-      if (!clean) throw new GraftError('version/invalid', 'A message cannot be empty.');
-      if (clean.length > 2000)
-        throw new GraftError('version/invalid', 'A message can be at most 2,000 characters.');
+      if (!clean) throw new GraftError('error.version/invalid.empty-message');
+      if (clean.length > 2000) throw new GraftError('error.version/invalid.message-too-long');
       const n = await this.db.versions.update(id, { note: { message: clean, at: now() } });
-      if (n === 0) throw new GraftError('storage/not-found', 'That version no longer exists.');
+      if (n === 0) throw new GraftError('error.storage/not-found.gone', { id });
     });
   }
 
@@ -453,13 +434,10 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     return guard(() =>
       db.transaction('rw', [db.refs, db.refLog, db.repositories], async () => {
         const ref = await db.refs.get([repoId, name]);
-        if (!ref) throw new GraftError('ref/not-found', `There is no branch or tag named "${name}".`);
+        if (!ref) throw new GraftError('error.ref/not-found.named', { name });
         const repo = await db.repositories.get(repoId);
         if (repo?.head.kind === 'branch' && repo.head.name === name)
-          throw new GraftError(
-            'ref/in-use',
-            `"${name}" is the current branch. Switch to another branch before deleting it.`,
-          );
+          throw new GraftError('error.ref/in-use.current-branch', { name });
         await db.refs.delete([repoId, name]);
         await db.refLog.add({
           repoId,
@@ -483,13 +461,10 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     return guard(() =>
       db.transaction('rw', [db.repositories, db.versions, db.manifests, db.refs, db.refLog], async () => {
         const row = await db.versions.get(id);
-        if (!row) throw new GraftError('storage/not-found', 'That version was already deleted.');
+        if (!row) throw new GraftError('error.storage/not-found.already-deleted', { id });
         const siblings = await db.versions.where('repoId').equals(row.repoId).toArray();
         if (siblings.some((v) => v.parents.includes(id)))
-          throw new GraftError(
-            'version/has-children',
-            `Version ${shortId(id)} has later versions built on it. Delete those first, or delete the branch that holds them.`,
-          );
+          throw new GraftError('error.version/has-children.later', { id, short: shortId(id) });
         const at = now();
         const parent = row.parents[0] ?? null;
         for (const ref of await db.refs.where('target').equals(id).toArray()) {
@@ -559,8 +534,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
 
 function checkRepoName(name: string): string {
   const clean = name.trim();
-  if (!clean) throw new GraftError('repo/invalid-name', 'Give the model a name.');
-  if (clean.length > 120)
-    throw new GraftError('repo/invalid-name', 'A model name can be at most 120 characters.');
+  if (!clean) throw new GraftError('error.repo/invalid-name.empty');
+  if (clean.length > 120) throw new GraftError('error.repo/invalid-name.too-long');
   return clean;
 }

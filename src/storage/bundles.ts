@@ -101,19 +101,12 @@ async function readVersions(db: GraftDb, ids: readonly VersionId[]): Promise<Ver
     const row = rows[i];
     const manifest = manifests[i];
     if (!row || !manifest)
-      throw new GraftError(
-        'storage/not-found',
-        `Version ${shortId(id)} vanished while exporting. Try again.`,
-      );
+      throw new GraftError('error.storage/not-found.vanished', { id, short: shortId(id) });
     return joinVersion(row, manifest);
   });
   for (const v of versions)
     if (!(await checkVersionId(v)))
-      throw new GraftError(
-        'version/invalid',
-        `Version ${shortId(v.id)} was altered after it was saved, so it cannot be exported. Run “Verify storage”.`,
-        { data: { id: v.id } },
-      );
+      throw new GraftError('error.version/invalid.altered', { id: v.id, short: shortId(v.id) });
   return versions;
 }
 
@@ -128,11 +121,7 @@ async function blobsHeldBy(db: GraftDb, basis: readonly VersionId[]): Promise<Se
   const basisRows = await db.versions.bulkGet([...basis]);
   const repos = new Set<RepoId>();
   basisRows.forEach((row, i) => {
-    if (!row)
-      throw new GraftError(
-        'storage/not-found',
-        `Version ${shortId(basis[i] ?? '')}, named as one the receiver holds, is not in this browser.`,
-      );
+    if (!row) throw new GraftError('error.storage/not-found.basis', { short: shortId(basis[i] ?? '') });
     repos.add(row.repoId);
   });
   for (const repoId of repos) {
@@ -157,16 +146,10 @@ async function readVerifiedBlobs(
   for (const [i, row] of rows.entries()) {
     const hash = hashes[i] as BlobHash;
     if (!row)
-      throw new GraftError(
-        'storage/blob-missing',
-        `Blob ${hash.slice(0, 12)} is missing from this browser's store, so the export stopped. Run “Verify storage”.`,
-      );
+      throw new GraftError('error.storage/blob-missing.export', { blob: hash, short: hash.slice(0, 12) });
     const data = new Uint8Array(await row.data.arrayBuffer());
     if (data.byteLength !== row.size || (await hashBlob(data)) !== hash)
-      throw new GraftError(
-        'storage/blob-corrupt',
-        `Blob ${hash.slice(0, 12)} is damaged in this browser's store, so the export stopped. Run “Verify storage”.`,
-      );
+      throw new GraftError('error.storage/blob-corrupt.export', { blob: hash, short: hash.slice(0, 12) });
     out.set(hash, data);
     done += row.size;
     onProgress?.(done, total);
@@ -185,10 +168,10 @@ async function sizesOf(
   for (const [h, data] of read) sizes.set(h, data.byteLength);
   rows.forEach((row, i) => {
     if (!row)
-      throw new GraftError(
-        'storage/blob-missing',
-        `Blob ${(unread[i] ?? '').slice(0, 12)} is missing from this browser's store. Run “Verify storage”.`,
-      );
+      throw new GraftError('error.storage/blob-missing.read', {
+        blob: unread[i] ?? '',
+        short: (unread[i] ?? '').slice(0, 12),
+      });
     sizes.set(row.hash, row.size);
   });
   return sizes;
@@ -225,8 +208,8 @@ export async function importBundle(
   } catch (e) {
     if (isGraftError(e)) throw e;
     throw new GraftError(
-      'bundle/corrupt',
-      `This bundle could not be read: ${e instanceof Error ? e.message : String(e)}`,
+      'error.bundle/corrupt.unreadable',
+      { detail: e instanceof Error ? e.message : String(e) },
       { cause: e },
     );
   }
@@ -299,11 +282,12 @@ async function checkParents(
     if (row && row.repoId === repoId) return;
     const parent = outside[i] as VersionId;
     const child = fresh.find((v) => v.parents.includes(parent)) as Version;
-    throw new GraftError(
-      'bundle/missing-parent',
-      `Version ${shortId(child.id)} in the bundle builds on version ${shortId(parent)}, which is neither in the bundle nor in this browser. Ask for a bundle of the whole branch, or of a range that starts earlier.`,
-      { data: { version: child.id, parent } },
-    );
+    throw new GraftError('error.bundle/missing-parent.version', {
+      version: child.id,
+      parent,
+      short: shortId(child.id),
+      parentShort: shortId(parent),
+    });
   });
 }
 
@@ -321,11 +305,7 @@ async function checkOmittedBlobs(
   const missing = needed.filter((h, i) => rows[i]?.size !== sizes.get(h));
   if (missing.length === 0) return;
   const basis = (manifest.thin?.basis ?? []).map(shortId).join(', ');
-  throw new GraftError(
-    'bundle/missing-file',
-    `This is a thin bundle, made for someone who already has version ${basis}. This browser lacks ${missing.length} of the weights it leaves out, so it cannot be imported here. Ask the sender for a full export.`,
-    { data: { missing } },
-  );
+  throw new GraftError('error.bundle/missing-file.thin', { missing, basis, lacking: missing.length });
 }
 
 async function putBlobs(db: GraftDb, opened: OpenedBundle): Promise<{ blobs: number; bytes: number }> {

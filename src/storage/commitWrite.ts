@@ -88,20 +88,14 @@ function writeVersion(
       const needed = [version.topologyHash, ...version.tensors.map((t) => t.hash)];
       const present = new Set(await db.blobs.where(':id').anyOf(needed).primaryKeys());
       const missing = needed.filter((h) => !present.has(h));
-      if (missing.length)
-        throw new GraftError('storage/blob-missing', 'Some weights vanished while saving; saving again.', {
-          data: { missing },
-        });
+      if (missing.length) throw new GraftError('error.storage/blob-missing.vanished', { missing });
       for (const p of version.parents) {
         const row = await db.versions.get(p);
         if (!row || row.repoId !== version.repoId)
-          throw new GraftError(
-            'version/invalid',
-            `The parent version ${shortId(p)} is not in this repository.`,
-          );
+          throw new GraftError('error.version/invalid.parent-elsewhere', { id: p, short: shortId(p) });
       }
       const repo = await db.repositories.get(version.repoId);
-      if (!repo) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+      if (!repo) throw new GraftError('error.repo/not-found', { id: version.repoId });
       const refs = await db.refs.where('repoId').equals(version.repoId).toArray();
       const plan = placeSave({ head: repo.head, refs }, target, parent, version);
 

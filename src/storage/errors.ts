@@ -17,34 +17,16 @@ export function mapStorageError(e: unknown): GraftError {
   if (isGraftError(e)) return e;
   const all = names(e);
   if (all.includes('QuotaExceededError') || all.includes(Dexie.errnames.QuotaExceeded)) {
-    return new GraftError(
-      'storage/quota-exceeded',
-      'The browser has no more room for Graft. Nothing was saved. Free space by exporting and deleting old versions or running “Clean up storage”, or allow this site more storage.',
-      { cause: e },
-    );
+    return new GraftError('error.storage/quota-exceeded.nothing-saved', {}, { cause: e });
   }
   if (all.includes('VersionError') || all.includes(Dexie.errnames.Version)) {
-    return new GraftError(
-      'storage/version-changed',
-      'Graft was updated in another tab. Reload this page to continue.',
-      {
-        cause: e,
-      },
-    );
+    return new GraftError('error.storage/version-changed.other-tab', {}, { cause: e });
   }
   if (all.includes('DatabaseClosedError') || all.includes('InvalidStateError')) {
-    return new GraftError(
-      'storage/blocked',
-      'The model store was closed (perhaps by an update in another tab). Reload the page.',
-      {
-        cause: e,
-      },
-    );
+    return new GraftError('error.storage/blocked.closed', {}, { cause: e });
   }
   const message = e instanceof Error ? e.message : String(e);
-  return new GraftError('storage/failed', `The browser's storage refused the operation: ${message}`, {
-    cause: e,
-  });
+  return new GraftError('error.storage/failed.refused', { detail: message }, { cause: e });
 }
 
 export async function guard<T>(op: () => Promise<T>): Promise<T> {

@@ -9,10 +9,7 @@ import type { GraftDb, ManifestRow } from './db';
 
 export async function getVersion(db: GraftDb, id: VersionId): Promise<Version> {
   const [row, manifest] = await Promise.all([db.versions.get(id), db.manifests.get(id)]);
-  if (!row || !manifest)
-    throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`, {
-      data: { id },
-    });
+  if (!row || !manifest) throw new GraftError('error.storage/not-found.version', { id, short: shortId(id) });
   return joinVersion(row, manifest);
 }
 
@@ -29,8 +26,8 @@ export async function loadTensors(
     const data = bytes.get(entry.hash);
     if (data === undefined || data === 'corrupt')
       throw new GraftError(
-        data === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
-        `The weights “${entry.name}” of version ${shortId(id)} are ${data === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+        data === undefined ? 'error.storage/blob-missing.weights' : 'error.storage/blob-corrupt.weights',
+        { id, short: shortId(id), name: entry.name },
       );
     return { entry, data };
   });
@@ -38,13 +35,14 @@ export async function loadTensors(
 
 export async function getTopology(db: GraftDb, id: VersionId): Promise<JsonObject> {
   const row = await db.versions.get(id);
-  if (!row)
-    throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`);
+  if (!row) throw new GraftError('error.storage/not-found.version', { id, short: shortId(id) });
   const bytes = (await readVerified(db, [row.topologyHash])).get(row.topologyHash);
   if (bytes === undefined || bytes === 'corrupt')
     throw new GraftError(
-      bytes === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
-      `The architecture of version ${shortId(id)} is ${bytes === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+      bytes === undefined
+        ? 'error.storage/blob-missing.architecture'
+        : 'error.storage/blob-corrupt.architecture',
+      { id, short: shortId(id) },
     );
   return JSON.parse(new TextDecoder().decode(bytes)) as JsonObject;
 }
@@ -145,12 +143,9 @@ export function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
 
 function blobError(id: VersionId, problems: readonly BlobProblem[]): GraftError {
   const first = problems[0] as BlobProblem;
-  const what =
-    first.problem === 'missing' ? 'is missing' : 'is damaged (its bytes no longer match their hash)';
   return new GraftError(
-    first.problem === 'missing' ? 'storage/blob-missing' : 'storage/blob-corrupt',
-    `Version ${shortId(id)} cannot be opened: the data of ${first.tensor} ${what}. Run “Verify storage” to see every problem; other versions may still be intact.`,
-    { data: { problems } },
+    first.problem === 'missing' ? 'error.storage/blob-missing.open' : 'error.storage/blob-corrupt.open',
+    { id, short: shortId(id), tensor: first.tensor, problems },
   );
 }
 

@@ -1,5 +1,6 @@
 // The UI in Simplified Chinese: switched at any time without losing the live model, unsaved edits or a
 // running training, and chosen from the browser's language on a first visit.
+import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { SHOTS, TRAINING, waitIdle, watchErrors } from './helpers';
 
@@ -126,6 +127,58 @@ test('build and train a model in Chinese, switch back to English and keep everyt
   await page.reload();
   await expect(page.getByRole('heading', { name: '当前模型' })).toBeVisible(TRAINING);
   await expect(language(page)).toHaveValue('zh-CN');
+  expect(errors).toEqual([]);
+});
+
+/** Drops a file on the page, as the browser delivers a drag from the desktop (a bundle is imported). */
+async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  await page.evaluate(
+    ([fileName, b64]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], fileName));
+      const init = { dataTransfer: transfer, bubbles: true, cancelable: true };
+      document.body.dispatchEvent(new DragEvent('dragenter', init));
+      document.body.dispatchEvent(new DragEvent('dragover', init));
+      document.querySelector('main')?.dispatchEvent(new DragEvent('drop', init));
+    },
+    [name, bytes.toString('base64')] as const,
+  );
+}
+
+test('an error reads as specifically in Chinese as in English, and follows a switch of language', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await skipTourAnyLanguage(page);
+  await page.goto('/');
+  await switchTo(page, 'zh-CN');
+  await expect(page.getByRole('heading', { name: '保存模型的每一个版本' })).toBeVisible();
+
+  // A bundle whose first blob was damaged in transit (blobs are stored uncompressed in the zip).
+  const damaged = Buffer.from(await readFile('tests/fixtures/bundles/format-1-repository.graft.zip'));
+  const header = damaged.indexOf('blobs/') - 30;
+  const dataAt = header + 30 + damaged.readUInt16LE(header + 26) + damaged.readUInt16LE(header + 28);
+  for (let i = 0; i < 4; i++) damaged[dataAt + 8 + i] = (damaged[dataAt + 8 + i] ?? 0) ^ 0xff;
+  await dropFile(page, 'damaged.graft.zip', damaged);
+  const alert = page.getByRole('alert');
+  // The blob it names and what is wrong with it, in Chinese: not the code's general line.
+  await expect(alert).toContainText(/包中的数据块 [0-9a-f]{12} 已损坏：其字节与它的 SHA-256 不符。/);
+  await expect(alert).not.toContainText('包中有文件与其哈希值不符');
+  await expect(alert).not.toContainText(/Blob|damaged/);
+  await page.screenshot({ path: `${SHOTS}/i18n-error-zh.png` });
+
+  // The same error, worded again when the language changes.
+  await switchTo(page, 'en');
+  await expect(alert).toContainText(
+    /Blob [0-9a-f]{12} in the bundle is damaged: its bytes do not match its SHA-256\./,
+  );
+  await alert.getByRole('button', { name: 'Dismiss' }).click();
+
+  // A phrase inside a message (what the archive is, what is wrong with it) is worded too.
+  await switchTo(page, 'zh-CN');
+  await dropFile(page, 'notes.graft.zip', Buffer.from('not a zip at all'));
+  await expect(alert).toContainText('此包已损坏或不是 zip 文件：它太短了。');
+  await expect(alert).not.toContainText(/[A-Za-z]{4,}/);
   expect(errors).toEqual([]);
 });
 

@@ -1389,7 +1389,7 @@ describe('nothing is stored', () => {
         if (read.kind === 'weights') {
           const plan = services.planWeights(live.model, read);
           if (plan.matches.length === 0)
-            throw new GraftError('import/weights-no-match', `Nothing in ${file.name} fits the live model.`);
+            throw new GraftError('error.import/weights-no-match', { file: file.name });
           services.applyWeights(live.model, read, plan);
           liveHead = (
             await store.commit({

@@ -85,20 +85,15 @@ const REPO_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const STORED_DTYPES: readonly StoredDType[] = ['float32', 'int32', 'bool'];
 
 export function readManifest(json: unknown): BundleManifest {
-  const f: Fields = new Fields('bundle/manifest-invalid', 'The bundle manifest is not valid');
+  const f: Fields = new Fields('error.bundle/manifest-invalid.field');
   const raw = f.object(json, 'the manifest');
-  if (raw.format !== BUNDLE_FORMAT)
-    throw new GraftError(
-      'bundle/manifest-invalid',
-      'This is not a Graft bundle: its graft-bundle.json does not say "format": "graft-bundle".',
-    );
+  if (raw.format !== BUNDLE_FORMAT) throw new GraftError('error.bundle/manifest-invalid.not-graft');
   const formatVersion = f.integer(raw.formatVersion, 'formatVersion', 1, Number.MAX_SAFE_INTEGER);
   if (formatVersion > BUNDLE_FORMAT_VERSION)
-    throw new GraftError(
-      'bundle/newer-format',
-      `This bundle was made by a newer Graft (bundle format ${formatVersion}); this Graft reads formats up to ${BUNDLE_FORMAT_VERSION}. Update Graft (reload the page) and import it again.`,
-      { data: { formatVersion } },
-    );
+    throw new GraftError('error.bundle/newer-format.version', {
+      formatVersion,
+      supported: BUNDLE_FORMAT_VERSION,
+    });
   let current = raw;
   for (let v = formatVersion; v < BUNDLE_FORMAT_VERSION; v++) {
     const step = MIGRATIONS[v];
@@ -358,11 +353,14 @@ function readTensor(f: Fields, v: unknown, path: string): TensorEntry {
     byteLength: f.integer(t.byteLength, `${path}.byteLength`, 0, LIMITS.maxBlobBytes),
   };
   if (entry.byteLength !== expectedByteLength(entry))
-    throw new GraftError(
-      'bundle/size-mismatch',
-      `In the bundle, weight ${quote(entry.name)} has shape [${entry.shape.join(', ')}] (${expectedByteLength(entry)} bytes of ${entry.dtype}) but claims ${entry.byteLength} bytes.`,
-      { data: { path } },
-    );
+    throw new GraftError('error.bundle/size-mismatch.weight-claim', {
+      path,
+      weight: quote(entry.name),
+      shape: entry.shape.join(', '),
+      expected: expectedByteLength(entry),
+      dtype: entry.dtype,
+      claimed: entry.byteLength,
+    });
   return entry;
 }
 
@@ -405,10 +403,13 @@ function checkBlobsCoverVersions(f: Fields, m: BundleManifest): void {
       const size = sizes.get(t.hash);
       if (size === undefined) f.fail('blobs', `does not list the blob of weight ${quote(t.name)}`);
       if (size !== t.byteLength)
-        throw new GraftError(
-          'bundle/size-mismatch',
-          `In the bundle, weight ${quote(t.name)} of version ${v.id.slice(0, 8)} needs ${t.byteLength} bytes but its blob ${t.hash.slice(0, 12)} is listed with ${size}.`,
-        );
+        throw new GraftError('error.bundle/size-mismatch.blob-listed', {
+          weight: quote(t.name),
+          version: v.id.slice(0, 8),
+          bytes: t.byteLength,
+          blob: t.hash.slice(0, 12),
+          size,
+        });
       used.add(t.hash);
     }
   }

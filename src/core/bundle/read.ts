@@ -4,7 +4,7 @@
  * manifest, exactly the files it declares, version ids that re-derive from their content, and blobs
  * whose bytes hash to their names and fit the tensors that use them.
  */
-import { GraftError } from '../errors';
+import { GraftError, part } from '../errors';
 import { hashBlob, shortId, type BlobHash } from '../hashing';
 import { isJsonObject } from '../json';
 import type { Version } from '../versions/types';
@@ -24,7 +24,7 @@ export interface OpenedBundle {
   readonly warnings: readonly string[];
 }
 
-const LABEL = 'This bundle';
+const LABEL = part('errorPart.this-bundle');
 
 export async function openBundle(bytes: Uint8Array, onProgress?: Progress): Promise<OpenedBundle> {
   const entries = listZip(bytes, LABEL);
@@ -38,21 +38,14 @@ export async function openBundle(bytes: Uint8Array, onProgress?: Progress): Prom
 
 function readManifestEntry(bytes: Uint8Array, entries: ReadonlyMap<string, ZipEntry>): BundleManifest {
   const entry = entries.get(MANIFEST_FILE);
-  if (!entry)
-    throw new GraftError(
-      'bundle/missing-file',
-      `This is not a Graft bundle: it has no ${MANIFEST_FILE}. To bring in a TF.js model, import its model.json and weight files instead.`,
-    );
+  if (!entry) throw new GraftError('error.bundle/missing-file.no-manifest', { manifest: MANIFEST_FILE });
   if (entry.size > MANIFEST_JSON_LIMITS.maxBytes)
-    throw new GraftError(
-      'bundle/too-large',
-      `The bundle manifest is ${entry.size} bytes, more than Graft reads.`,
-    );
+    throw new GraftError('error.bundle/too-large.manifest', { bytes: entry.size });
   const json = parseUntrustedJson(
     readZipEntry(bytes, entry, LABEL, { checkCrc: true }),
     MANIFEST_JSON_LIMITS,
     (problem) => {
-      throw new GraftError('bundle/manifest-invalid', `The bundle manifest cannot be read: ${problem}.`);
+      throw new GraftError('error.bundle/manifest-invalid.unreadable', { problem });
     },
   );
   return readManifest(json);
@@ -69,33 +62,23 @@ function checkFileSet(entries: ReadonlyMap<string, ZipEntry>, m: BundleManifest)
   }
   for (const name of expected)
     if (!entries.has(name))
-      throw new GraftError(
-        'bundle/missing-file',
-        `The bundle is incomplete: ${quote(name, 200)} is missing.`,
-        {
-          data: { file: name },
-        },
-      );
+      throw new GraftError('error.bundle/missing-file.listed', { file: name, name: quote(name, 200) });
   for (const [name, entry] of entries) {
     // Folders some zip tools add are harmless; any other file is not part of the format.
     if (name.endsWith('/') && entry.size === 0) continue;
     if (!expected.has(name))
-      throw new GraftError(
-        'bundle/extra-file',
-        `The bundle holds a file its manifest does not describe: ${quote(name)}. It may have been altered.`,
-        { data: { file: name } },
-      );
+      throw new GraftError('error.bundle/extra-file.unlisted', { file: name, name: quote(name) });
   }
 }
 
 async function checkVersionIds(versions: readonly Version[]): Promise<void> {
   for (const v of versions)
     if (!(await checkVersionId(v)))
-      throw new GraftError(
-        'bundle/hash-mismatch',
-        `Version ${shortId(v.id)} in the bundle (${quote(v.message, 60)}) does not hash to its id: its record was altered.`,
-        { data: { version: v.id } },
-      );
+      throw new GraftError('error.bundle/hash-mismatch.version', {
+        version: v.id,
+        short: shortId(v.id),
+        message: quote(v.message, 60),
+      });
 }
 
 async function readBlobs(
@@ -113,19 +96,16 @@ async function readBlobs(
   for (const b of present) {
     const entry = entries.get(blobPath(b.hash)) as ZipEntry;
     if (entry.size !== b.size)
-      throw new GraftError(
-        'bundle/size-mismatch',
-        `Blob ${b.hash.slice(0, 12)} in the bundle holds ${entry.size} bytes; the manifest says ${b.size}.`,
-        { data: { blob: b.hash } },
-      );
+      throw new GraftError('error.bundle/size-mismatch.blob', {
+        blob: b.hash,
+        short: b.hash.slice(0, 12),
+        size: entry.size,
+        listed: b.size,
+      });
     // The SHA-256 below is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
     const data = readZipEntry(bytes, entry, LABEL, { checkCrc: false });
     if ((await hashBlob(data)) !== b.hash)
-      throw new GraftError(
-        'bundle/hash-mismatch',
-        `Blob ${b.hash.slice(0, 12)} in the bundle is damaged: its bytes do not match its SHA-256.`,
-        { data: { blob: b.hash } },
-      );
+      throw new GraftError('error.bundle/hash-mismatch.blob', { blob: b.hash, short: b.hash.slice(0, 12) });
     out.set(b.hash, data);
     done += b.size;
     onProgress?.(done, total);
@@ -139,10 +119,12 @@ function checkTensorSizes(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8A
     for (const t of v.tensors) {
       const data = blobs.get(t.hash);
       if (data && data.byteLength !== expectedByteLength(t))
-        throw new GraftError(
-          'bundle/size-mismatch',
-          `Weight ${quote(t.name)} of version ${shortId(v.id)} has shape [${t.shape.join(', ')}] but its blob holds ${data.byteLength} bytes.`,
-        );
+        throw new GraftError('error.bundle/size-mismatch.weight', {
+          weight: quote(t.name),
+          version: shortId(v.id),
+          shape: t.shape.join(', '),
+          bytes: data.byteLength,
+        });
     }
 }
 
@@ -151,10 +133,9 @@ function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Ar
     const data = blobs.get(hash);
     if (!data) continue;
     const topology = parseUntrustedJson(data, TOPOLOGY_JSON_LIMITS, (problem) => {
-      throw new GraftError('bundle/corrupt', `A model topology in the bundle cannot be read: ${problem}.`);
+      throw new GraftError('error.bundle/corrupt.topology', { problem });
     });
-    if (!isJsonObject(topology))
-      throw new GraftError('bundle/corrupt', 'A model topology in the bundle is not a JSON object.');
+    if (!isJsonObject(topology)) throw new GraftError('error.bundle/corrupt.topology-not-object');
   }
 }
 

@@ -24,10 +24,7 @@ function parentsFirst(g: Graph, heads: Iterable<VersionId>, keep: ReadonlySet<Ve
 }
 
 function need(g: Graph, id: VersionId): VersionId {
-  if (!g.has(id))
-    throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this repository.`, {
-      data: { id },
-    });
+  if (!g.has(id)) throw new GraftError('error.storage/not-found.not-in-repo', { id, short: shortId(id) });
   return id;
 }
 
@@ -44,7 +41,7 @@ export function selectScope(g: Graph, refs: readonly Ref[], head: Head, scope: B
       return selectRepository(g, refs, head);
     case 'branch': {
       const ref = refs.find((r) => r.name === scope.name && r.kind === 'branch');
-      if (!ref) throw new GraftError('ref/not-found', `There is no branch named “${scope.name}”.`);
+      if (!ref) throw new GraftError('error.ref/not-found.branch', { name: scope.name });
       const keep = ancestors(g, ref.target);
       return {
         versionIds: parentsFirst(g, [ref.target], keep),
@@ -74,11 +71,7 @@ function selectRepository(g: Graph, refs: readonly Ref[], head: Head): ExportSel
   const roots = refs.map((r) => r.target);
   if (head.kind === 'detached') roots.push(head.version);
   const keep = ancestors(g, roots);
-  if (keep.size === 0)
-    throw new GraftError(
-      'storage/not-found',
-      'This model has no saved versions yet; there is nothing to export.',
-    );
+  if (keep.size === 0) throw new GraftError('error.storage/not-found.nothing-to-export');
   const headTarget =
     head.kind === 'detached'
       ? head.version
@@ -101,13 +94,13 @@ function selectRange(
 ): ExportSelection {
   const reach = ancestors(g, to);
   if (from !== null && !reach.has(need(g, from)))
-    throw new GraftError(
-      'version/invalid',
-      `Version ${shortId(from)} is not an earlier version of ${shortId(to)}, so there is no range between them.`,
-    );
+    throw new GraftError('error.version/invalid.range-not-ancestor', {
+      from: shortId(from),
+      to: shortId(to),
+    });
   const before = from === null ? new Set<VersionId>() : ancestors(g, from);
   const keep = new Set([...reach].filter((id) => !before.has(id)));
-  if (keep.size === 0) throw new GraftError('version/invalid', 'That range holds no versions.');
+  if (keep.size === 0) throw new GraftError('error.version/invalid.range-empty');
   const bundleRefs = [
     ...refs.filter((r) => r.kind === 'branch' && r.target === to).map(asBundleRef),
     ...tagsIn(refs, keep),
@@ -127,7 +120,7 @@ function selectVersions(
   ids: readonly VersionId[],
 ): ExportSelection {
   const keep = new Set(ids.map((id) => need(g, id)));
-  if (keep.size === 0) throw new GraftError('version/invalid', 'No versions were chosen to export.');
+  if (keep.size === 0) throw new GraftError('error.version/invalid.nothing-chosen');
   const versionIds = parentsFirst(g, keep, keep);
   const bundleRefs = refs.filter((r) => keep.has(r.target)).map(asBundleRef);
   const headTarget =

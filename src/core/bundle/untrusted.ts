@@ -2,7 +2,7 @@
  * Reading JSON that came from outside (bundles, model files): parse within limits, then check each field
  * with a reader that names the exact path of the first thing wrong.
  */
-import { GraftError, type ErrorCode } from '../errors';
+import { GraftError, type ErrorKey } from '../errors';
 import { isHash } from '../hashing';
 import type { JsonObject, JsonValue } from '../json';
 import { LIMITS } from './limits';
@@ -89,13 +89,11 @@ function checkJsonShape(root: unknown, limits: JsonLimits, fail: (problem: strin
  * and either returns it typed or throws `code` with "<what>: <path> <problem>".
  */
 export class Fields {
-  constructor(
-    private readonly code: ErrorCode,
-    private readonly what: string,
-  ) {}
+  /** `key`'s message names what is wrong with `{path}` in `{problem}`. */
+  constructor(private readonly key: ErrorKey) {}
 
   fail(path: string, problem: string): never {
-    throw new GraftError(this.code, `${this.what}: ${path} ${problem}.`, { data: { path } });
+    throw new GraftError(this.key, { path, problem });
   }
 
   object(v: unknown, path: string, allowed?: readonly string[]): Record<string, unknown> {

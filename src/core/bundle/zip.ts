@@ -6,7 +6,7 @@
  * as soon as an entry produces more than it declared.
  */
 import { Inflate, zipSync, type ZipOptions } from 'fflate';
-import { GraftError } from '../errors';
+import { GraftError, type ErrorData, type ErrorPart } from '../errors';
 import { quote } from './untrusted';
 import { LIMITS } from './limits';
 
@@ -44,22 +44,33 @@ export function writeZip(files: readonly ZipFile[], mtime: Date): Uint8Array<Arr
   return zipSync(input) as Uint8Array<ArrayBuffer>;
 }
 
+/** What is wrong with an archive, as a phrase (`errorPart.zip.<what>`) that callers can reuse. */
+const zipProblem = (what: string, vars: ErrorData): ErrorPart => ({ part: `errorPart.zip.${what}`, vars });
+
+/** What a message calls the archive: a quoted file name, or a phrase such as “This bundle”. */
+export type ZipLabel = string | ErrorPart;
+
 class Reader {
   constructor(
     readonly bytes: Uint8Array,
-    readonly label: string,
+    readonly label: ZipLabel,
   ) {}
 
-  corrupt(problem: string): never {
-    throw new GraftError('bundle/corrupt', `${this.label} is damaged or not a zip file: ${problem}.`);
+  /** "<label> is damaged or not a zip file: <what>." */
+  corrupt(what: string, vars: ErrorData = {}): never {
+    throw new GraftError('error.bundle/corrupt.zip', { label: this.label, problem: zipProblem(what, vars) });
   }
 
-  tooLarge(problem: string): never {
-    throw new GraftError('bundle/too-large', `${this.label} is refused: ${problem}.`);
+  /** "<label> is refused: <what>." (a limit passed) */
+  tooLarge(what: string, vars: ErrorData = {}): never {
+    throw new GraftError('error.bundle/too-large.zip', {
+      label: this.label,
+      problem: zipProblem(what, vars),
+    });
   }
 
   u16(at: number): number {
-    if (at < 0 || at + 2 > this.bytes.length) this.corrupt('it ends in the middle of a header');
+    if (at < 0 || at + 2 > this.bytes.length) this.corrupt('header-cut');
     return (this.bytes[at] as number) | ((this.bytes[at + 1] as number) << 8);
   }
 
@@ -72,20 +83,19 @@ class Reader {
  * Lists a zip's files from its central directory, refusing anything that could make reading it
  * unbounded or ambiguous. Nothing is inflated here.
  */
-export function listZip(bytes: Uint8Array, label: string): Map<string, ZipEntry> {
+export function listZip(bytes: Uint8Array, label: ZipLabel): Map<string, ZipEntry> {
   const r = new Reader(bytes, label);
   if (bytes.length > LIMITS.maxArchiveBytes)
-    r.tooLarge(`it is ${bytes.length} bytes, more than the ${LIMITS.maxArchiveBytes} Graft reads`);
+    r.tooLarge('archive-bytes', { bytes: bytes.length, max: LIMITS.maxArchiveBytes });
   const end = findEnd(r);
-  if (r.u16(end + 4) !== 0 || r.u16(end + 6) !== 0) r.corrupt('it is split across several disks');
+  if (r.u16(end + 4) !== 0 || r.u16(end + 6) !== 0) r.corrupt('multi-disk');
   const count = r.u16(end + 10);
   const cdSize = r.u32(end + 12);
   const cdOffset = r.u32(end + 16);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
-    r.tooLarge('it is a ZIP64 archive (over 4 GiB or 65 535 files), which Graft does not read');
-  if (r.u16(end + 8) !== count) r.corrupt('its directory counts disagree');
-  if (count > LIMITS.maxEntries) r.tooLarge(`it holds ${count} files, more than ${LIMITS.maxEntries}`);
-  if (cdOffset + cdSize > end) r.corrupt('its directory lies outside the file (is it truncated?)');
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) r.tooLarge('zip64');
+  if (r.u16(end + 8) !== count) r.corrupt('counts');
+  if (count > LIMITS.maxEntries) r.tooLarge('entries', { count, max: LIMITS.maxEntries });
+  if (cdOffset + cdSize > end) r.corrupt('directory-outside');
 
   const entries = new Map<string, ZipEntry>();
   const spans: [number, number][] = [];
@@ -94,36 +104,31 @@ export function listZip(bytes: Uint8Array, label: string): Map<string, ZipEntry>
   for (let i = 0; i < count; i++) {
     const { entry, next, localStart } = readCentral(r, at, cdOffset);
     at = next;
-    if (entries.has(entry.name)) r.corrupt(`it holds ${quote(entry.name)} twice`);
+    if (entries.has(entry.name)) r.corrupt('duplicate', { file: quote(entry.name) });
     unpacked += entry.size;
-    if (unpacked > LIMITS.maxUnpackedBytes)
-      r.tooLarge(`its files unpack to more than ${LIMITS.maxUnpackedBytes} bytes`);
+    if (unpacked > LIMITS.maxUnpackedBytes) r.tooLarge('unpacked', { max: LIMITS.maxUnpackedBytes });
     entries.set(entry.name, entry);
     spans.push([localStart, entry.dataOffset + entry.compressedSize]);
   }
-  if (at !== cdOffset + cdSize) r.corrupt('its directory size is wrong');
+  if (at !== cdOffset + cdSize) r.corrupt('directory-size');
   const allowed = LIMITS.freeUnpackedBytes + LIMITS.maxOverallRatio * bytes.length;
-  if (unpacked > allowed)
-    r.tooLarge(
-      `its ${bytes.length} bytes would unpack to ${unpacked} bytes, far more than real models compress to (a zip bomb?)`,
-    );
+  if (unpacked > allowed) r.tooLarge('ratio', { bytes: bytes.length, unpacked });
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++)
-    if ((spans[i] as [number, number])[0] < (spans[i - 1] as [number, number])[1])
-      r.corrupt('two of its files overlap (a trick zip bombs use)');
+    if ((spans[i] as [number, number])[0] < (spans[i - 1] as [number, number])[1]) r.corrupt('overlap');
   return entries;
 }
 
 function findEnd(r: Reader): number {
   const { bytes } = r;
   const last = bytes.length - 22;
-  if (last < 0) r.corrupt('it is too short');
+  if (last < 0) r.corrupt('too-short');
   for (let at = last; at >= 0 && at >= last - 0xffff; at--) {
     if (bytes[at] === 0x50 && bytes[at + 1] === 0x4b && r.u32(at) === SIG_END) {
       if (at + 22 + r.u16(at + 20) === bytes.length) return at;
     }
   }
-  return r.corrupt('its end record is missing (the file is probably truncated)');
+  return r.corrupt('no-end');
 }
 
 function readCentral(
@@ -131,7 +136,7 @@ function readCentral(
   at: number,
   cdOffset: number,
 ): { entry: ZipEntry; next: number; localStart: number } {
-  if (r.u32(at) !== SIG_CENTRAL) r.corrupt('its directory is damaged');
+  if (r.u32(at) !== SIG_CENTRAL) r.corrupt('directory-damaged');
   const flags = r.u16(at + 8);
   const method = r.u16(at + 10);
   const crc = r.u32(at + 16);
@@ -140,38 +145,31 @@ function readCentral(
   const nameLength = r.u16(at + 28);
   const next = at + 46 + nameLength + r.u16(at + 30) + r.u16(at + 32);
   const localStart = r.u32(at + 42);
-  if (next > r.bytes.length) r.corrupt('its directory is cut short');
+  if (next > r.bytes.length) r.corrupt('directory-cut');
   const nameBytes = r.bytes.subarray(at + 46, at + 46 + nameLength);
   const name = decodeName(r, nameBytes);
-  if (flags & FLAG_ENCRYPTED) r.corrupt(`${quote(name)} is encrypted`);
-  if (method !== 0 && method !== 8)
-    r.corrupt(`${quote(name)} uses compression method ${method}; only stored and deflated files are read`);
-  if (method === 0 && compressedSize !== size)
-    r.corrupt(`${quote(name)} is stored uncompressed but declares two different sizes`);
+  if (flags & FLAG_ENCRYPTED) r.corrupt('encrypted', { file: quote(name) });
+  if (method !== 0 && method !== 8) r.corrupt('method', { file: quote(name), method });
+  if (method === 0 && compressedSize !== size) r.corrupt('stored-sizes', { file: quote(name) });
   if (size > LIMITS.maxBlobBytes)
-    r.tooLarge(
-      `${quote(name)} declares ${size} bytes, more than the ${LIMITS.maxBlobBytes} one file may hold`,
-    );
+    r.tooLarge('file-bytes', { file: quote(name), size, max: LIMITS.maxBlobBytes });
   if (method === 8 && size > compressedSize * LIMITS.maxDeflateRatio + 1024)
-    r.tooLarge(
-      `${quote(name)} declares ${size} bytes from only ${compressedSize} compressed bytes, far beyond what DEFLATE can produce (a zip bomb?)`,
-    );
+    r.tooLarge('deflate-ratio', { file: quote(name), size, compressedSize });
 
-  if (r.u32(localStart) !== SIG_LOCAL) r.corrupt(`the header of ${quote(name)} is missing`);
+  if (r.u32(localStart) !== SIG_LOCAL) r.corrupt('no-local-header', { file: quote(name) });
   const localNameLength = r.u16(localStart + 26);
   const dataOffset = localStart + 30 + localNameLength + r.u16(localStart + 28);
   const localName = r.bytes.subarray(localStart + 30, localStart + 30 + localNameLength);
-  if (!sameBytes(localName, nameBytes)) r.corrupt(`the header of ${quote(name)} names another file`);
+  if (!sameBytes(localName, nameBytes)) r.corrupt('local-name', { file: quote(name) });
   if (!(r.u16(localStart + 6) & FLAG_DATA_DESCRIPTOR)) {
     if (
       r.u32(localStart + 14) !== crc ||
       r.u32(localStart + 18) !== compressedSize ||
       r.u32(localStart + 22) !== size
     )
-      r.corrupt(`the sizes of ${quote(name)} disagree between its header and the directory`);
+      r.corrupt('local-sizes', { file: quote(name) });
   }
-  if (dataOffset + compressedSize > cdOffset)
-    r.corrupt(`${quote(name)} runs past the end of the data (is the file truncated?)`);
+  if (dataOffset + compressedSize > cdOffset) r.corrupt('past-end', { file: quote(name) });
   return {
     entry: { name, method: method as 0 | 8, crc, compressedSize, size, dataOffset },
     next,
@@ -184,9 +182,9 @@ function decodeName(r: Reader, bytes: Uint8Array): string {
   try {
     name = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return r.corrupt('a file name is not valid text');
+    return r.corrupt('name-text');
   }
-  if (name.length === 0) r.corrupt('a file has no name');
+  if (name.length === 0) r.corrupt('no-name');
   return name;
 }
 
@@ -203,14 +201,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function readZipEntry(
   bytes: Uint8Array,
   entry: ZipEntry,
-  label: string,
+  label: ZipLabel,
   options: { checkCrc: boolean },
 ): Uint8Array<ArrayBuffer> {
   const r = new Reader(bytes, label);
   const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
   const out = entry.method === 0 ? raw : inflateBounded(r, raw, entry);
-  if (options.checkCrc && crc32(out) !== entry.crc)
-    r.corrupt(`${quote(entry.name)} does not match its checksum`);
+  if (options.checkCrc && crc32(out) !== entry.crc) r.corrupt('checksum', { file: quote(entry.name) });
   return out as Uint8Array<ArrayBuffer>;
 }
 
@@ -220,9 +217,7 @@ function inflateBounded(r: Reader, raw: Uint8Array, entry: ZipEntry): Uint8Array
   let ended = false;
   const inflater = new Inflate((chunk, final) => {
     if (written + chunk.length > out.length)
-      r.tooLarge(
-        `${quote(entry.name)} inflates to more than the ${entry.size} bytes it declares (a zip bomb?)`,
-      );
+      r.tooLarge('inflates', { file: quote(entry.name), size: entry.size });
     out.set(chunk, written);
     written += chunk.length;
     if (final) ended = true;
@@ -235,10 +230,10 @@ function inflateBounded(r: Reader, raw: Uint8Array, entry: ZipEntry): Uint8Array
     }
   } catch (e) {
     if (e instanceof GraftError) throw e;
-    r.corrupt(`${quote(entry.name)} cannot be decompressed (${e instanceof Error ? e.message : String(e)})`);
+    r.corrupt('inflate', { file: quote(entry.name), detail: e instanceof Error ? e.message : String(e) });
   }
   if (!ended || written !== entry.size)
-    r.corrupt(`${quote(entry.name)} holds ${written} bytes, not the ${entry.size} it declares`);
+    r.corrupt('written', { file: quote(entry.name), written, size: entry.size });
   return out;
 }
 

@@ -4,7 +4,7 @@
  * Row numbers in messages are the line of the file where that row starts (the header is row 1), which is
  * what a text editor or a spreadsheet shows for any file without line breaks inside quoted fields.
  */
-import { GraftError } from '../errors';
+import { GraftError, part, type ErrorPart } from '../errors';
 import type { ClassificationDataset, Dataset, OneHotColumn, RegressionDataset, Task } from './types';
 
 export type Delimiter = ',' | ';' | '\t';
@@ -59,7 +59,11 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+const DELIMITER_NAMES: Record<Delimiter, ErrorPart> = {
+  ',': part('errorPart.delimiter.comma'),
+  ';': part('errorPart.delimiter.semicolon'),
+  '\t': part('errorPart.delimiter.tab'),
+};
 
 interface CsvRecord {
   readonly fields: string[];
@@ -69,46 +73,39 @@ interface CsvRecord {
 export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable {
   const limits = { ...CSV_LIMITS, ...options.limits };
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '')
-    throw new GraftError('data/parse', 'The file is empty: there is no header and no data.');
+  if (body.trim() === '') throw new GraftError('error.data/parse.empty');
   const delimiter = options.delimiter ?? detectDelimiter(body);
   const { records, stoppedEarly } = readRecords(body, delimiter, limits);
   const first = records[0];
-  if (first === undefined)
-    throw new GraftError('data/parse', 'The file is empty: there is no header and no data.');
+  if (first === undefined) throw new GraftError('error.data/parse.empty');
 
   const hasHeader =
     options.header === 'auto' || options.header === undefined ? !isNumericRow(first.fields) : options.header;
   const dataRecords = hasHeader ? records.slice(1) : records;
   const width = first.fields.length;
   if (width > limits.maxColumns) {
-    throw new GraftError(
-      'data/invalid',
-      `The file has ${width} columns; Graft takes at most ${limits.maxColumns.toLocaleString('en')}. Keep only the columns you need.`,
-      { data: { columns: width } },
-    );
+    throw new GraftError('error.data/invalid.too-many-columns', {
+      columns: width,
+      max: limits.maxColumns.toLocaleString('en'),
+    });
   }
   if (dataRecords.length > limits.maxRows) {
-    throw new GraftError(
-      'data/invalid',
-      `The file has more than ${limits.maxRows.toLocaleString('en')} data rows, the most Graft trains on in the page. Upload a sample of the rows.`,
-      { data: { maxRows: limits.maxRows } },
-    );
+    throw new GraftError('error.data/invalid.too-many-rows', {
+      maxRows: limits.maxRows,
+      max: limits.maxRows.toLocaleString('en'),
+    });
   }
   if (stoppedEarly || dataRecords.length * width > limits.maxCells) {
-    throw new GraftError(
-      'data/invalid',
-      `The file has more than ${limits.maxCells.toLocaleString('en')} cells (rows × columns), the most Graft trains on in the page. Upload fewer rows or columns.`,
-      { data: { maxCells: limits.maxCells } },
-    );
+    throw new GraftError('error.data/invalid.too-many-cells', {
+      maxCells: limits.maxCells,
+      max: limits.maxCells.toLocaleString('en'),
+    });
   }
   for (const r of dataRecords) {
     if (r.fields.length !== width) {
-      const expected = hasHeader ? `the header has ${width}` : `the first row has ${width}`;
       throw new GraftError(
-        'data/parse',
-        `Row ${r.line} has ${r.fields.length} ${r.fields.length === 1 ? 'field' : 'fields'}, but ${expected}. Look for a missing or extra ${DELIMITER_NAMES[delimiter]} on that row, or a value that contains one and needs "quotes".`,
-        { data: { row: r.line, fields: r.fields.length, expected: width } },
+        `error.data/parse.row-width.${hasHeader ? 'header' : 'first-row'}-${r.fields.length === 1 ? 'one' : 'many'}`,
+        { row: r.line, fields: r.fields.length, expected: width, delimiter: DELIMITER_NAMES[delimiter] },
       );
     }
   }
@@ -155,8 +152,7 @@ export function withHeader(table: CsvTable, hasHeader: boolean): CsvTable {
     };
   }
   const [first, ...rest] = table.rows;
-  if (first === undefined)
-    throw new GraftError('data/invalid', 'The file has no rows to take a header from.');
+  if (first === undefined) throw new GraftError('error.data/invalid.no-header-row');
   return {
     ...table,
     hasHeader: true,
@@ -250,11 +246,10 @@ function readRecords(
         for (;;) {
           const q = text.indexOf('"', j);
           if (q === -1) {
-            throw new GraftError(
-              'data/parse',
-              `Row ${start}, column ${fields.length + 1}: a quoted value is never closed. Add the missing " (a quote inside a value is written "").`,
-              { data: { row: start, column: fields.length + 1 } },
-            );
+            throw new GraftError('error.data/parse.unclosed-quote', {
+              row: start,
+              column: fields.length + 1,
+            });
           }
           if (text.charCodeAt(q + 1) === QUOTE) {
             value += text.slice(segment, q + 1);
@@ -270,11 +265,11 @@ function readRecords(
         while (i < n && (text.charCodeAt(i) === SPACE || (text.charCodeAt(i) === TAB && delim !== TAB))) i++;
         const after = text.charCodeAt(i);
         if (i < n && after !== delim && after !== LF && after !== CR) {
-          throw new GraftError(
-            'data/parse',
-            `Row ${start}, column ${fields.length + 1}: there is text after the closing quote of "${value}". Put the whole value in quotes, and write a quote inside it as "".`,
-            { data: { row: start, column: fields.length + 1 } },
-          );
+          throw new GraftError('error.data/parse.text-after-quote', {
+            row: start,
+            column: fields.length + 1,
+            value,
+          });
         }
         field = value;
       } else {
@@ -373,23 +368,19 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
   const { header, rows, rowNumbers } = table;
   const fileName = options.fileName ?? 'upload.csv';
   const decimalComma = table.delimiter !== ',';
-  const label = resolveColumn(header, options.labelColumn, 'label column');
+  const label = resolveColumn(header, options.labelColumn, 'label');
   const labelName = header[label] ?? '';
-  const excluded = new Set(
-    (options.exclude ?? []).map((c) => resolveColumn(header, c, 'column to leave out')),
-  );
+  const excluded = new Set((options.exclude ?? []).map((c) => resolveColumn(header, c, 'excluded')));
   excluded.delete(label);
   const featureColumns = header.map((_, i) => i).filter((i) => i !== label && !excluded.has(i));
 
   if (rows.length === 0) {
-    throw new GraftError('data/invalid', `The file has a header but no data rows.`);
+    throw new GraftError('error.data/invalid.no-data-rows');
   }
   if (featureColumns.length === 0) {
-    const left = excluded.size > 0 ? ` (${excluded.size} left out)` : '';
     throw new GraftError(
-      'data/invalid',
-      `There are no feature columns: "${labelName}" is the label and no other column is left${left}. A data set needs at least one column to learn from besides the label.`,
-      { data: { column: labelName } },
+      excluded.size > 0 ? 'error.data/invalid.no-features.some-left-out' : 'error.data/invalid.no-features',
+      { column: labelName, leftOut: excluded.size },
     );
   }
 
@@ -397,10 +388,7 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
   const keep = keptRows(table, used, options.missing ?? 'error');
   const keptCount = keep.length;
   if (keptCount === 0) {
-    throw new GraftError(
-      'data/invalid',
-      'Every row has a missing value, so no rows are left to train on. Fill in the missing values.',
-    );
+    throw new GraftError('error.data/invalid.all-rows-missing');
   }
 
   const kinds = new Map<number, ColumnKind>();
@@ -413,11 +401,12 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
     const name = header[c] ?? '';
     if (kind?.kind === 'text') {
       if (kind.values.length > MAX_ONE_HOT_VALUES) {
-        throw new GraftError(
-          'data/invalid',
-          `Column "${name}" holds text with ${kind.values.length} different values (such as "${kind.values[0]}"). Graft turns a text column into features only when it has at most ${MAX_ONE_HOT_VALUES} values. Leave the column out (is it an id or free text?) or convert it to numbers.`,
-          { data: { column: name, distinct: kind.values.length } },
-        );
+        throw new GraftError('error.data/invalid.text-column', {
+          column: name,
+          distinct: kind.values.length,
+          example: kind.values[0] ?? '',
+          max: MAX_ONE_HOT_VALUES,
+        });
       }
       oneHot.push({ column: name, values: kind.values });
       for (const v of kind.values) featureNames.push(`${name}=${v}`);
@@ -426,11 +415,10 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
     }
   }
   if (featureNames.length > MAX_FEATURES) {
-    throw new GraftError(
-      'data/invalid',
-      `The columns make ${featureNames.length} features once text columns are one-hot encoded; Graft takes at most ${MAX_FEATURES}. Leave some columns out.`,
-      { data: { features: featureNames.length } },
-    );
+    throw new GraftError('error.data/invalid.too-many-features', {
+      features: featureNames.length,
+      max: MAX_FEATURES,
+    });
   }
 
   const features = featureNames.length;
@@ -473,11 +461,11 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
   if (task === 'regression') {
     if (labelKind.kind === 'text') {
       const r = keep[0] ?? 0;
-      throw new GraftError(
-        'data/invalid',
-        `The label column "${labelName}" holds text (row ${rowNumbers[r]}: "${(rows[r]?.[label] ?? '').trim()}"), so it cannot be a regression target. Choose classification, or a numeric label column.`,
-        { data: { column: labelName, row: rowNumbers[r] } },
-      );
+      throw new GraftError('error.data/invalid.text-label', {
+        column: labelName,
+        row: rowNumbers[r] ?? 0,
+        value: (rows[r]?.[label] ?? '').trim(),
+      });
     }
     const y = new Float32Array(keptCount);
     keep.forEach((r, i) => {
@@ -492,27 +480,23 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
   } satisfies ClassificationDataset;
 }
 
-function resolveColumn(header: readonly string[], column: string | number, role: string): number {
+function resolveColumn(
+  header: readonly string[],
+  column: string | number,
+  role: 'label' | 'excluded',
+): number {
   if (typeof column === 'number') {
     if (Number.isInteger(column) && column >= 0 && column < header.length) return column;
-    throw new GraftError(
-      'data/invalid',
-      `There is no column ${column + 1} for the ${role}: the file has ${header.length} columns.`,
-      {
-        data: { column },
-      },
-    );
+    throw new GraftError(`error.data/invalid.no-column-number.${role}`, {
+      column,
+      number: column + 1,
+      columns: header.length,
+    });
   }
   const i = header.indexOf(column);
   if (i >= 0) return i;
   const list = header.length > 12 ? `${header.slice(0, 12).join('", "')}", …` : `${header.join('", "')}"`;
-  throw new GraftError(
-    'data/invalid',
-    `There is no column "${column}" for the ${role}. The columns are "${list}.`,
-    {
-      data: { column },
-    },
-  );
+  throw new GraftError(`error.data/invalid.no-column-named.${role}`, { column, list });
 }
 
 /** Indices of the rows to use, after the missing-value rule. */
@@ -524,11 +508,10 @@ function keptRows(table: CsvTable, used: readonly number[], missing: 'error' | '
       keep.push(r);
     } else if (missing === 'error') {
       const name = table.header[gap] ?? '';
-      throw new GraftError(
-        'data/invalid',
-        `Row ${table.rowNumbers[r]}, column "${name}" has no value. Fill in the missing values, or choose to drop rows with missing values.`,
-        { data: { row: table.rowNumbers[r], column: name } },
-      );
+      throw new GraftError('error.data/invalid.missing-value', {
+        row: table.rowNumbers[r] ?? 0,
+        column: name,
+      });
     }
   });
   return keep;
@@ -555,11 +538,11 @@ function columnKind(table: CsvTable, c: number, keep: readonly number[], decimal
   if (numbers >= keep.length - numbers) {
     const name = table.header[c] ?? '';
     const cell = (table.rows[firstText]?.[c] ?? '').trim();
-    throw new GraftError(
-      'data/invalid',
-      `Row ${table.rowNumbers[firstText]}, column "${name}": "${cell}" is not a number, but the rest of the column is numbers. Correct the value, or leave the column out.`,
-      { data: { row: table.rowNumbers[firstText], column: name, value: cell } },
-    );
+    throw new GraftError('error.data/invalid.not-a-number', {
+      row: table.rowNumbers[firstText] ?? 0,
+      column: name,
+      value: cell,
+    });
   }
   const values = new Set<string>();
   for (const r of keep) values.add((table.rows[r]?.[c] ?? '').trim());
@@ -570,11 +553,7 @@ function toFloat32(cell: string, decimalComma: boolean, row: number, column: str
   const v = parseNumber(cell, decimalComma);
   const f = v === null ? NaN : Math.fround(v);
   if (!Number.isFinite(f)) {
-    throw new GraftError(
-      'data/invalid',
-      `Row ${row}, column "${column}": ${cell} is too large to train on (32-bit floats stop near 3.4e38).`,
-      { data: { row, column, value: cell } },
-    );
+    throw new GraftError('error.data/invalid.too-large-value', { row, column, value: cell });
   }
   return f;
 }
@@ -614,17 +593,20 @@ function classLabels(
     kind.kind === 'text' ? [...classes].sort() : [...classes].sort((a, b) => Number(a) - Number(b));
   if (classNames.length > MAX_CLASSES) {
     throw new GraftError(
-      'data/too-many-classes',
-      `The label column "${labelName}" has ${classNames.length.toLocaleString('en')} different values, too many to be classes (Graft takes at most ${MAX_CLASSES}). Pick the column that holds the class${kind.kind === 'numeric' ? ', or choose regression to predict the number itself' : ''}.`,
-      { data: { column: labelName, classes: classNames.length } },
+      kind.kind === 'numeric' ? 'error.data/too-many-classes.numeric' : 'error.data/too-many-classes.text',
+      {
+        column: labelName,
+        classes: classNames.length,
+        distinct: classNames.length.toLocaleString('en'),
+        max: MAX_CLASSES,
+      },
     );
   }
   if (classNames.length < 2) {
-    throw new GraftError(
-      'data/single-class',
-      `Every row has the same label ("${classNames[0] ?? ''}") in column "${labelName}": a classifier needs at least two classes to tell apart. Pick another label column, or add rows of other classes.`,
-      { data: { column: labelName } },
-    );
+    throw new GraftError('error.data/single-class.same-label', {
+      column: labelName,
+      label: classNames[0] ?? '',
+    });
   }
   const index = new Map(classNames.map((name, i) => [name, i]));
   const y = new Int32Array(keep.length);

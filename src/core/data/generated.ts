@@ -52,7 +52,7 @@ export function generatorInfo(kind: string): GeneratorInfo | undefined {
 /** Parameters not given take the generator's defaults. */
 export function generateDataset(kind: GeneratorKind, params: Partial<GeneratorParams> = {}): Dataset {
   const info = generatorInfo(kind);
-  if (info === undefined) throw new GraftError('data/not-found', `There is no generated data set "${kind}".`);
+  if (info === undefined) throw new GraftError('error.data/not-found.generated-set', { kind });
   const p: GeneratorParams = { ...info.defaults, ...params };
   checkParams(p);
   const next = mulberry32(p.seed);
@@ -140,20 +140,21 @@ export function generateDataset(kind: GeneratorKind, params: Partial<GeneratorPa
 function checkParams(p: GeneratorParams): void {
   const { minRows, maxRows, maxNoise } = GENERATOR_LIMITS;
   if (!Number.isInteger(p.n) || p.n < minRows || p.n > maxRows) {
-    throw new GraftError(
-      'data/invalid',
-      `The number of points must be a whole number from ${minRows} to ${maxRows.toLocaleString('en')}; got ${p.n}.`,
-      { data: { param: 'n', value: p.n } },
-    );
+    throw new GraftError('error.data/invalid.generator-points', {
+      param: 'n',
+      value: p.n,
+      min: minRows,
+      max: maxRows.toLocaleString('en'),
+    });
   }
   if (!Number.isFinite(p.noise) || p.noise < 0 || p.noise > maxNoise) {
-    throw new GraftError('data/invalid', `The noise must be between 0 and ${maxNoise}; got ${p.noise}.`, {
-      data: { param: 'noise', value: p.noise },
+    throw new GraftError('error.data/invalid.generator-noise', {
+      param: 'noise',
+      value: p.noise,
+      max: maxNoise,
     });
   }
   if (!Number.isSafeInteger(p.seed)) {
-    throw new GraftError('data/invalid', `The seed must be a whole number; got ${p.seed}.`, {
-      data: { param: 'seed', value: p.seed },
-    });
+    throw new GraftError('error.data/invalid.generator-seed', { param: 'seed', value: p.seed });
   }
 }

@@ -42,7 +42,7 @@ export function computeNormalization(
   const { features } = data;
   const n = trainRows.length;
   if (n === 0) {
-    throw new GraftError('data/invalid', 'Normalisation needs at least one training row.');
+    throw new GraftError('error.data/invalid.normalize-no-rows');
   }
   const offset: number[] = [];
   const scale: number[] = [];
@@ -97,11 +97,10 @@ export function applyNormalization(
     return out;
   }
   if (stats.offset.length !== features || x.length % features !== 0) {
-    throw new GraftError(
-      'data/invalid',
-      `The normalisation was learned for ${stats.offset.length} features, but the input has ${features} per row.`,
-      { data: { expected: stats.offset.length, got: features } },
-    );
+    throw new GraftError('error.data/invalid.normalize-width', {
+      expected: stats.offset.length,
+      got: features,
+    });
   }
   for (let i = 0; i < x.length; i++) {
     const f = i % features;
@@ -138,7 +137,7 @@ export function normalizationToJson(stats: NormalizationStats): JsonObject {
 /** Reads stats back from a version's provenance, refusing anything that would scale inputs wrongly. */
 export function normalizationFromJson(json: unknown): NormalizationStats {
   const bad = (why: string): GraftError =>
-    new GraftError('data/invalid', `The stored normalisation is unreadable: ${why}.`, { data: { json } });
+    new GraftError('error.data/invalid.normalize-stored', { json, why });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('not an object');
   const o = json as Record<string, unknown>;
   const method = o['method'];

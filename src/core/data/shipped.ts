@@ -149,12 +149,11 @@ const DIGIT_FEATURES = Array.from({ length: 64 }, (_, i) => `pixel ${Math.floor(
 /** Parses the files of a shipped data set, given as text in the order of `info.files`. */
 export function parseShippedDataset(id: ShippedDatasetId, texts: readonly string[]): Dataset {
   const info = shippedDatasetInfo(id);
-  if (info === undefined) throw new GraftError('data/not-found', `There is no shipped data set "${id}".`);
+  if (info === undefined) throw new GraftError('error.data/not-found.shipped-set', { id });
   const text = (i: number): string => {
     const t = texts[i];
     const file = info.files[i] ?? '';
-    if (t === undefined)
-      throw new GraftError('data/not-found', `The file ${file} of "${info.name}" is missing.`);
+    if (t === undefined) throw new GraftError('error.data/not-found.shipped-file', { file, name: info.name });
     return t;
   };
   switch (id) {
@@ -183,24 +182,23 @@ export function parseSklearnCsv(
   const file = info.files[0] ?? info.id;
   const lines = dataLines(text);
   const head = lines[0];
-  if (head === undefined) throw new GraftError('data/parse', `${file} is empty.`);
+  if (head === undefined) throw new GraftError('error.data/parse.shipped-empty', { file });
   const [rowsText, featuresText, ...classNames] = head.text.split(',').map((s) => s.trim());
   const rows = Number(rowsText);
   const features = Number(featuresText);
   if (!Number.isInteger(rows) || !Number.isInteger(features) || rows <= 0 || features <= 0) {
-    throw new GraftError(
-      'data/parse',
-      `${file}, row 1: expected "rows,features,class names…", got "${head.text}".`,
-    );
+    throw new GraftError('error.data/parse.shipped-head', { file, head: head.text });
   }
   if (featureNames.length !== features) {
-    throw new GraftError(
-      'data/parse',
-      `${file} says it has ${features} features, but "${info.name}" has ${featureNames.length}.`,
-    );
+    throw new GraftError('error.data/parse.shipped-features', {
+      file,
+      features,
+      name: info.name,
+      expected: featureNames.length,
+    });
   }
   if (lines.length - 1 !== rows) {
-    throw new GraftError('data/parse', `${file} says it has ${rows} rows, but holds ${lines.length - 1}.`);
+    throw new GraftError('error.data/parse.shipped-rows', { file, rows, holds: lines.length - 1 });
   }
   const body = lines.slice(1);
   const { x, labels } = numericMatrix(body, ',', features + 1, file, features);
@@ -227,10 +225,12 @@ export function parseDiabetes(
   const { x } = numericMatrix(lines, /\s+/, 10, dataFile, 10);
   const targets = dataLines(targetText);
   if (targets.length !== lines.length) {
-    throw new GraftError(
-      'data/parse',
-      `${targetFile} has ${targets.length} targets for the ${lines.length} rows of ${dataFile}.`,
-    );
+    throw new GraftError('error.data/parse.shipped-targets', {
+      targetFile,
+      targets: targets.length,
+      rows: lines.length,
+      dataFile,
+    });
   }
   const { x: y } = numericMatrix(targets, /\s+/, 1, targetFile, 1);
   return {
@@ -263,10 +263,12 @@ function classification(
   for (let r = 0; r < rows; r++) {
     const v = labels[r] ?? NaN;
     if (!Number.isInteger(v) || v < 0 || v >= classNames.length) {
-      throw new GraftError(
-        'data/parse',
-        `${file}, row ${lines[r]?.number}: the class is ${v}, but there are ${classNames.length} classes.`,
-      );
+      throw new GraftError('error.data/parse.shipped-class', {
+        file,
+        row: lines[r]?.number ?? 0,
+        value: v,
+        classes: classNames.length,
+      });
     }
     y[r] = v;
   }
@@ -318,18 +320,22 @@ function numericMatrix(
   lines.forEach((line, r) => {
     const cells = line.text.split(separator);
     if (cells.length !== width) {
-      throw new GraftError(
-        'data/parse',
-        `${file}, row ${line.number}: ${cells.length} values, expected ${width}.`,
-      );
+      throw new GraftError('error.data/parse.shipped-width', {
+        file,
+        row: line.number,
+        values: cells.length,
+        expected: width,
+      });
     }
     cells.forEach((cell, c) => {
       const v = Number(cell);
       if (cell === '' || !Number.isFinite(v)) {
-        throw new GraftError(
-          'data/parse',
-          `${file}, row ${line.number}, column ${c + 1}: "${cell}" is not a number.`,
-        );
+        throw new GraftError('error.data/parse.shipped-number', {
+          file,
+          row: line.number,
+          column: c + 1,
+          value: cell,
+        });
       }
       if (c < features) x[r * features + c] = v;
       else labels[r] = v;

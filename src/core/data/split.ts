@@ -59,12 +59,10 @@ export function splitIndices(
   const { validationFraction: f, seed } = options;
   const n = data.rows;
   if (!Number.isFinite(f) || f < 0 || f >= 1) {
-    throw new GraftError('data/invalid', `The validation share must be at least 0 and below 1; got ${f}.`, {
-      data: { validationFraction: f },
-    });
+    throw new GraftError('error.data/invalid.validation-share', { validationFraction: f });
   }
   if (!Number.isSafeInteger(seed)) {
-    throw new GraftError('data/invalid', `The split seed must be a whole number; got ${seed}.`);
+    throw new GraftError('error.data/invalid.split-seed', { seed });
   }
   // At least one row on each side whenever a validation share was asked for and there are two rows.
   const target = f === 0 || n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * f)));

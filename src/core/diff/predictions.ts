@@ -2,7 +2,7 @@
  * Behaviour diff: how two versions' predictions on the same rows differ. Classification compares the
  * predicted classes (argmax); regression compares the values.
  */
-import { err, GraftError, ok, type Result } from '../errors';
+import { err, GraftError, ok, type ErrorData, type ErrorKey, type Result } from '../errors';
 
 /** A row-major `rows × outputs` matrix, as `tensor.dataSync()` returns it. */
 export interface PredictionMatrix {
@@ -84,16 +84,20 @@ export interface PredictionDiffOptions {
 export const DEFAULT_MAX_ROWS = 100;
 export const DEFAULT_TOLERANCE = 1e-6;
 
-function incompatible(why: string): Result<never> {
-  return err(new GraftError('diff/incompatible', `These predictions cannot be compared: ${why}.`));
+function incompatible(key: ErrorKey & `error.diff/incompatible.${string}`, data: ErrorData): Result<never> {
+  return err(new GraftError(key, data));
 }
 
-function checkMatrix(m: PredictionMatrix, which: string): string | null {
+function checkMatrix(m: PredictionMatrix, which: 'older' | 'newer'): Result<never> | null {
   const [rows, outputs] = m.shape;
   if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(outputs) || outputs < 1)
-    return `the ${which} version's shape [${rows}, ${outputs}] is not a matrix`;
+    return incompatible(`error.diff/incompatible.predictions-${which}-shape`, { rows, outputs });
   if (m.data.length !== rows * outputs)
-    return `the ${which} version has ${m.data.length} values for shape [${rows}, ${outputs}]`;
+    return incompatible(`error.diff/incompatible.predictions-${which}-values`, {
+      values: m.data.length,
+      rows,
+      outputs,
+    });
   return null;
 }
 
@@ -117,18 +121,21 @@ export function diffPredictions(
   options: PredictionDiffOptions = {},
 ): Result<PredictionDiff> {
   const problem = checkMatrix(before, 'older') ?? checkMatrix(after, 'newer');
-  if (problem) return incompatible(problem);
+  if (problem) return problem;
   const [rows, outputs] = before.shape;
   if (after.shape[0] !== rows)
-    return incompatible(`they cover ${rows} and ${after.shape[0]} rows; run both on the same data`);
+    return incompatible('error.diff/incompatible.predictions-rows', { rows, other: after.shape[0] });
   if (after.shape[1] !== outputs)
-    return incompatible(`the models have ${outputs} and ${after.shape[1]} outputs`);
+    return incompatible('error.diff/incompatible.predictions-outputs', { outputs, other: after.shape[1] });
   const mode = options.mode ?? 'auto';
   const maxRows = Math.max(0, Math.floor(options.maxRows ?? DEFAULT_MAX_ROWS));
   if (mode === 'regression' || (mode === 'auto' && outputs === 1))
     return ok(regression(before, after, maxRows, options.tolerance ?? DEFAULT_TOLERANCE));
   if (options.labels && options.labels.length !== rows)
-    return incompatible(`there are ${options.labels.length} labels for ${rows} rows`);
+    return incompatible('error.diff/incompatible.predictions-labels', {
+      labels: options.labels.length,
+      rows,
+    });
   return ok(classification(before, after, maxRows, options.labels));
 }
 

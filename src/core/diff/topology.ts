@@ -103,7 +103,7 @@ export interface TopologyDiffOptions {
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
 function incompatible(why: string): Result<never> {
-  return err(new GraftError('diff/incompatible', `This architecture cannot be compared: ${why}.`));
+  return err(new GraftError('error.diff/incompatible.topology', { why }));
 }
 
 /** Peels `model.json`'s `modelTopology` and Keras's `model_config` wrappers off a topology. */

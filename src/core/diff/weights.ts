@@ -101,10 +101,7 @@ const BLOCK = 4096;
 /** Δ statistics of two equally long arrays, accumulated in float64 block by block. */
 export function deltaStats(before: ArrayLike<number>, after: ArrayLike<number>): DeltaStats {
   if (before.length !== after.length)
-    throw new GraftError(
-      'diff/incompatible',
-      `These weights cannot be compared: ${before.length} values against ${after.length}.`,
-    );
+    throw new GraftError('error.diff/incompatible.weights', { before: before.length, after: after.length });
   let dd = 0;
   let aa = 0;
   let bb = 0;

@@ -119,23 +119,16 @@ class Context {
   }
 
   invalid(detail: string): GraftError {
-    return new GraftError(
-      'import/keras-invalid',
-      `This Keras file's model description cannot be read: ${detail}. Nothing was imported.`,
-      { data: { detail } },
-    );
+    return new GraftError('error.import/keras-invalid.description', { detail });
   }
 
   refuse(layer: string, className: string, why: Why, setting = ''): GraftError {
-    const what = `Layer ${quote(layer)} (${className})`;
-    const message = {
-      'python-code': `${what} runs Python code stored in the file, which cannot run in the browser. Replace it with built-in layers in Keras and save again. Nothing was imported.`,
-      'custom-class': `Layer ${quote(layer)} is a custom class (${className}) defined in Python, which cannot run in the browser. Nothing was imported.`,
-      'not-in-tfjs': `Layer ${quote(layer)} is a ${className}, a layer TF.js does not have, so it cannot run in the browser. Nothing was imported.`,
-      setting: `${what} uses ${setting}, which TF.js does not implement, so the model would compute something else in the browser. Nothing was imported.`,
-    }[why];
-    return new GraftError('import/unsupported-layer', message, {
-      data: { layer, className, problem: why, ...(setting ? { setting } : {}) },
+    return new GraftError(`error.import/unsupported-layer.${why}`, {
+      layer,
+      name: quote(layer),
+      className,
+      problem: why,
+      ...(setting ? { setting } : {}),
     });
   }
 
@@ -636,11 +629,11 @@ class Context {
         throw this.invalid(`layer ${quote(layer)} has a shape with ${JSON.stringify(d)} in it`);
       if (!(withBatch && i === 0)) elements *= Math.max(d, 1);
       if (elements > MAX_SIZE)
-        throw new GraftError(
-          'import/absurd-shape',
-          `Layer ${quote(layer)} declares a shape of [${v.map(String).join(', ')}], too large to load.`,
-          { data: { layer } },
-        );
+        throw new GraftError('error.import/absurd-shape.layer-shape', {
+          layer,
+          name: quote(layer),
+          shape: v.map(String).join(', '),
+        });
       return d;
     });
     return dims;
@@ -648,11 +641,12 @@ class Context {
 
   size(v: JsonValue | undefined, layer: string, key: string): void {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIZE)
-      throw new GraftError(
-        'import/absurd-shape',
-        `Layer ${quote(layer)} sets ${key} to ${JSON.stringify(v)}, which no real model uses.`,
-        { data: { layer } },
-      );
+      throw new GraftError('error.import/absurd-shape.layer-size', {
+        layer,
+        name: quote(layer),
+        setting: key,
+        value: JSON.stringify(v) ?? 'undefined',
+      });
   }
 
   sizes(v: JsonValue | undefined, layer: string, key: string): void {

@@ -64,11 +64,7 @@ class Writer {
   }
 
   refuse(layer: string, className: string, reason: string): GraftError {
-    return new GraftError(
-      'export/keras-unsupported',
-      `Layer ${quote(layer)} (${className}) uses ${reason}, so this version cannot be saved as a .keras file that Keras would run the same way. The .safetensors and TF.js downloads still work.`,
-      { data: { layer, className, reason } },
-    );
+    return new GraftError('error.export/keras-unsupported', { layer, name: quote(layer), className, reason });
   }
 
   model(entry: JsonObject, top: boolean): JsonObject {

@@ -241,7 +241,7 @@ describe('narrowing integers', () => {
       ['U32', new Uint32Array([2 ** 31]), '2147483648'],
     ] as const) {
       const e = failure(() => toStoredTensor(int(dtype, array), 'ids.safetensors'));
-      expect(e.data).toEqual({ file: 'ids.safetensors', problem: 'dtype', tensor: 'ids', dtype });
+      expect(e.data).toMatchObject({ file: 'ids.safetensors', problem: 'dtype', tensor: 'ids', dtype });
       expect(e.message).toContain(value);
       expect(e.message).toContain('“ids.safetensors”');
     }

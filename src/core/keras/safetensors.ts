@@ -1,5 +1,5 @@
 /** Safetensors (Hugging Face's weight format) in and out: a strict reader for untrusted files, and a writer. */
-import { GraftError } from '../errors';
+import { GraftError, type ErrorData, type ErrorKey } from '../errors';
 import { quote } from '../bundle/untrusted';
 import { ELEMENT_SIZES, toStoredElements, type ElementDType } from './elements';
 import { headerLengthWords, SAFETENSORS_MAX_HEADER } from './sniff';
@@ -67,10 +67,17 @@ const SPACE = 0x20;
 
 type Subject = { tensor?: string; dtype?: string };
 
-function invalid(file: string, problem: SafetensorsProblem, sentence: string, subject: Subject = {}): never {
-  throw new GraftError('import/safetensors-invalid', `${quote(file)} ${sentence}.`, {
-    data: { file, problem, ...subject },
-  });
+type SafetensorsKey = ErrorKey & `error.import/safetensors-invalid.${string}`;
+
+/** Throws `key` (its message names the file as `{name}`), with `problem` and `subject` in its data. */
+function invalid(
+  file: string,
+  problem: SafetensorsProblem,
+  key: SafetensorsKey,
+  values: ErrorData = {},
+  subject: Subject = {},
+): never {
+  throw new GraftError(key, { ...values, file, name: quote(file), problem, ...subject });
 }
 
 /** The u64 header length as [low 32 bits, high 32 bits], so no precision is lost before it is checked. */
@@ -91,26 +98,22 @@ interface Entry {
  */
 export function readSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
   if (bytes.length < 8)
-    invalid(
-      file,
-      'header-length',
-      `is not a safetensors file: it is ${bytes.length} bytes long, shorter than the 8-byte header length every safetensors file starts with`,
-    );
+    invalid(file, 'header-length', 'error.import/safetensors-invalid.header-length.short', {
+      bytes: bytes.length,
+    });
   const [n, high] = headerLengthWords(bytes);
   if (high !== 0 || n > SAFETENSORS_MAX_HEADER) {
     const declared = (BigInt(high) << 32n) | BigInt(n);
-    invalid(
-      file,
-      'header-too-large',
-      `is refused: its first 8 bytes declare a header of ${declared} bytes, more than the ${SAFETENSORS_MAX_HEADER} bytes safetensors allows (is it really a safetensors file?)`,
-    );
+    invalid(file, 'header-too-large', 'error.import/safetensors-invalid.header-too-large.declared', {
+      declared: String(declared),
+      max: SAFETENSORS_MAX_HEADER,
+    });
   }
   if (n > bytes.length - 8)
-    invalid(
-      file,
-      'header-length',
-      `is not a valid safetensors file: its first 8 bytes declare a header of ${n} bytes, but only ${bytes.length - 8} bytes follow (is the file truncated?)`,
-    );
+    invalid(file, 'header-length', 'error.import/safetensors-invalid.header-length.truncated', {
+      declared: n,
+      follow: bytes.length - 8,
+    });
   const header = parseHeader(bytes.subarray(8, 8 + n), file);
   const data = bytes.subarray(8 + n);
 
@@ -130,14 +133,23 @@ export function readSafetensors(bytes: Uint8Array, file: string): SafetensorsFil
       invalid(
         file,
         'offsets',
-        `is damaged: the bytes of tensor ${quote(e.name)} (${e.begin}…${e.end}) overlap those of tensor ${quote(previous.name)} (${previous.begin}…${previous.end})`,
+        'error.import/safetensors-invalid.offsets.overlap',
+        {
+          quoted: quote(e.name),
+          begin: e.begin,
+          end: e.end,
+          previous: quote(previous.name),
+          previousBegin: previous.begin,
+          previousEnd: previous.end,
+        },
         { tensor: e.name },
       );
     if (e.begin > at)
       invalid(
         file,
         'offsets',
-        `is damaged: bytes ${at}…${e.begin} of its data, just before tensor ${quote(e.name)}, belong to no tensor`,
+        'error.import/safetensors-invalid.offsets.gap',
+        { from: at, to: e.begin, quoted: quote(e.name) },
         { tensor: e.name },
       );
     at = e.end;
@@ -147,7 +159,15 @@ export function readSafetensors(bytes: Uint8Array, file: string): SafetensorsFil
     invalid(
       file,
       'offsets',
-      `is damaged: the last ${data.length - at} bytes of its data${previous ? `, after tensor ${quote(previous.name)},` : ''} belong to no tensor (the tensors end at byte ${at} of ${data.length})`,
+      previous
+        ? 'error.import/safetensors-invalid.offsets.tail-after'
+        : 'error.import/safetensors-invalid.offsets.tail',
+      {
+        left: data.length - at,
+        at,
+        total: data.length,
+        ...(previous ? { quoted: quote(previous.name) } : {}),
+      },
       previous ? { tensor: previous.name } : {},
     );
 
@@ -169,23 +189,26 @@ function shown(value: unknown): string {
 }
 
 function parseHeader(bytes: Uint8Array, file: string): Record<string, unknown> {
-  const notJson = (why: string): never =>
-    invalid(file, 'header-json', `is not a valid safetensors file: its header ${why}`);
+  const notJson = (key: SafetensorsKey, values: ErrorData = {}): never =>
+    invalid(file, 'header-json', key, values);
   // Checked on the raw byte, before decoding: a UTF-8 byte-order mark or leading spaces are refused too.
-  if (bytes[0] !== BRACE) notJson('does not start with “{”');
+  if (bytes[0] !== BRACE) notJson('error.import/safetensors-invalid.header-json.no-brace');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return notJson('is not UTF-8 text');
+    return notJson('error.import/safetensors-invalid.header-json.not-utf8');
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return notJson(`is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return notJson('error.import/safetensors-invalid.header-json.not-json', {
+      detail: e instanceof Error ? e.message : String(e),
+    });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) notJson('is not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    notJson('error.import/safetensors-invalid.header-json.not-object');
   return value as Record<string, unknown>;
 }
 
@@ -193,15 +216,13 @@ function readMetadata(value: unknown, file: string): Readonly<Record<string, str
   // The reference implementation reads `"__metadata__": null` as no metadata.
   if (value === null) return Object.freeze({});
   if (typeof value !== 'object' || Array.isArray(value))
-    invalid(file, 'header-json', 'is not a valid safetensors file: its “__metadata__” is not a JSON object');
+    invalid(file, 'header-json', 'error.import/safetensors-invalid.header-json.metadata');
   const pairs = Object.entries(value as Record<string, unknown>);
   for (const [key, v] of pairs)
     if (typeof v !== 'string')
-      invalid(
-        file,
-        'header-json',
-        `is not a valid safetensors file: its metadata entry ${quote(key)} is not text (safetensors metadata holds only strings)`,
-      );
+      invalid(file, 'header-json', 'error.import/safetensors-invalid.header-json.metadata-entry', {
+        entry: quote(key),
+      });
   // fromEntries defines own properties, so a key named "__proto__" stays a plain entry.
   return Object.freeze(Object.fromEntries(pairs) as Record<string, string>);
 }
@@ -212,25 +233,30 @@ function readEntry(name: string, value: unknown, index: number, dataLength: numb
     invalid(
       file,
       'header-json',
-      `is not a valid safetensors file: the header entry for tensor ${t} is not a JSON object`,
+      'error.import/safetensors-invalid.header-json.tensor',
+      { quoted: t },
       { tensor: name },
     );
   const info = value as Record<string, unknown>;
 
   const rawDtype = info['dtype'];
   if (typeof rawDtype !== 'string')
-    invalid(file, 'dtype', `is not a valid safetensors file: tensor ${t} has no dtype`, {
-      tensor: name,
-      dtype: rawDtype === undefined ? '' : shown(rawDtype),
-    });
+    invalid(
+      file,
+      'dtype',
+      'error.import/safetensors-invalid.dtype.missing',
+      { quoted: t },
+      { tensor: name, dtype: rawDtype === undefined ? '' : shown(rawDtype) },
+    );
   if (!Object.hasOwn(DTYPE_SIZES, rawDtype)) {
     const known = UNREAD_DTYPES.includes(rawDtype);
     invalid(
       file,
       'dtype',
       known
-        ? `holds tensor ${t} of type ${rawDtype}, which Graft cannot store exactly (it reads F32, F16, BF16, F64 and integer and boolean tensors); convert it to float32 before saving`
-        : `holds tensor ${t} of type ${quote(rawDtype)}, which is not a safetensors dtype Graft knows`,
+        ? 'error.import/safetensors-invalid.dtype.inexact'
+        : 'error.import/safetensors-invalid.dtype.unknown',
+      { quoted: t, type: known ? rawDtype : quote(rawDtype) },
       { tensor: name, dtype: rawDtype },
     );
   }
@@ -238,7 +264,13 @@ function readEntry(name: string, value: unknown, index: number, dataLength: numb
 
   const rawShape = info['shape'];
   const badShape = (why: string): never =>
-    invalid(file, 'shape', `is damaged: tensor ${t} ${why}`, { tensor: name, dtype });
+    invalid(
+      file,
+      'shape',
+      'error.import/safetensors-invalid.shape.why',
+      { quoted: t, why },
+      { tensor: name, dtype },
+    );
   if (!Array.isArray(rawShape)) return badShape('has no shape (a list of dimension sizes)');
   if (rawShape.length > MAX_DIMS)
     badShape(`has ${rawShape.length} dimensions; Graft reads at most ${MAX_DIMS}`);
@@ -254,7 +286,13 @@ function readEntry(name: string, value: unknown, index: number, dataLength: numb
 
   const offsets = info['data_offsets'];
   const badOffsets = (why: string): never =>
-    invalid(file, 'offsets', `is damaged: the bytes of tensor ${t} ${why}`, { tensor: name, dtype });
+    invalid(
+      file,
+      'offsets',
+      'error.import/safetensors-invalid.offsets.why',
+      { quoted: t, why },
+      { tensor: name, dtype },
+    );
   if (!Array.isArray(offsets) || offsets.length !== 2)
     return badOffsets('are not given (“data_offsets” must be a list of a start and an end)');
   const [begin, end] = offsets as unknown[];
@@ -291,7 +329,15 @@ export function toStoredTensor(
     invalid(
       fileName,
       'dtype',
-      `holds tensor ${quote(t.name)} of type ${t.dtype} whose element ${i} is ${value}, outside the 32-bit integers Graft stores (${INT32_MIN}…${INT32_MAX}); convert it to int32 or float32 before saving`,
+      'error.import/safetensors-invalid.dtype.int-range',
+      {
+        quoted: quote(t.name),
+        type: t.dtype,
+        index: i,
+        value: String(value),
+        min: INT32_MIN,
+        max: INT32_MAX,
+      },
       { tensor: t.name, dtype: t.dtype },
     ),
   );
@@ -307,7 +353,7 @@ export function writeSafetensors(
   metadata: Readonly<Record<string, string>>,
 ): Uint8Array<ArrayBuffer> {
   const bug = (why: string): never => {
-    throw new GraftError('internal', `Cannot write a safetensors file: ${why}.`);
+    throw new GraftError('error.internal.safetensors-write', { why });
   };
   // Built by hand, not with JSON.stringify on an object: JS objects put integer-like keys ("0") first.
   const parts: string[] = [];

@@ -3,7 +3,7 @@
  * own layers exactly (build.test.ts holds them against TF.js), so the builder can show them on every
  * keystroke and refuse a stack before anything is built.
  */
-import { GraftError } from '../errors';
+import { GraftError, type ErrorPart } from '../errors';
 import { ACTIVATIONS, PADDINGS, type LayerSpec, type ModelSpec, type Pair } from './spec';
 
 export type Shape = readonly number[];
@@ -474,13 +474,29 @@ export function validateSpec(spec: ModelSpec): readonly SpecProblem[] {
   return analyzeSpec(spec).problems;
 }
 
+/** A problem as a phrase of an error's message, worded from the UI catalogue's `model.problem.*`. */
+export function specProblemPart(p: SpecProblem, spec: ModelSpec): ErrorPart {
+  const problem: ErrorPart = { part: `model.problem.${p.problem}`, vars: p.values };
+  if (p.index === null) return { ...problem, en: p.message };
+  const kind = spec.layers[p.index]?.kind ?? '';
+  return {
+    part: 'model.problem.inLayer',
+    vars: { index: String(p.index + 1), kind, message: problem },
+    en: p.message,
+  };
+}
+
 /** Throws the first problem as a GraftError (all of them in `data.problems`); returns the analysis when there are none. */
 export function assertValidSpec(spec: ModelSpec): SpecAnalysis {
   const analysis = analyzeSpec(spec);
   const [first, ...rest] = analysis.problems;
   if (first) {
-    const more = rest.length === 0 ? '' : ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})`;
-    throw new GraftError(first.code, `${first.message}${more}`, { data: { problems: analysis.problems } });
+    const more = rest.length === 0 ? '' : rest.length === 1 ? '-and-one' : '-and-more';
+    throw new GraftError(`error.${first.code}.spec${more}`, {
+      problems: analysis.problems,
+      problem: specProblemPart(first, spec),
+      more: rest.length,
+    });
   }
   return analysis;
 }

@@ -181,7 +181,16 @@ export function validateTrainConfig(config: TrainConfig): readonly ConfigProblem
 
 export function assertValidTrainConfig(config: TrainConfig): void {
   const [first] = validateTrainConfig(config);
-  if (first) throw new GraftError('train/invalid-config', first.message, { data: { field: first.field } });
+  // The UI words each field's problem (`training.problem.<field>`); the message here is core's English.
+  if (first)
+    throw new GraftError('error.train/invalid-config.field', {
+      field: first.field,
+      problem: {
+        part: `training.problem.${first.field}`,
+        vars: { value: String(config[first.field]) },
+        en: first.message,
+      },
+    });
 }
 
 export interface CheckpointRecord<K> {

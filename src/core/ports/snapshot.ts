@@ -2,6 +2,7 @@
  * A model's weights and topology as they travel between the ML runtime and the version store: a live model's
  * snapshot on its way in (read lazily, hashed by the store), a stored version's bytes on their way out.
  */
+import { GraftError } from '../errors';
 import type { BlobHash } from '../hashing';
 import type { JsonObject } from '../json';
 import type { ModelSummary, StoredDType, TensorEntry, Version } from '../versions/types';
@@ -27,7 +28,7 @@ export interface TensorData {
 export async function tensorBytes(t: TensorData): Promise<Uint8Array<ArrayBuffer>> {
   if (t.data) return t.data;
   if (t.read) return t.read();
-  throw new Error(`Tensor "${t.name}" carries no bytes.`);
+  throw new GraftError('error.internal.tensor-no-bytes', { tensor: t.name });
 }
 
 /** A model taken out of the runtime: its topology and its weights, ready to be committed. */

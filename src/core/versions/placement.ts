@@ -63,8 +63,7 @@ export function placeSave(
   const commitReason: RefReason = { code: 'saved', change: saved.change, message: saved.message };
   const branchTarget = (name: string): VersionId | null => {
     const ref = refOf(name);
-    if (ref && ref.kind !== 'branch')
-      throw new GraftError('ref/exists', `"${name}" is a tag, not a branch; a save cannot move it.`);
+    if (ref && ref.kind !== 'branch') throw new GraftError('error.ref/exists.tag-not-branch', { name });
     return ref?.target ?? null;
   };
   const conflictFork = (requested: string, theirHead: VersionId | null, moveHead: boolean): Placement => ({
@@ -118,11 +117,7 @@ export function placeSave(
     case 'checkpoint': {
       assertRefName(target.name);
       const ref = refOf(target.name);
-      if (ref)
-        throw new GraftError(
-          'ref/exists',
-          `A ${ref.kind} named "${target.name}" already exists; pick another name.`,
-        );
+      if (ref) throw new GraftError(`error.ref/exists.${ref.kind}`, { name: target.name });
       return {
         branch: target.name,
         create: parent ? { at: parent, reason: { code: 'checkpoint' } } : null,

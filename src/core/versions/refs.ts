@@ -22,7 +22,7 @@ export function refNameProblem(name: string): string | null {
 
 export function assertRefName(name: string): void {
   const problem = refNameProblem(name);
-  if (problem) throw new GraftError('ref/invalid-name', `"${name}" cannot be used as a name: ${problem}.`);
+  if (problem) throw new GraftError('error.ref/invalid-name.rule', { name, problem });
 }
 
 /** A free name derived from `base`, for a save that lost a race with another tab: `main-2`, `main-3`… */

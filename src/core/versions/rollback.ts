@@ -12,16 +12,8 @@ export function planRollback(
   target: Version,
   options: { createdAt: string; app: string; message?: string },
 ): VersionContent {
-  if (current.repoId !== target.repoId)
-    throw new GraftError(
-      'version/invalid',
-      'A version can only be rolled back to one of its own repository.',
-    );
-  if (current.id === target.id)
-    throw new GraftError(
-      'version/invalid',
-      'That version is already the current one; there is nothing to roll back.',
-    );
+  if (current.repoId !== target.repoId) throw new GraftError('error.version/invalid.rollback-other-repo');
+  if (current.id === target.id) throw new GraftError('error.version/invalid.rollback-current');
   return {
     repoId: current.repoId,
     parents: [current.id],
@@ -41,6 +33,6 @@ export function planRollback(
 export function rollForwardTarget(rollback: Pick<Version, 'change' | 'parents'>): Version['id'] {
   const before = rollback.parents[0];
   if (rollback.change !== 'rollback' || before === undefined)
-    throw new GraftError('version/invalid', 'Only a rollback can be rolled forward.');
+    throw new GraftError('error.version/invalid.roll-forward');
   return before;
 }

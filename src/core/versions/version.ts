@@ -20,7 +20,7 @@ export function expectedByteLength(t: Pick<TensorEntry, 'shape' | 'dtype'>): num
 /** Throws `version/invalid` naming the first thing wrong; a version that passes can be stored and rebuilt. */
 export function validateContent(c: VersionContent): void {
   const bad = (why: string): never => {
-    throw new GraftError('version/invalid', `This version cannot be saved: ${why}.`);
+    throw new GraftError('error.version/invalid.content', { why });
   };
   if (!CHANGE_KINDS.includes(c.change)) bad(`unknown kind of change "${String(c.change)}"`);
   if (Number.isNaN(Date.parse(c.createdAt))) bad(`"${c.createdAt}" is not a date`);

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraftError } from '../../core/errors';
-import en from '../../locales/en.json';
-import zhCN from '../../locales/zh-CN.json';
+import en from '../../locales/errors.en.json';
+import zhCN from '../../locales/errors.zh-CN.json';
 import { locale } from '../i18n';
 import {
   CHANGE_LABELS,
@@ -72,7 +72,58 @@ describe('format', () => {
     expect(datasetName('my-upload.csv', 'my-upload.csv')).toBe('my-upload.csv');
   });
 
-  it('shows an error in English as thrown, and in Chinese by its code', () => {
+  it('words an error from its key and data: English as its message, Chinese as specific', () => {
+    const e = new GraftError('error.bundle/hash-mismatch.blob', {
+      blob: 'ab'.repeat(32),
+      short: 'abababababab',
+    });
+    expect(formatError(e)).toBe(e.message);
+    expect(formatError(e)).toBe(
+      'Blob abababababab in the bundle is damaged: its bytes do not match its SHA-256.',
+    );
+    locale.lang = 'zh-CN';
+    expect(formatError(e)).toBe('包中的数据块 abababababab 已损坏：其字节与它的 SHA-256 不符。');
+  });
+
+  it('words the store’s errors from their kind of ref and their numbers, in Chinese as in English', () => {
+    const tag = new GraftError('error.ref/exists.tag', { name: 'v1' });
+    expect(formatError(tag)).toBe('A tag named "v1" already exists; pick another name.');
+    const full = new GraftError('error.storage/quota-exceeded.needs-import', {
+      needed: '3 MB',
+      free: '1 MB',
+      used: '9 MB',
+      quota: '10 MB',
+    });
+    expect(formatError(full)).toMatch(
+      /^This import needs 3 MB of new storage, .* only 1 MB more \(9 MB of 10 MB used\)/,
+    );
+    locale.lang = 'zh-CN';
+    expect(formatError(tag)).toBe('已存在名为 "v1" 的标签，请换一个名称。');
+    expect(formatError(full)).toMatch(/^此次导入需要 3 MB 的新存储空间.*再使用 1 MB（已用 9 MB，共 10 MB）/);
+    expect(
+      formatError(
+        new GraftError('error.storage/blob-corrupt.open', { short: 'abc', tensor: 'dense/kernel' }),
+      ),
+    ).toBe(
+      '无法打开版本 abc：dense/kernel 的数据已损坏（其字节与哈希值不再一致）。请运行“校验存储”查看所有问题；其他版本可能仍然完好。',
+    );
+  });
+
+  it('words the phrases inside a message in the same language', () => {
+    const e = new GraftError('error.data/parse.row-width.header-many', {
+      row: 3,
+      fields: 2,
+      expected: 4,
+      delimiter: { part: 'errorPart.delimiter.semicolon' },
+    });
+    expect(formatError(e)).toBe(e.message);
+    expect(e.message).toContain('a missing or extra semicolon on that row');
+    locale.lang = 'zh-CN';
+    expect(formatError(e)).toContain('分号');
+    expect(formatError(e)).not.toMatch(/semicolon/);
+  });
+
+  it('still shows an error built from an English sentence (files not yet converted) by its code in Chinese', () => {
     const e = new GraftError('ref/exists', '"main" is already taken; pick another name.');
     expect(formatError(e)).toBe('"main" is already taken; pick another name.');
     locale.lang = 'zh-CN';

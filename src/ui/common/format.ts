@@ -1,5 +1,5 @@
 /** Formatting helpers shared by components; everything follows the active UI language (see ../i18n). */
-import { isGraftError, type ErrorCode } from '../../core/errors';
+import { isGraftError, messageVars, type ErrorCode, type ErrorPart } from '../../core/errors';
 import { CHANGE_KINDS } from '../../core/versions/types';
 import { parseCarryOverReason } from '../../core/model/carryOver';
 import type { SpecProblem } from '../../core/model/analyze';
@@ -62,23 +62,20 @@ export const CHANGE_LABELS: Readonly<Record<string, string>> = Object.freeze(
 );
 
 /**
- * What to show for an error, in the active language. English shows the error's own sentence (the most
- * specific one); other languages show the catalogue's `error.<code>` text, filled from the error's data,
- * or the English sentence when the catalogue has none.
+ * What to show for an error, in the active language: the one place an error is worded for the UI. A
+ * GraftError's key is looked up in the active catalogue and filled from its data; numbers are written as
+ * its English `.message` writes them, so English reads exactly as the error's own message.
  */
+const wordPart = (p: ErrorPart): string => t(p.part, messageVars(p.vars ?? {}, wordPart));
+
 export function formatError(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  if (locale.lang === 'en' || !isGraftError(e)) return message;
-  // An error whose data names a `problem` can have words of its own for it (`error.<code>.<problem>`).
-  const general = `error.${e.code satisfies ErrorCode}`;
-  const specific = typeof e.data.problem === 'string' ? `${general}.${e.data.problem}` : null;
-  const key = specific && locale.has(specific) ? specific : general;
-  if (!locale.has(key)) return message;
-  const vars: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(e.data)) {
-    if (typeof value === 'string' || typeof value === 'number') vars[name] = value;
-  }
-  return t(key, vars);
+  if (!isGraftError(e)) return e instanceof Error ? e.message : String(e);
+  const vars = messageVars(e.data, wordPart);
+  // An error still built from an English sentence (files not yet converted) has only its code's
+  // general line in other languages.
+  if (e.text !== undefined)
+    return locale.lang === 'en' ? e.text : t(`error.${e.code satisfies ErrorCode}`, vars);
+  return t(e.key, vars);
 }
 
 /** The catalogue's text for `key` where it has one, else `fallback` (names of templates, data sets…). */
