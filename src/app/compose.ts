@@ -16,6 +16,8 @@ import { StorageCheck } from '../state/StorageCheck.svelte';
 import { verifyAll } from '../storage/verifyAll';
 import { createShareServices } from './shareServices';
 import { Builder } from '../state/Builder.svelte';
+import { DataSelection } from '../state/DataSelection.svelte';
+import { ModelSource } from '../state/ModelSource.svelte';
 import { Training } from '../state/Training.svelte';
 import { createTrainingServices } from './trainingServices';
 import { Tour } from '../state/Tour.svelte';
@@ -133,14 +135,18 @@ export function createApp(): {
 } {
   const store = new DexieVersionStore(new GraftDb());
   const workspace = createWorkspace(store);
-  const compare = new CompareState(workspace);
   const trainingServices = createTrainingServices(store);
   const shareServices = createShareServices(store);
-  const builder = new Builder(workspace, trainingServices);
-  const training = new Training(workspace, trainingServices, compare);
+  // One data selection and one model source: data chosen on the Train tab is what the builder offers
+  // and what Compare runs versions on.
+  const data = new DataSelection(workspace, trainingServices.datasets);
+  const models = new ModelSource(workspace, trainingServices);
+  const compare = new CompareState(workspace, data, models);
+  const builder = new Builder(workspace, trainingServices, data);
+  const training = new Training(workspace, trainingServices, data, models);
   // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
   workspace.addLiveGuard({
-    inUse: () => training.running,
+    inUse: () => training.run.running,
     pendingEdits: () => builder.changes,
     keepEdits: () => builder.apply(),
     dropEdits: () => builder.discard(),

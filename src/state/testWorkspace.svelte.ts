@@ -55,9 +55,12 @@ export class FakeBusy {
   busy = $state<string | null>(null);
   lastError = $state.raw<GraftError | null>(null);
   notice = $state<string | null>(null);
+  /** Every busy label shown, in order. */
+  readonly busyLabels: string[] = [];
 
   async run(label: string, op: () => Promise<void>): Promise<void> {
     this.busy = label;
+    this.busyLabels.push(label);
     this.lastError = null;
     try {
       await op();
