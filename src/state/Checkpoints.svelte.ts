@@ -33,8 +33,7 @@ export class Checkpoints<M> {
   #records: CheckpointRecord<VersionId>[] = [];
   readonly #branches = new Map<VersionId, string>();
 
-  /** The current run's checkpoints that the retention rule keeps, oldest first. */
-  list = $state.raw<readonly CheckpointInfo[]>([]);
+  #list = $state.raw<readonly CheckpointInfo[]>([]);
 
   constructor(
     workspace: Pick<Workspace<M>, 'backend' | 'report'>,
@@ -44,12 +43,17 @@ export class Checkpoints<M> {
     this.#svc = services;
   }
 
+  /** The current run's checkpoints that the retention rule keeps, oldest first. */
+  get list(): readonly CheckpointInfo[] {
+    return this.#list;
+  }
+
   /** Forgets the last run's checkpoints (they stay in the history) and starts counting `run`'s. */
   begin(run: RunInfo | null): void {
     this.#run = run;
     this.#records = [];
     this.#branches.clear();
-    this.list = [];
+    this.#list = [];
   }
 
   /** The ids of the checkpoints kept so far, for the version the run ends in. */
@@ -93,7 +97,7 @@ export class Checkpoints<M> {
         if (!keep.has(record.key) && branch) await this.#svc.deleteCheckpoint(run.repoId, branch, record.key);
       }
       this.#records = this.#records.filter((r) => keep.has(r.key));
-      this.list = this.#records.map((r) => ({
+      this.#list = this.#records.map((r) => ({
         id: r.key,
         branch: this.#branches.get(r.key) ?? '',
         epoch: r.epoch + 1,

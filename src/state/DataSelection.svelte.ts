@@ -49,11 +49,9 @@ export class DataSelection {
 
   /** Where the picker loads shipped, generated and uploaded data from. */
   readonly loader: DatasetLoader;
-  dataset = $state.raw<Dataset | null>(null);
-  /** The data as the last run (or the default settings) split and scaled it. */
-  prepared = $state.raw<PreparedData | null>(null);
-  /** Counts the choices made: results worked out on earlier data compare it with the one they saw. */
-  chosen = $state(0);
+  #dataset = $state.raw<Dataset | null>(null);
+  #prepared = $state.raw<PreparedData | null>(null);
+  #chosen = $state(0);
 
   /** Templates that suit the chosen data set, to suggest when the model does not. */
   readonly suitedTemplates = $derived.by(() => {
@@ -72,6 +70,20 @@ export class DataSelection {
     this.loader = loader;
   }
 
+  get dataset(): Dataset | null {
+    return this.#dataset;
+  }
+
+  /** The data as the last run (or the default settings) split and scaled it. */
+  get prepared(): PreparedData | null {
+    return this.#prepared;
+  }
+
+  /** Counts the choices made: results worked out on earlier data compare it with the one they saw. */
+  get chosen(): number {
+    return this.#chosen;
+  }
+
   /** Calls `listener` whenever the prepared data changes (a new choice, a new split, or none); returns how to stop. */
   watch(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -81,24 +93,24 @@ export class DataSelection {
   /** Makes `dataset` the data to work on, split and scaled with its template's settings until a run says otherwise. */
   use(dataset: Dataset): Promise<void> {
     return this.#ws.run(t('training.busy.prepare'), async () => {
-      this.dataset = dataset;
-      this.prepared = null;
-      this.chosen++;
+      this.#dataset = dataset;
+      this.#prepared = null;
+      this.#chosen++;
       const config = this.templateConfig;
       this.#set(await split(dataset, config));
     });
   }
 
   clear(): void {
-    this.dataset = null;
-    this.chosen++;
+    this.#dataset = null;
+    this.#chosen++;
     this.#set(null);
   }
 
   /** The data split and scaled as `config` asks, splitting again only when its seed or validation share differ. */
   async splitFor(dataset: Dataset, config: SplitSettings): Promise<PreparedData> {
     const fraction = config.validationSplit ?? 0;
-    const p = this.prepared;
+    const p = this.#prepared;
     if (p && p.dataset === dataset && p.split.seed === config.seed && p.split.validationFraction === fraction)
       return p;
     const prepared = await split(dataset, config);
@@ -107,7 +119,7 @@ export class DataSelection {
   }
 
   #set(prepared: PreparedData | null): void {
-    this.prepared = prepared;
+    this.#prepared = prepared;
     for (const listener of this.#listeners) listener();
   }
 }

@@ -34,10 +34,9 @@ export class TrainingRun<M> {
   readonly #checkpoints: Checkpoints<M>;
 
   readonly #progress: RunProgress;
-  running = $state(false);
-  result = $state.raw<TrainResult | null>(null);
-  /** A run that hit a NaN loss: the model was put back as it was; the user may keep the broken one. */
-  failure = $state.raw<{ readonly message: string } | null>(null);
+  #running = $state(false);
+  #result = $state.raw<TrainResult | null>(null);
+  #failure = $state.raw<{ readonly message: string } | null>(null);
 
   #stopRequested = false;
   #lastRun = $state.raw<{ readonly dataset: Dataset; readonly config: TrainConfig } | null>(null);
@@ -78,6 +77,20 @@ export class TrainingRun<M> {
     this.#progress = new RunProgress((callback) => services.nextFrame(callback));
   }
 
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** How the last run ended. */
+  get result(): TrainResult | null {
+    return this.#result;
+  }
+
+  /** A run that hit a NaN loss: the model was put back as it was; the user may keep the broken one. */
+  get failure(): { readonly message: string } | null {
+    return this.#failure;
+  }
+
   /** Where the current or last run is, as drawn: at most once a frame. */
   get progress(): TrainProgress | null {
     return this.#progress.progress;
@@ -103,10 +116,10 @@ export class TrainingRun<M> {
     this.#lastRun = { dataset, config };
     this.#stopRequested = false;
     this.#progress.reset();
-    this.result = null;
-    this.failure = null;
+    this.#result = null;
+    this.#failure = null;
     this.#checkpoints.begin(null);
-    this.running = true;
+    this.#running = true;
     const model = live.model;
     try {
       await this.#ws.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
@@ -129,7 +142,7 @@ export class TrainingRun<M> {
             this.#callbacks(run, model),
           );
           this.#progress.flush();
-          this.result = result;
+          this.#result = result;
           if (result.epochsRun === 0) {
             held.restore();
             this.#ws.say(t('training.notice.stoppedAtOnce'));
@@ -163,7 +176,7 @@ export class TrainingRun<M> {
               pending: this.#nanPending(error, run),
             };
             held.restore();
-            this.failure = error;
+            this.#failure = error;
             return;
           }
           held.restore();
@@ -173,7 +186,7 @@ export class TrainingRun<M> {
         }
       });
     } finally {
-      this.running = false;
+      this.#running = false;
     }
   }
 
@@ -201,7 +214,7 @@ export class TrainingRun<M> {
   #discardBroken(): void {
     this.#broken?.weights.dispose();
     this.#broken = null;
-    this.failure = null;
+    this.#failure = null;
   }
 
   #nanPending(error: GraftError, run: RunInfo): PendingChange {
