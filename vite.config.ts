@@ -42,13 +42,10 @@ export default defineConfig({
         // The app shell, the TF.js and Dexie chunks, the icons and every shipped data set. TF.js's WebGL
         // shaders are generated in code, so the tfjs chunk is all the GPU path needs.
         globPatterns: ['**/*.{html,js,css,svg,png}', 'datasets/**/*'],
-        // The benchmark page is a second build input for developers, not part of the app.
-        globIgnores: ['bench/**', 'assets/bench-*.js'],
         // The h5wasm chunk is about 4.8 MB and the tfjs chunk 0.9 MB; leave room for them to grow without
         // silently dropping out of the cache (and so out of offline use).
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: 'index.html',
-        navigateFallbackDenylist: [/^\/bench\//],
         cleanupOutdatedCaches: true,
         // The first visit's page is served by the worker as soon as it is installed; an update still waits
         // for the person (no skipWaiting).
@@ -61,8 +58,9 @@ export default defineConfig({
     // TF.js is one large, cacheable chunk; keep it apart from the app code. The largest chunk is h5wasm
     // (the HDF5 C library as WebAssembly, 4.8 MB), loaded only when a Keras file is read or written.
     chunkSizeWarningLimit: 5120,
+    // One input, the app: the benchmark page has its own build (bench/vite.config.ts, npm run bench).
     rollupOptions: {
-      input: { main: 'index.html', bench: 'bench/index.html' },
+      input: { main: 'index.html' },
       output: {
         // TF.js and Dexie change rarely: their own chunks stay cached across app updates.
         manualChunks: (id: string) =>

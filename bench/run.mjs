@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: builds the app (bench page included) into its own folder,
- * node_modules/.cache/graft-bench-dist (never the shared dist/), serves it with `vite preview` on a free
- * port, runs bench/index.html in headless Chromium, prints the figures and writes bench/results.json. When
- * the app does not build, the bench page is built alone into node_modules/.cache/graft-bench.
+ * `npm run bench`: builds the bench page with its own Vite config (bench/vite.config.ts; the app's build
+ * has no bench page) into node_modules/.cache/graft-bench-dist (never the shared dist/), serves it with
+ * `vite preview` on a free port, runs bench/index.html in headless Chromium, prints the figures and writes
+ * bench/results.json.
  *
- * Flags: --no-build (reuse the newest earlier bench build), --reps N (default 3, the minimum; 5 takes
+ * Flags: --no-build (reuse the earlier bench build), --reps N (default 3, the minimum; 5 takes
  * about 6-8 min on a quiet 2-core machine), --backend cpu|webgl (the storage figures' backend, default
  * cpu; training is measured on both), --only storage,training,bundles,history (some sections; the
  * results of the others are kept from the previous results.json), --strict (exit 1 when a target is
@@ -15,8 +15,7 @@
  * Exit status: 0 when the page finished, 1 when it threw, crashed or timed out (or a target was missed
  * under --strict).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,51 +60,22 @@ function freePort() {
   });
 }
 
-/** The bench's own build of the app: the shared dist/ is never written or served. */
+/** The bench page's own build (bench/vite.config.ts): the app's dist/ is never written or served. */
 // GRAFT_BENCH_DIST: another folder, so that two benches can run from one tree without sharing a build.
-const appDist = process.env.GRAFT_BENCH_DIST ?? join(root, 'node_modules/.cache/graft-bench-dist');
-/** Where the bench page alone is built when the app is missing or does not build; never touches dist/. */
-const benchOnlyDist = join(root, 'node_modules/.cache/graft-bench');
+const benchDist = process.env.GRAFT_BENCH_DIST ?? join(root, 'node_modules/.cache/graft-bench-dist');
 
-/** Builds and returns the folder to serve: dist/ from `npx vite build`, else the bench page alone. */
+/** Builds the bench page with its own Vite config and returns the folder to serve. */
 async function buildForBench() {
-  if (existsSync(join(root, 'index.html'))) {
-    console.log(`$ npx vite build --outDir ${relative(root, appDist)} --emptyOutDir`);
-    const r = spawnSync('npx', ['vite', 'build', '--outDir', appDist, '--emptyOutDir'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (r.status === 0) return appDist;
-    console.warn(
-      `vite build failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): building the bench page alone instead.`,
-    );
-  } else {
-    console.log('index.html is missing: building the bench page alone.');
-  }
-  // Without vite.config.ts: the bench needs no Svelte, and an app that does not compile must not stop it.
-  await build({
-    root,
-    configFile: false,
-    publicDir: false,
-    logLevel: 'warn',
-    build: {
-      outDir: benchOnlyDist,
-      emptyOutDir: true,
-      target: 'es2022',
-      chunkSizeWarningLimit: 4096,
-      rollupOptions: { input: { bench: join(root, 'bench/index.html') } },
-    },
-  });
-  return benchOnlyDist;
+  console.log(`$ npx vite build -c bench/vite.config.ts --outDir ${relative(root, benchDist)}`);
+  await build({ configFile: join(here, 'vite.config.ts'), build: { outDir: benchDist, emptyOutDir: true } });
+  return benchDist;
 }
 
-/** With --no-build: the newest earlier build that has the bench page. */
+/** With --no-build: the earlier bench build. */
 function existingBuild() {
-  const built = [appDist, benchOnlyDist].filter((d) => existsSync(join(d, 'bench/index.html')));
-  if (!built.length) throw new Error('No earlier build has bench/index.html: run without --no-build.');
-  return built.sort(
-    (a, b) => statSync(join(b, 'bench/index.html')).mtimeMs - statSync(join(a, 'bench/index.html')).mtimeMs,
-  )[0];
+  if (!existsSync(join(benchDist, 'bench/index.html')))
+    throw new Error(`${relative(root, benchDist)} has no bench/index.html: run without --no-build.`);
+  return benchDist;
 }
 
 /** The section an entry belongs to (entries written before sections were recorded: by their name). */
@@ -274,7 +244,7 @@ async function main() {
   console.log(`Serving ${relative(root, outDir)}/`);
 
   const port = await freePort();
-  // Only static files are served, so vite.config.ts is left out (it would load the Svelte plugin for nothing).
+  // Only static files are served, so no Vite config is loaded (it would start the Svelte plugin for nothing).
   const server = await preview({
     root,
     configFile: false,

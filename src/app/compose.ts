@@ -6,10 +6,14 @@ import { describeLayers } from '../ml/describe';
 import { probeModel } from '../ml/probe';
 import { materializeModel, snapshotModel, summarize } from '../ml/snapshot';
 import { TEMPLATES } from '../ml/templates';
-import { DexieVersionStore, watchRepositories, watchRepository } from '../storage/DexieVersionStore';
+import { DexieVersionStore } from '../storage/DexieVersionStore';
 import { GraftDb } from '../storage/db';
+import type { VersionReader } from '../core/ports';
 import type { MlServices, Services } from '../state/services';
-import { Workspace } from '../state/Workspace.svelte';
+import { Activity } from '../state/Activity.svelte';
+import { History } from '../state/History.svelte';
+import { LiveModel as Live } from '../state/LiveModel.svelte';
+import { StorageStatus } from '../state/StorageStatus.svelte';
 import { CompareState } from '../state/Compare.svelte';
 import { Share } from '../state/Share.svelte';
 import { StorageCheck } from '../state/StorageCheck.svelte';
@@ -83,12 +87,19 @@ export function createMl(): MlServices<LiveModel> {
   };
 }
 
-export function createWorkspace(store = new DexieVersionStore(new GraftDb())): Workspace<LiveModel> {
+/** The parts of the app's state every feature draws on, over one store. */
+export interface Core {
+  readonly activity: Activity;
+  readonly history: History;
+  readonly liveModel: Live<LiveModel>;
+  readonly storage: StorageStatus;
+  /** Stored versions read directly (details, diffs), not through the state. */
+  readonly reader: VersionReader;
+}
+
+export function createCore(store = new DexieVersionStore(new GraftDb())): Core {
   const services: Services<LiveModel> = {
-    store: Object.assign(store, {
-      watchRepository: watchRepository.bind(null, store),
-      watchRepositories: watchRepositories.bind(null, store),
-    }),
+    store,
     ml: createMl(),
     prefs: BROWSER_PREFS,
     location: {
@@ -118,47 +129,50 @@ export function createWorkspace(store = new DexieVersionStore(new GraftDb())): W
       persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
     },
   };
-  const workspace = new Workspace(services);
-  store.watchSchema((event) => workspace.databaseChanged(event));
-  return workspace;
+  const activity = new Activity();
+  const repoHistory = new History(store, activity, services.location, services.prefs);
+  const storage = new StorageStatus(store, services.storageManager, activity, () => repoHistory.repoId);
+  const live = new Live(services, activity, repoHistory, storage);
+  store.watchSchema((event) => storage.databaseChanged(event));
+  return { activity, history: repoHistory, liveModel: live, storage, reader: store };
 }
 
-/** The app's state: the workspace and the Share feature, over one store. */
-export function createApp(): {
-  workspace: Workspace<LiveModel>;
+/** The app's state: the core parts and the features, over one store. */
+export function createApp(): Core & {
   share: Share<LiveModel>;
-  compare: CompareState<LiveModel>;
+  compare: CompareState;
   builder: Builder<LiveModel>;
   training: Training<LiveModel>;
   tour: Tour;
   storageCheck: StorageCheck;
 } {
   const store = new DexieVersionStore(new GraftDb());
-  const workspace = createWorkspace(store);
+  const core = createCore(store);
+  const { activity, history: repoHistory, liveModel: live, reader } = core;
   const trainingServices = createTrainingServices(store);
   const shareServices = createShareServices(store);
   // One data selection and one model source: data chosen on the Train tab is what the builder offers
   // and what Compare runs versions on.
-  const data = new DataSelection(workspace, trainingServices.datasets);
-  const models = new ModelSource(workspace, trainingServices);
-  const compare = new CompareState(workspace, data, models);
-  const builder = new Builder(workspace, trainingServices, data);
-  const training = new Training(workspace, trainingServices, data, models);
+  const data = new DataSelection(activity, trainingServices.datasets);
+  const models = new ModelSource(repoHistory, live, reader, trainingServices);
+  const compare = new CompareState(activity, repoHistory, reader, data, models);
+  const builder = new Builder(activity, repoHistory, live, trainingServices, data);
+  const training = new Training(activity, repoHistory, live, trainingServices, data, models);
   // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
-  workspace.addLiveGuard({
+  live.addLiveGuard({
     inUse: () => training.run.running,
     pendingEdits: () => builder.changes,
-    keepEdits: () => builder.apply(),
+    keepEdits: async () => (await builder.apply()).ok,
     dropEdits: () => builder.discard(),
   });
   return {
-    workspace,
-    share: new Share(workspace, shareServices),
+    ...core,
+    share: new Share(activity, repoHistory, live, shareServices),
     compare,
     builder,
     training,
     tour: new Tour(BROWSER_PREFS),
-    storageCheck: new StorageCheck(workspace as Workspace<unknown>, {
+    storageCheck: new StorageCheck(activity, {
       verifyAll: (onProgress, signal) => verifyAll(store, { onProgress, signal }),
       exportBundle: shareServices.exportBundle,
       saveFile: shareServices.saveFile,

@@ -12,7 +12,7 @@ const UPDATE_CHECK_MS = 60 * 60 * 1000;
 const update = new AppUpdate(() => window.location.reload());
 const app = createApp();
 mount(App, { target: document.getElementById('app') as HTMLElement, props: { ...app, update } });
-void app.workspace.init();
+void app.liveModel.init();
 
 // The service worker caches Graft's own files for offline use and never touches IndexedDB. A new build
 // waits for the person's Reload (UpdateBanner); only this tab reloads by itself when it asked.

@@ -33,32 +33,24 @@ export function createTrainingServices(store: DexieVersionStore): TrainingServic
     dispose: (model) => model.dispose(),
 
     async commitCheckpoint(request) {
-      const { repoId, branch, parent } = request;
-      // The branch exists before the commit, so the store sees an ordinary save on it, not a race.
-      if (parent)
-        await store.setRef(repoId, branch, 'branch', parent, { create: true, reason: 'checkpoint' });
-      try {
-        const result = await store.commit({
-          repoId,
-          branch,
-          parent,
-          message: request.message,
-          change: 'checkpoint',
-          snapshot: await snapshotModel(request.model),
-          provenance: {
-            app: 'graft',
-            backend: activeBackend(),
-            tfjsVersion: TFJS_VERSION,
-            userAgent: navigator.userAgent,
-            ...request.provenance,
-          },
-          metrics: request.metrics,
-        });
-        return { id: result.version.id, branch: result.branch };
-      } catch (e) {
-        if (parent) await store.deleteRef(repoId, branch).catch(() => undefined);
-        throw e;
-      }
+      // The side branch is created at the parent in the commit's own transaction: a failed save leaves none.
+      const result = await store.commit({
+        repoId: request.repoId,
+        target: { kind: 'checkpoint', name: request.branch },
+        parent: request.parent,
+        message: request.message,
+        change: 'checkpoint',
+        snapshot: await snapshotModel(request.model),
+        provenance: {
+          app: 'graft',
+          backend: activeBackend(),
+          tfjsVersion: TFJS_VERSION,
+          userAgent: navigator.userAgent,
+          ...request.provenance,
+        },
+        metrics: request.metrics,
+      });
+      return { id: result.version.id, branch: result.branch };
     },
     async deleteCheckpoint(repoId, branch, id) {
       await store.deleteRef(repoId, branch);

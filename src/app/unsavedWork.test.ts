@@ -10,9 +10,18 @@ import type { VersionId } from '../core/hashing';
 import type { RepoId, VersionRow } from '../core/versions/types';
 import { freshStore } from '../storage/testDb';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
-import { watchRepositories, watchRepository } from '../storage/DexieVersionStore';
 import type { MlServices, Services } from '../state/services';
-import { Workspace, type LiveGuard, type PendingChange } from '../state/Workspace.svelte';
+import { Activity } from '../state/Activity.svelte';
+import { History } from '../state/History.svelte';
+import { LiveModel, type LiveGuard, type PendingChange } from '../state/LiveModel.svelte';
+import { StorageStatus } from '../state/StorageStatus.svelte';
+
+/** The app's state parts over one store, as compose.ts connects them. */
+interface Workspace {
+  readonly activity: Activity;
+  readonly history: History;
+  readonly live: LiveModel<PlainModel>;
+}
 
 /** A model as plain data: one weight tensor whose values say which model it is. */
 interface PlainModel {
@@ -69,57 +78,53 @@ const TRAINED: PendingChange = {
   metrics: { loss: 0.25 },
 };
 
-const open: Workspace<PlainModel>[] = [];
-const stores = new Map<Workspace<PlainModel>, DexieVersionStore>();
+const open: Workspace[] = [];
+const stores = new Map<Workspace, DexieVersionStore>();
 afterEach(() => {
-  open.splice(0).forEach((ws) => ws.destroy());
+  open.splice(0).forEach((ws) => ws.live.destroy());
   stores.clear();
 });
 
 /** Waits until the workspace's history shows what the store holds (it hears of changes asynchronously). */
-async function synced(ws: Workspace<PlainModel>): Promise<void> {
+async function synced(ws: Workspace): Promise<void> {
   const store = stores.get(ws)!;
-  const repoId = ws.repoId!;
+  const repoId = ws.history.repoId!;
   const [versions, refs] = await Promise.all([store.listVersions(repoId), store.listRefs(repoId)]);
   const ids = (rows: readonly { id: string }[]) => rows.map((v) => v.id).sort();
   const targets = (rows: readonly { name: string; target: string }[]) =>
     rows.map((r) => `${r.name}@${r.target}`).sort();
   await vi.waitFor(() => {
-    expect(ids(ws.versions)).toEqual(ids(versions));
-    expect(targets(ws.refs)).toEqual(targets(refs));
+    expect(ids(ws.history.versions)).toEqual(ids(versions));
+    expect(targets(ws.history.refs)).toEqual(targets(refs));
   });
 }
 
-async function workspace(): Promise<Workspace<PlainModel>> {
+async function workspace(): Promise<Workspace> {
   const store = freshStore();
   const services: Services<PlainModel> = {
-    store: Object.assign(store, {
-      watchRepository: watchRepository.bind(null, store),
-      watchRepositories: watchRepositories.bind(null, store),
-    }),
+    store,
     ml: ML,
     prefs: { get: () => null, set: () => {} },
     location: { read: () => ({ repo: null, version: null }), write: () => {} },
     storageManager: { estimate: async () => null, persisted: async () => false, persist: async () => false },
   };
-  const ws = new Workspace(services);
+  const activity = new Activity();
+  const history = new History(store, activity, services.location, services.prefs);
+  const storage = new StorageStatus(store, services.storageManager, activity, () => history.repoId);
+  const ws: Workspace = { activity, history, live: new LiveModel(services, activity, history, storage) };
   open.push(ws);
   stores.set(ws, store);
-  await ws.init();
+  await ws.live.init();
   return ws;
 }
 
 /** Saves a model with `values` on top of the live one, as an edit would. */
-async function saveValues(
-  ws: Workspace<PlainModel>,
-  message: string,
-  ...values: number[]
-): Promise<VersionId> {
-  await ws.replaceLive(plain(...values), { ...EDIT, description: message });
-  await ws.save(message);
-  expect(ws.lastError).toBeNull();
+async function saveValues(ws: Workspace, message: string, ...values: number[]): Promise<VersionId> {
+  await ws.live.replaceLive(plain(...values), { ...EDIT, description: message });
+  await ws.live.save(message);
+  expect(ws.activity.error).toBeNull();
   await synced(ws);
-  return ws.live!.base!;
+  return ws.live.live!.base!;
 }
 
 /**
@@ -128,52 +133,52 @@ async function saveValues(
  */
 async function history() {
   const ws = await workspace();
-  await ws.createFromTemplate('tiny', 'Other');
-  await ws.save('Other model');
+  await ws.live.createFromTemplate('tiny', 'Other');
+  await ws.live.save('Other model');
   await synced(ws);
-  const other = ws.repoId!;
-  await ws.createFromTemplate('tiny', 'Seed');
-  await ws.save('First');
+  const other = ws.history.repoId!;
+  await ws.live.createFromTemplate('tiny', 'Seed');
+  await ws.live.save('First');
   await synced(ws);
-  const seed = ws.repoId!;
-  const v1 = ws.live!.base!;
+  const seed = ws.history.repoId!;
+  const v1 = ws.live.live!.base!;
   const v2 = await saveValues(ws, 'Second', 2, 2);
-  expect(ws.question).toBeNull();
+  expect(ws.live.question).toBeNull();
   return { ws, seed, other, v1, v2 };
 }
 
-const valuesOf = (ws: Workspace<PlainModel>) => [...ws.live!.model.values];
-const messages = (ws: Workspace<PlainModel>) => ws.versions.map((v) => v.message);
+const valuesOf = (ws: Workspace) => [...ws.live.live!.model.values];
+const messages = (ws: Workspace) => ws.history.versions.map((v) => v.message);
 
 /** Starts an action, checks it waits on a question naming the unsaved work, answers it, and waits for it. */
 async function answered(
-  ws: Workspace<PlainModel>,
-  action: () => Promise<void>,
+  ws: Workspace,
+  action: () => Promise<unknown>,
   answer: 'save' | 'discard' | 'cancel',
   expected: { action: string; target: string },
 ): Promise<void> {
   let finished = false;
   const done = action().then(() => (finished = true));
   await Promise.resolve();
-  expect(ws.question).toEqual({
+  expect(ws.live.question).toEqual({
     ...expected,
     lost: ['added Dense layer “dense_3”', 'trained 5 epochs on Digits'],
   });
   expect(finished).toBe(false); // nothing happens before the answer
-  expect(ws.busy).toBeNull();
-  ws.answer(answer);
-  expect(ws.question).toBeNull();
+  expect(ws.activity.busy).toBeNull();
+  ws.live.answer(answer);
+  expect(ws.live.question).toBeNull();
   await done;
-  expect(ws.lastError).toBeNull();
+  expect(ws.activity.error).toBeNull();
   await synced(ws);
 }
 
 /** Edits and trains the live model without saving: [7, 7]. */
-async function unsavedWork(ws: Workspace<PlainModel>): Promise<PlainModel> {
+async function unsavedWork(ws: Workspace): Promise<PlainModel> {
   const edited = plain(7, 7);
-  await ws.replaceLive(edited, EDIT);
-  await ws.replaceLive(edited, TRAINED);
-  expect(ws.unsavedWork()).toEqual(['added Dense layer “dense_3”', 'trained 5 epochs on Digits']);
+  await ws.live.replaceLive(edited, EDIT);
+  await ws.live.replaceLive(edited, TRAINED);
+  expect(ws.live.unsavedWork()).toEqual(['added Dense layer “dense_3”', 'trained 5 epochs on Digits']);
   return edited;
 }
 
@@ -182,21 +187,21 @@ const SAVED_MESSAGE = 'Added Dense layer “dense_3”, then trained 5 epochs on
 describe('nothing unsaved: no question', () => {
   it('checks out, rolls back, rolls forward and opens another model at once', async () => {
     const { ws, other, v1, v2 } = await history();
-    await ws.checkout(v1);
-    expect(ws.question).toBeNull();
+    await ws.live.checkout(v1);
+    expect(ws.live.question).toBeNull();
     expect(valuesOf(ws)).toEqual([1, 1]);
-    await ws.checkout(v2);
-    await ws.rollback(v1);
+    await ws.live.checkout(v2);
+    await ws.live.rollback(v1);
     await synced(ws);
-    expect(ws.question).toBeNull();
+    expect(ws.live.question).toBeNull();
     expect(valuesOf(ws)).toEqual([1, 1]);
-    await ws.rollForward(ws.versions.find((v) => v.id === ws.live!.base) as VersionRow);
-    expect(ws.question).toBeNull();
+    await ws.live.rollForward(ws.history.versions.find((v) => v.id === ws.live.live!.base) as VersionRow);
+    expect(ws.live.question).toBeNull();
     expect(valuesOf(ws)).toEqual([2, 2]);
-    await ws.openRepository(other);
-    expect(ws.question).toBeNull();
-    expect(ws.repoId).toBe(other);
-    expect(ws.lastError).toBeNull();
+    await ws.live.openRepository(other);
+    expect(ws.live.question).toBeNull();
+    expect(ws.history.repoId).toBe(other);
+    expect(ws.activity.error).toBeNull();
   });
 });
 
@@ -204,11 +209,11 @@ describe('check out with unsaved work', () => {
   it('cancel: the live model keeps its unsaved work and nothing else changes', async () => {
     const { ws, v1, v2 } = await history();
     const edited = await unsavedWork(ws);
-    await answered(ws, () => ws.checkout(v1), 'cancel', { action: 'checkout', target: v1.slice(0, 8) });
-    expect(ws.live!.model).toBe(edited);
+    await answered(ws, () => ws.live.checkout(v1), 'cancel', { action: 'checkout', target: v1.slice(0, 8) });
+    expect(ws.live.live!.model).toBe(edited);
     expect(edited.disposed).toBe(false);
-    expect(ws.live!.base).toBe(v2);
-    expect(ws.live!.pending?.description).toBe(
+    expect(ws.live.live!.base).toBe(v2);
+    expect(ws.live.live!.pending?.description).toBe(
       'added Dense layer “dense_3”, then trained 5 epochs on Digits',
     );
     expect(messages(ws)).toEqual(['Second', 'First']);
@@ -217,10 +222,10 @@ describe('check out with unsaved work', () => {
   it('discard: the version replaces the live model and no version is added', async () => {
     const { ws, v1 } = await history();
     const edited = await unsavedWork(ws);
-    await answered(ws, () => ws.checkout(v1), 'discard', { action: 'checkout', target: v1.slice(0, 8) });
+    await answered(ws, () => ws.live.checkout(v1), 'discard', { action: 'checkout', target: v1.slice(0, 8) });
     expect(valuesOf(ws)).toEqual([1, 1]);
-    expect(ws.live!.base).toBe(v1);
-    expect(ws.live!.pending).toBeNull();
+    expect(ws.live.live!.base).toBe(v1);
+    expect(ws.live.live!.pending).toBeNull();
     expect(edited.disposed).toBe(true);
     expect(messages(ws)).toEqual(['Second', 'First']);
   });
@@ -228,13 +233,13 @@ describe('check out with unsaved work', () => {
   it('save first: the work becomes a version with the default message, then the checkout goes on', async () => {
     const { ws, v1, v2 } = await history();
     await unsavedWork(ws);
-    await answered(ws, () => ws.checkout(v1), 'save', { action: 'checkout', target: v1.slice(0, 8) });
+    await answered(ws, () => ws.live.checkout(v1), 'save', { action: 'checkout', target: v1.slice(0, 8) });
     expect(valuesOf(ws)).toEqual([1, 1]);
-    expect(ws.live!.base).toBe(v1);
-    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    expect(ws.live.live!.base).toBe(v1);
+    const saved = ws.history.versions.find((v) => v.message === SAVED_MESSAGE)!;
     expect(saved.parents).toEqual([v2]);
-    expect(ws.branchHead).toBe(saved.id);
-    await ws.checkout(saved.id);
+    expect(ws.history.branchHead).toBe(saved.id);
+    await ws.live.checkout(saved.id);
     expect(valuesOf(ws)).toEqual([7, 7]);
   });
 });
@@ -243,35 +248,35 @@ describe('roll back with unsaved work', () => {
   it('cancel: no roll-back version, the unsaved work stays', async () => {
     const { ws, v1, v2 } = await history();
     const edited = await unsavedWork(ws);
-    await answered(ws, () => ws.rollback(v1), 'cancel', { action: 'rollback', target: v1.slice(0, 8) });
-    expect(ws.live!.model).toBe(edited);
-    expect(ws.branchHead).toBe(v2);
-    expect(ws.versions).toHaveLength(2);
+    await answered(ws, () => ws.live.rollback(v1), 'cancel', { action: 'rollback', target: v1.slice(0, 8) });
+    expect(ws.live.live!.model).toBe(edited);
+    expect(ws.history.branchHead).toBe(v2);
+    expect(ws.history.versions).toHaveLength(2);
   });
 
   it('discard: rolls back (a new version restoring v1) and drops the work', async () => {
     const { ws, v1, v2 } = await history();
     await unsavedWork(ws);
-    await answered(ws, () => ws.rollback(v1), 'discard', { action: 'rollback', target: v1.slice(0, 8) });
+    await answered(ws, () => ws.live.rollback(v1), 'discard', { action: 'rollback', target: v1.slice(0, 8) });
     expect(valuesOf(ws)).toEqual([1, 1]);
-    expect(ws.versions).toHaveLength(3);
-    const rollback = ws.versions.find((v) => v.id === ws.branchHead)!;
+    expect(ws.history.versions).toHaveLength(3);
+    const rollback = ws.history.versions.find((v) => v.id === ws.history.branchHead)!;
     expect(rollback.change).toBe('rollback');
     expect(rollback.parents).toEqual([v2]);
-    expect(ws.live!.base).toBe(rollback.id);
-    expect(ws.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
+    expect(ws.live.live!.base).toBe(rollback.id);
+    expect(ws.history.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
   });
 
   it('save first: the work is saved, then the roll-back goes on top of it', async () => {
     const { ws, v1 } = await history();
     await unsavedWork(ws);
-    await answered(ws, () => ws.rollback(v1), 'save', { action: 'rollback', target: v1.slice(0, 8) });
+    await answered(ws, () => ws.live.rollback(v1), 'save', { action: 'rollback', target: v1.slice(0, 8) });
     expect(valuesOf(ws)).toEqual([1, 1]);
-    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
-    const rollback = ws.versions.find((v) => v.id === ws.branchHead)!;
+    const saved = ws.history.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    const rollback = ws.history.versions.find((v) => v.id === ws.history.branchHead)!;
     expect(rollback.change).toBe('rollback');
     expect(rollback.parents).toEqual([saved.id]);
-    expect(ws.versions).toHaveLength(4);
+    expect(ws.history.versions).toHaveLength(4);
   });
 });
 
@@ -279,45 +284,45 @@ describe('roll forward with unsaved work', () => {
   /** Seed rolled back to v1, then edited without saving: rolling forward goes back to v2's content. */
   async function rolledBack() {
     const h = await history();
-    await h.ws.rollback(h.v1);
+    await h.ws.live.rollback(h.v1);
     await synced(h.ws);
-    const rollback = h.ws.versions.find((v) => v.id === h.ws.branchHead)!;
+    const rollback = h.ws.history.versions.find((v) => v.id === h.ws.history.branchHead)!;
     const edited = await unsavedWork(h.ws);
     return { ...h, rollback, edited };
   }
 
   it('cancel: stays on the roll-back with the work', async () => {
     const { ws, v2, rollback, edited } = await rolledBack();
-    await answered(ws, () => ws.rollForward(rollback), 'cancel', {
+    await answered(ws, () => ws.live.rollForward(rollback), 'cancel', {
       action: 'rollForward',
       target: v2.slice(0, 8),
     });
-    expect(ws.live!.model).toBe(edited);
-    expect(ws.branchHead).toBe(rollback.id);
+    expect(ws.live.live!.model).toBe(edited);
+    expect(ws.history.branchHead).toBe(rollback.id);
   });
 
   it('discard: rolls forward to v2 and drops the work', async () => {
     const { ws, v2, rollback } = await rolledBack();
-    await answered(ws, () => ws.rollForward(rollback), 'discard', {
+    await answered(ws, () => ws.live.rollForward(rollback), 'discard', {
       action: 'rollForward',
       target: v2.slice(0, 8),
     });
     expect(valuesOf(ws)).toEqual([2, 2]);
-    const forward = ws.versions.find((v) => v.id === ws.branchHead)!;
+    const forward = ws.history.versions.find((v) => v.id === ws.history.branchHead)!;
     expect(forward.parents).toEqual([rollback.id]);
-    expect(ws.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
+    expect(ws.history.versions.some((v) => v.message === SAVED_MESSAGE)).toBe(false);
   });
 
   it('save first: saves the work on the roll-back, then rolls forward on top of it', async () => {
     const { ws, v2, rollback } = await rolledBack();
-    await answered(ws, () => ws.rollForward(rollback), 'save', {
+    await answered(ws, () => ws.live.rollForward(rollback), 'save', {
       action: 'rollForward',
       target: v2.slice(0, 8),
     });
     expect(valuesOf(ws)).toEqual([2, 2]);
-    const saved = ws.versions.find((v) => v.message === SAVED_MESSAGE)!;
+    const saved = ws.history.versions.find((v) => v.message === SAVED_MESSAGE)!;
     expect(saved.parents).toEqual([rollback.id]);
-    expect(ws.versions.find((v) => v.id === ws.branchHead)!.parents).toEqual([saved.id]);
+    expect(ws.history.versions.find((v) => v.id === ws.history.branchHead)!.parents).toEqual([saved.id]);
   });
 });
 
@@ -325,29 +330,29 @@ describe('open another repository with unsaved work', () => {
   it('cancel: stays in the repository with the work', async () => {
     const { ws, seed, other } = await history();
     const edited = await unsavedWork(ws);
-    await answered(ws, () => ws.openRepository(other), 'cancel', { action: 'open', target: 'Other' });
-    expect(ws.repoId).toBe(seed);
-    expect(ws.live!.model).toBe(edited);
+    await answered(ws, () => ws.live.openRepository(other), 'cancel', { action: 'open', target: 'Other' });
+    expect(ws.history.repoId).toBe(seed);
+    expect(ws.live.live!.model).toBe(edited);
   });
 
   it('discard: opens the other repository and the work is gone from the first', async () => {
     const { ws, seed, other } = await history();
     await unsavedWork(ws);
-    await answered(ws, () => ws.openRepository(other), 'discard', { action: 'open', target: 'Other' });
-    expect(ws.repoId).toBe(other);
+    await answered(ws, () => ws.live.openRepository(other), 'discard', { action: 'open', target: 'Other' });
+    expect(ws.history.repoId).toBe(other);
     expect(valuesOf(ws)).toEqual([1, 1]);
-    await ws.openRepository(seed);
+    await ws.live.openRepository(seed);
     await synced(ws);
-    expect(ws.question).toBeNull();
+    expect(ws.live.question).toBeNull();
     expect(messages(ws)).toEqual(['Second', 'First']);
   });
 
   it('save first: the work is a version in the first repository, then the other opens', async () => {
     const { ws, seed, other } = await history();
     await unsavedWork(ws);
-    await answered(ws, () => ws.openRepository(other), 'save', { action: 'open', target: 'Other' });
-    expect(ws.repoId).toBe(other as RepoId);
-    await ws.openRepository(seed);
+    await answered(ws, () => ws.live.openRepository(other), 'save', { action: 'open', target: 'Other' });
+    expect(ws.history.repoId).toBe(other as RepoId);
+    await ws.live.openRepository(seed);
     await synced(ws);
     expect(messages(ws)).toEqual([SAVED_MESSAGE, 'Second', 'First']);
     expect(valuesOf(ws)).toEqual([7, 7]);
@@ -358,17 +363,17 @@ describe('what else holds the live model', () => {
   it('a training run refuses any replacement with a notice, asking nothing', async () => {
     const { ws, other, v1, v2 } = await history();
     let training = true;
-    ws.addLiveGuard({ inUse: () => training });
-    await ws.checkout(v1);
-    await ws.rollback(v1);
-    await ws.openRepository(other);
-    expect(ws.question).toBeNull();
-    expect(ws.notice).toMatch(/Training is running/);
-    expect(ws.live!.base).toBe(v2);
-    expect(ws.versions).toHaveLength(2);
+    ws.live.addLiveGuard({ inUse: () => training });
+    await ws.live.checkout(v1);
+    await ws.live.rollback(v1);
+    await ws.live.openRepository(other);
+    expect(ws.live.question).toBeNull();
+    expect(ws.activity.notice).toMatch(/Training is running/);
+    expect(ws.live.live!.base).toBe(v2);
+    expect(ws.history.versions).toHaveLength(2);
     training = false;
-    await ws.checkout(v1);
-    expect(ws.live!.base).toBe(v1);
+    await ws.live.checkout(v1);
+    expect(ws.live.live!.base).toBe(v1);
   });
 
   it('unapplied layer edits are asked about, kept by “Save first” and dropped by “Discard”', async () => {
@@ -379,78 +384,83 @@ describe('what else holds the live model', () => {
       pendingEdits: () => draft,
       keepEdits: async () => {
         calls.push('keep');
-        await ws.replaceLive(plain(3, 3), EDIT);
+        await ws.live.replaceLive(plain(3, 3), EDIT);
         draft = [];
+        return true;
       },
       dropEdits: () => {
         calls.push('drop');
         draft = [];
       },
     };
-    const release = ws.addLiveGuard(guard);
-    let done = ws.checkout(v1);
-    expect(ws.question?.lost).toEqual(['not yet applied in the layer editor: added Dense layer “dense_3”']);
-    ws.answer('save');
+    const release = ws.live.addLiveGuard(guard);
+    let done = ws.live.checkout(v1);
+    expect(ws.live.question?.lost).toEqual([
+      'not yet applied in the layer editor: added Dense layer “dense_3”',
+    ]);
+    ws.live.answer('save');
     await done;
     await synced(ws);
     expect(calls).toEqual(['keep']);
-    expect(ws.versions.find((v) => v.message === 'Added Dense layer “dense_3”')?.parents).toEqual([v2]);
+    expect(ws.history.versions.find((v) => v.message === 'Added Dense layer “dense_3”')?.parents).toEqual([
+      v2,
+    ]);
     expect(valuesOf(ws)).toEqual([1, 1]);
 
     draft = ['removed Dropout layer “dropout_1”'];
-    done = ws.checkout(v2);
-    ws.answer('discard');
+    done = ws.live.checkout(v2);
+    ws.live.answer('discard');
     await done;
     expect(calls).toEqual(['keep', 'drop']);
     expect(valuesOf(ws)).toEqual([2, 2]);
 
     release();
     draft = ['still here'];
-    await ws.checkout(v1);
-    expect(ws.question).toBeNull();
+    await ws.live.checkout(v1);
+    expect(ws.live.question).toBeNull();
   });
 
   it('a save that fails stops the action: the work and the live model stay', async () => {
     const { ws, v1 } = await history();
     const edited = plain(5, 5);
     // A model that cannot be snapshotted cannot be saved.
-    await ws.replaceLive(edited, EDIT);
+    await ws.live.replaceLive(edited, EDIT);
     const snapshot = ML.snapshot;
     (ML as { snapshot: MlServices<PlainModel>['snapshot'] }).snapshot = () =>
       Promise.reject(new Error('GPU lost'));
     try {
-      const done = ws.checkout(v1);
-      ws.answer('save');
+      const done = ws.live.checkout(v1);
+      ws.live.answer('save');
       await done;
     } finally {
       (ML as { snapshot: MlServices<PlainModel>['snapshot'] }).snapshot = snapshot;
     }
-    expect(ws.lastError?.message).toMatch(/GPU lost/);
-    expect(ws.live!.model).toBe(edited);
-    expect(ws.live!.pending).not.toBeNull();
+    expect(ws.activity.error?.message).toMatch(/GPU lost/);
+    expect(ws.live.live!.model).toBe(edited);
+    expect(ws.live.live!.pending).not.toBeNull();
   });
 });
 
 describe('saving', () => {
   it('saves one version after another on the same branch, however soon the next save comes', async () => {
     const ws = await workspace();
-    await ws.createFromTemplate('tiny', 'Quick');
+    await ws.live.createFromTemplate('tiny', 'Quick');
     // No waiting for the history to catch up between saves: each is clicked as soon as the last is done.
-    await ws.save('First');
-    const ids = [ws.live!.base!];
+    await ws.live.save('First');
+    const ids = [ws.live.live!.base!];
     for (const n of [2, 3, 4]) {
-      await ws.replaceLive(plain(n, n), { ...EDIT, description: `edit ${n}` });
-      await ws.save(`Save ${n}`);
-      expect(ws.lastError).toBeNull();
-      ids.push(ws.live!.base!);
+      await ws.live.replaceLive(plain(n, n), { ...EDIT, description: `edit ${n}` });
+      await ws.live.save(`Save ${n}`);
+      expect(ws.activity.error).toBeNull();
+      ids.push(ws.live.live!.base!);
     }
     const store = stores.get(ws)!;
-    const refs = await store.listRefs(ws.repoId!);
+    const refs = await store.listRefs(ws.history.repoId!);
     expect(refs.map((r) => `${r.kind} ${r.name}`)).toEqual(['branch main']);
     expect(refs[0]?.target).toBe(ids[3]);
-    const versions = await store.listVersions(ws.repoId!);
+    const versions = await store.listVersions(ws.history.repoId!);
     const parentOf = new Map(versions.map((v) => [v.id, v.parents[0] ?? null]));
     expect(ids.map((id) => parentOf.get(id))).toEqual([null, ids[0], ids[1], ids[2]]);
-    expect((await store.getRepository(ws.repoId!)).head).toEqual({ kind: 'branch', name: 'main' });
+    expect((await store.getRepository(ws.history.repoId!)).head).toEqual({ kind: 'branch', name: 'main' });
   });
 });

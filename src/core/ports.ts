@@ -1,6 +1,7 @@
 /** The interfaces that storage/ and ml/ implement; state/ depends only on these. */
 import type { BlobHash, VersionId } from './hashing';
 import type { JsonObject } from './json';
+import type { SaveTarget } from './versions/placement';
 import type {
   ChangeKind,
   Head,
@@ -10,6 +11,7 @@ import type {
   Ref,
   RefKind,
   RefLogEntry,
+  RefReason,
   RepoId,
   Repository,
   StoredDType,
@@ -54,6 +56,11 @@ export interface CommitRequest {
   /** The branch to move; defaults to the branch HEAD names. */
   readonly branch?: string;
   /**
+   * Where the save goes, decided in the commit's transaction by `placeSave` (core/versions/placement):
+   * HEAD's branch or a new line, or a checkpoint's side branch. Overrides `branch`.
+   */
+  readonly target?: SaveTarget;
+  /**
    * The version this snapshot was derived from, as the saving tab saw it. If the branch moved since
    * (another tab saved), the new version is kept on a new branch instead of overwriting.
    */
@@ -75,6 +82,8 @@ export interface CommitResult {
   readonly branch: string;
   /** Set when the requested branch had moved: the version was kept on `branch` instead. */
   readonly conflict?: { readonly requestedBranch: string; readonly theirHead: VersionId | null };
+  /** Set when the save built on an older version (or a detached HEAD) and so started `branch`. */
+  readonly branchedOff?: boolean;
   readonly blobsWritten: number;
   readonly bytesWritten: number;
 }
@@ -152,8 +161,10 @@ export interface VersionStore {
     name: string,
     kind: RefKind,
     target: VersionId,
-    options?: { reason?: string; create?: boolean },
+    options?: { reason?: RefReason; create?: boolean },
   ): Promise<void>;
+  /** Creates branch `name` at `at` and makes it current, in one transaction. */
+  startBranch(repoId: RepoId, name: string, at: VersionId): Promise<void>;
   renameRef(repoId: RepoId, from: string, to: string): Promise<void>;
   deleteRef(repoId: RepoId, name: string): Promise<void>;
   /** What deleting a ref would make unreachable, and how many bytes a GC would then free. */
@@ -182,6 +193,9 @@ export interface RepositoryView {
 }
 
 /** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
+/** The reads a feature makes of stored versions, without going through the app's state. */
+export type VersionReader = Pick<VersionStore, 'getVersion' | 'getTopology' | 'loadTensors'>;
+
 export interface RepositoryWatcher {
   watchRepository(
     id: RepoId,

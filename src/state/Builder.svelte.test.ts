@@ -12,8 +12,8 @@ function setup(spec: ModelSpec = SEED_SPEC) {
   const model = fakeModel(spec, 7);
   const ws = new FakeWorkspace(model);
   const { services } = fakeServices(noTraining);
-  const data = new DataSelection(ws.asWorkspace(), services.datasets);
-  return { ws, model, builder: new Builder(ws.asWorkspace(), services, data) };
+  const data = new DataSelection(ws.activity, services.datasets);
+  return { ws, model, builder: new Builder(ws.activity, ws.asHistory(), ws.asLive(), services, data) };
 }
 
 describe('describeSpecChanges', () => {
@@ -94,7 +94,7 @@ describe('Builder', () => {
     expect(builder.canApply).toBe(true);
     await builder.apply();
 
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     const [{ model: next, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
     expect(pending.change).toBe('edited');
     expect(pending.description).toBe('added Dense layer “dense_1” (64 units, relu)');
@@ -155,9 +155,11 @@ describe('Builder', () => {
       topologyOf: () => ({ class_name: 'Functional', config: { layers: [] } }),
     });
     const builder = new Builder(
-      ws.asWorkspace(),
+      ws.activity,
+      ws.asHistory(),
+      ws.asLive(),
       services,
-      new DataSelection(ws.asWorkspace(), services.datasets),
+      new DataSelection(ws.activity, services.datasets),
     );
     expect(builder.spec).toBeNull();
     expect(builder.readOnlyReason).toMatch(/^It is a functional model/);

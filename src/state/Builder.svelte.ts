@@ -2,7 +2,7 @@
  * The model builder: the live model read back as a spec, the user's edits to it, and applying them as a
  * new live model that keeps the trained weights of every layer the edit left intact.
  */
-import { err, GraftError, toGraftError, type Result } from '../core/errors';
+import { err, GraftError, ok, toGraftError, type Result } from '../core/errors';
 import { isJsonObject } from '../core/json';
 import { analyzeSpec, formatShape, type SpecAnalysis } from '../core/model/analyze';
 import { planCarryOver, type CarryOverDecision, type CarryOverReport } from '../core/model/carryOver';
@@ -13,7 +13,9 @@ import { specFromTopology } from '../core/model/topology';
 import type { DataSelection } from './DataSelection.svelte';
 import { locale, t } from './i18n';
 import type { TrainingServices } from './services';
-import type { Workspace } from './Workspace.svelte';
+import type { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { LiveModel } from './LiveModel.svelte';
 
 /** Seed of the initialisers of layers an edit adds or reshapes; recorded with the edit. */
 export const EDIT_SEED = 42;
@@ -143,7 +145,9 @@ export function adaptedSpec(spec: ModelSpec, fit: DataFit): ModelSpec | null {
 }
 
 export class Builder<M> {
-  readonly #ws: Workspace<M>;
+  readonly #activity: Activity;
+  readonly #history: History;
+  readonly #live: LiveModel<M>;
   readonly #svc: TrainingServices<M>;
   readonly #data: DataSelection;
   /** The user's unapplied edits, and the live model they were made on: a new live model discards them. */
@@ -153,7 +157,7 @@ export class Builder<M> {
 
   /** The live model's topology, read once per live model. */
   readonly topology = $derived.by(() => {
-    const live = this.#ws.live;
+    const live = this.#live.live;
     return live ? this.#svc.topologyOf(live.model) : null;
   });
 
@@ -177,7 +181,7 @@ export class Builder<M> {
   );
 
   readonly draft: ModelSpec | null = $derived.by(() =>
-    this.#edit && this.#edit.model === this.#ws.live?.model ? this.#edit.spec : this.spec,
+    this.#edit && this.#edit.model === this.#live.live?.model ? this.#edit.spec : this.spec,
   );
   readonly analysis: SpecAnalysis | null = $derived(this.draft ? analyzeSpec(this.draft) : null);
   readonly changes: readonly string[] = $derived(
@@ -192,14 +196,14 @@ export class Builder<M> {
     () =>
       this.dirty &&
       this.analysis?.ok === true &&
-      this.#ws.busy === null &&
-      this.#ws.live !== null &&
-      this.#ws.live.repoId === this.#ws.repoId,
+      this.#activity.busy === null &&
+      this.#live.live !== null &&
+      this.#live.live.repoId === this.#history.repoId,
   );
   /** The layer graph to draw: the draft as it is edited, or the stored topology of a model the builder cannot edit. */
   readonly graph: LayerGraph | null = $derived.by(() => {
     if (this.draft && this.analysis) return graphFromSpec(this.draft, this.analysis);
-    const live = this.#ws.live;
+    const live = this.#live.live;
     return this.topology && live ? graphFromTopology(this.topology, live.layers) : null;
   });
   /** The input shape the chosen data gives, for the editor to offer; null with no data chosen. */
@@ -209,18 +213,26 @@ export class Builder<M> {
   });
   /** The report of the last edit, while the model it made is live. */
   readonly report: AppliedEdit<M> | null = $derived.by(() =>
-    this.lastApplied && this.lastApplied.model === this.#ws.live?.model ? this.lastApplied : null,
+    this.lastApplied && this.lastApplied.model === this.#live.live?.model ? this.lastApplied : null,
   );
 
   /** `data` is the app's one data selection, chosen on the Train tab. */
-  constructor(workspace: Workspace<M>, services: TrainingServices<M>, data: DataSelection) {
-    this.#ws = workspace;
+  constructor(
+    activity: Activity,
+    history: History,
+    live: LiveModel<M>,
+    services: TrainingServices<M>,
+    data: DataSelection,
+  ) {
+    this.#activity = activity;
+    this.#history = history;
+    this.#live = live;
     this.#svc = services;
     this.#data = data;
   }
 
   edit(spec: ModelSpec): void {
-    const live = this.#ws.live;
+    const live = this.#live.live;
     if (!live || !this.spec) return;
     this.#edit = { model: live.model, spec };
   }
@@ -230,11 +242,11 @@ export class Builder<M> {
   }
 
   /** Builds the draft and makes it the live model, carrying over every layer's weights that still fit. */
-  apply(): Promise<void> {
+  apply(): Promise<Result<void>> {
     const from = this.spec;
     const to = this.draft;
-    if (!from || !to || !this.dirty) return Promise.resolve();
-    return this.#ws.run(t('builder.busy.apply'), () =>
+    if (!from || !to || !this.dirty) return Promise.resolve(ok(undefined));
+    return this.#activity.run(t('builder.busy.apply'), () =>
       this.#replace(from, to, summarizeChanges(describeSpecChanges(from, to))),
     );
   }
@@ -245,8 +257,8 @@ export class Builder<M> {
   }
 
   /** Changes the live model's input (and, where it can, its output) to fit a data set, as one edit. */
-  adapt(fit: DataFit): Promise<void> {
-    return this.#ws.run(t('builder.busy.adapt'), async () => {
+  adapt(fit: DataFit): Promise<Result<void>> {
+    return this.#activity.run(t('builder.busy.adapt'), async () => {
       const from = this.spec;
       if (!from)
         throw new GraftError('model/invalid-stack', this.readOnlyReason ?? t('builder.adapt.noModel'));
@@ -262,7 +274,7 @@ export class Builder<M> {
   }
 
   async #replace(from: ModelSpec, to: ModelSpec, description: string): Promise<void> {
-    const live = this.#ws.live;
+    const live = this.#live.live;
     if (!live) throw new GraftError('repo/not-found', 'Open or create a model first.');
     const problem = analyzeSpec(to).problems[0];
     if (problem) throw new GraftError(problem.code, `${problem.message}. Fix it in the layer editor.`);
@@ -274,7 +286,7 @@ export class Builder<M> {
       this.#svc.dispose(model);
       throw e;
     }
-    await this.#ws.replaceLive(model, {
+    await this.#live.replaceLive(model, {
       change: 'edited',
       description,
       provenance: {

@@ -11,11 +11,12 @@ import {
   type CheckpointRecord,
   type EpochLogs,
 } from '../core/model/training';
+import type { Activity } from './Activity.svelte';
 import { dataLabel } from './DataSelection.svelte';
 import { t } from './i18n';
+import type { LiveModel } from './LiveModel.svelte';
 import type { TrainingServices } from './services';
 import { trainingRecord, type RunInfo } from './trainingRecord';
-import type { Workspace } from './Workspace.svelte';
 
 export interface CheckpointInfo {
   readonly id: VersionId;
@@ -27,7 +28,8 @@ export interface CheckpointInfo {
 }
 
 export class Checkpoints<M> {
-  readonly #ws: Pick<Workspace<M>, 'backend' | 'report'>;
+  readonly #activity: Activity;
+  readonly #liveModel: LiveModel<M>;
   readonly #svc: Pick<TrainingServices<M>, 'commitCheckpoint' | 'deleteCheckpoint'>;
   #run: RunInfo | null = null;
   #records: CheckpointRecord<VersionId>[] = [];
@@ -36,10 +38,12 @@ export class Checkpoints<M> {
   #list = $state.raw<readonly CheckpointInfo[]>([]);
 
   constructor(
-    workspace: Pick<Workspace<M>, 'backend' | 'report'>,
+    activity: Activity,
+    live: LiveModel<M>,
     services: Pick<TrainingServices<M>, 'commitCheckpoint' | 'deleteCheckpoint'>,
   ) {
-    this.#ws = workspace;
+    this.#activity = activity;
+    this.#liveModel = live;
     this.#svc = services;
   }
 
@@ -82,7 +86,7 @@ export class Checkpoints<M> {
             history,
             stoppedEarly: false,
             wallTimeMs: performance.now() - run.started,
-            backend: this.#ws.backend?.active ?? 'unknown',
+            backend: this.#liveModel.backend?.active ?? 'unknown',
           }),
           dataset: datasetProvenance(run.prepared),
           checkpoint: { run: run.runId, epoch: epoch + 1 },
@@ -105,7 +109,7 @@ export class Checkpoints<M> {
         valLoss: r.logs.val_loss ?? null,
       }));
     } catch (e) {
-      this.#ws.report(
+      this.#activity.report(
         new GraftError(
           toGraftError(e).code,
           t('training.checkpoint.failed', { epoch: epoch + 1, reason: toGraftError(e).message }),

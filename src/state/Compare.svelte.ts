@@ -7,8 +7,10 @@ import { diffTopology, parseTopology, weightLayerNames, type TopologyDiff } from
 import { diffWeights, tensorsToRead, valuesByName, type WeightDiff } from '../core/diff/weights';
 import type { Version } from '../core/versions/types';
 import type { DataPart, PreparedData } from '../core/data';
+import type { VersionReader } from '../core/ports';
+import type { Activity } from './Activity.svelte';
 import { evaluationRows, type DataSelection } from './DataSelection.svelte';
-import type { Workspace } from './Workspace.svelte';
+import type { History } from './History.svelte';
 
 export const MAX_PICKS = 4;
 
@@ -53,8 +55,10 @@ export interface Comparison {
   readonly pending: { weights?: boolean; behaviour?: boolean };
 }
 
-export class CompareState<M> {
-  readonly #ws: Workspace<M>;
+export class CompareState {
+  readonly #activity: Activity;
+  readonly #history: History;
+  readonly #reader: VersionReader;
   readonly #data: DataSelection;
   readonly #runner: VersionRunner;
   #generation = 0;
@@ -68,8 +72,16 @@ export class CompareState<M> {
   });
 
   /** `data` is the app's one data selection: choosing or splitting data again compares behaviour anew. */
-  constructor(workspace: Workspace<M>, data: DataSelection, runner: VersionRunner) {
-    this.#ws = workspace;
+  constructor(
+    activity: Activity,
+    history: History,
+    reader: VersionReader,
+    data: DataSelection,
+    runner: VersionRunner,
+  ) {
+    this.#activity = activity;
+    this.#history = history;
+    this.#reader = reader;
     this.#data = data;
     this.#runner = runner;
     data.watch(() => {
@@ -83,7 +95,7 @@ export class CompareState<M> {
    */
   pick(id: VersionId): boolean {
     if (!this.picks.includes(id)) {
-      const row = this.#ws.versions.find((v) => v.id === id);
+      const row = this.#history.versions.find((v) => v.id === id);
       const first = row?.parents[0];
       this.picks = this.picks.length === 0 && first ? [first, id] : [...this.picks, id].slice(-MAX_PICKS);
     }
@@ -109,10 +121,10 @@ export class CompareState<M> {
     const ids = this.picks;
     const errors: Comparison['errors'] = {};
     try {
-      const versions = await Promise.all(ids.map((id) => this.#ws.getVersion(id)));
+      const versions = await Promise.all(ids.map((id) => this.#reader.getVersion(id)));
       const a = versions[0] as Version;
       const b = versions[versions.length - 1] as Version;
-      const [ta, tb] = await Promise.all([this.#ws.getTopology(a.id), this.#ws.getTopology(b.id)]);
+      const [ta, tb] = await Promise.all([this.#reader.getTopology(a.id), this.#reader.getTopology(b.id)]);
       const topo = diffTopology(ta, tb, { tensors: { before: a.tensors, after: b.tensors } });
       if (!topo.ok) errors.topology = topo.error;
       const metrics = compareMetrics(
@@ -133,8 +145,8 @@ export class CompareState<M> {
       // Only tensors present in both with the same shape and different bytes need reading.
       const names = tensorsToRead(a.tensors, b.tensors);
       const [va, vb] = await Promise.all([
-        this.#ws.loadTensors(a.id, names),
-        this.#ws.loadTensors(b.id, names),
+        this.#reader.loadTensors(a.id, names),
+        this.#reader.loadTensors(b.id, names),
       ]);
       const parsed = parseTopology(tb);
       const weights = diffWeights(a.tensors, b.tensors, {
@@ -166,7 +178,7 @@ export class CompareState<M> {
         }
       }
     } catch (e) {
-      if (current()) this.#ws.report(e);
+      if (current()) this.#activity.report(e);
     }
   }
 }

@@ -26,14 +26,14 @@ const oneEpoch: TrainingServices<FakeModel>['train'] = async (_model, _data, _co
 function app() {
   const ws = new FakeWorkspace(fakeModel(TOY, 0.25));
   const { services } = fakeServices(oneEpoch);
-  const data = new DataSelection(ws.asWorkspace(), services.datasets);
-  const models = new ModelSource(ws.asWorkspace(), services);
+  const data = new DataSelection(ws.activity, services.datasets);
+  const models = new ModelSource(ws.asHistory(), ws.asLive(), ws.asReader(), services);
   return {
     ws,
     data,
-    builder: new Builder(ws.asWorkspace(), services, data),
-    compare: new CompareState(ws.asWorkspace(), data, models),
-    training: new Training(ws.asWorkspace(), services, data, models),
+    builder: new Builder(ws.activity, ws.asHistory(), ws.asLive(), services, data),
+    compare: new CompareState(ws.activity, ws.asHistory(), ws.asReader(), data, models),
+    training: new Training(ws.activity, ws.asHistory(), ws.asLive(), services, data, models),
   };
 }
 
@@ -109,7 +109,7 @@ describe('DataSelection', () => {
     locale.lang = 'zh-CN';
     await data.use(generateDataset('xor', { n: 40 }));
     await training.evaluation.evaluate('live');
-    expect(ws.busyLabels).toEqual(['正在准备数据', '正在评估']);
+    expect(ws.activity.busyLabels).toEqual(['正在准备数据', '正在评估']);
     await training.predictions.predictExample([1]);
     expect(training.predictions.error).toBe('请输入 2 个数字，每个特征一个；现在有 1 个。');
   });

@@ -10,10 +10,11 @@ import {
   type DatasetLoader,
   type PreparedData,
 } from '../core/data';
+import type { Result } from '../core/errors';
 import { MODEL_TEMPLATES } from '../core/model/templates';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../core/model/training';
+import type { Activity } from './Activity.svelte';
 import { locale, t } from './i18n';
-import type { Workspace } from './Workspace.svelte';
 
 /** The data module's id of the data a template names: a shipped id or a generator's kind. */
 export function templateKey(dataset: Dataset): string | null {
@@ -44,7 +45,7 @@ export function evaluationRows(prepared: PreparedData): { part: DataPart; label:
 type SplitSettings = Pick<TrainConfig, 'seed' | 'validationSplit'>;
 
 export class DataSelection {
-  readonly #ws: Pick<Workspace<unknown>, 'run'>;
+  readonly #activity: Activity;
   readonly #listeners = new Set<() => void>();
 
   /** Where the picker loads shipped, generated and uploaded data from. */
@@ -65,8 +66,8 @@ export class DataSelection {
     ...(this.suitedTemplates[0]?.training ?? {}),
   });
 
-  constructor(workspace: Pick<Workspace<unknown>, 'run'>, loader: DatasetLoader) {
-    this.#ws = workspace;
+  constructor(activity: Activity, loader: DatasetLoader) {
+    this.#activity = activity;
     this.loader = loader;
   }
 
@@ -91,8 +92,8 @@ export class DataSelection {
   }
 
   /** Makes `dataset` the data to work on, split and scaled with its template's settings until a run says otherwise. */
-  use(dataset: Dataset): Promise<void> {
-    return this.#ws.run(t('training.busy.prepare'), async () => {
+  use(dataset: Dataset): Promise<Result<void>> {
+    return this.#activity.run(t('training.busy.prepare'), async () => {
       this.#dataset = dataset;
       this.#prepared = null;
       this.#chosen++;

@@ -1,17 +1,18 @@
 /** Evaluating the live model or a version on the chosen data's evaluation rows, and how long the result holds. */
 import { denormalizeTargets, normalizeTargets } from '../core/data';
-import { GraftError } from '../core/errors';
+import { GraftError, type Result } from '../core/errors';
 import { regressionMetrics } from '../core/model/metrics';
+import type { Activity } from './Activity.svelte';
 import { evaluationRows, type DataSelection } from './DataSelection.svelte';
 import { t } from './i18n';
+import type { Live, LiveModel } from './LiveModel.svelte';
 import { scaledInputs, type ModelChoice, type ModelSource } from './ModelSource.svelte';
 import type { ModelEvaluation, RowData, TrainingServices } from './services';
-import type { LiveModel, Workspace } from './Workspace.svelte';
 
 export interface EvaluationView<M> {
   readonly choice: ModelChoice;
   /** The live model as it was when evaluated: the result is hidden once it changes. */
-  readonly live: LiveModel<M> | null;
+  readonly live: Live<M> | null;
   readonly label: string;
   readonly rows: string;
   readonly normalization: string;
@@ -20,7 +21,8 @@ export interface EvaluationView<M> {
 }
 
 export class Evaluation<M> {
-  readonly #ws: Pick<Workspace<M>, 'live' | 'run'>;
+  readonly #activity: Activity;
+  readonly #liveModel: LiveModel<M>;
   readonly #svc: Pick<TrainingServices<M>, 'evaluate' | 'predict'>;
   readonly #data: DataSelection;
   readonly #models: ModelSource<M>;
@@ -31,29 +33,31 @@ export class Evaluation<M> {
   readonly current: EvaluationView<M> | null = $derived.by(() => {
     const last = this.#last;
     if (!last || last.chosen !== this.#data.chosen) return null;
-    return last.view.choice !== 'live' || last.view.live === this.#ws.live ? last.view : null;
+    return last.view.choice !== 'live' || last.view.live === this.#liveModel.live ? last.view : null;
   });
 
   constructor(
-    workspace: Pick<Workspace<M>, 'live' | 'run'>,
+    activity: Activity,
+    live: LiveModel<M>,
     services: Pick<TrainingServices<M>, 'evaluate' | 'predict'>,
     data: DataSelection,
     models: ModelSource<M>,
   ) {
-    this.#ws = workspace;
+    this.#activity = activity;
+    this.#liveModel = live;
     this.#svc = services;
     this.#data = data;
     this.#models = models;
   }
 
   /** Loss and accuracy with a confusion matrix, or regression errors, of a model on the evaluation rows. */
-  evaluate(choice: ModelChoice = this.#models.choice): Promise<void> {
-    return this.#ws.run(t('training.busy.evaluate'), async () => {
+  evaluate(choice: ModelChoice = this.#models.choice): Promise<Result<void>> {
+    return this.#activity.run(t('training.busy.evaluate'), async () => {
       const dataset = this.#data.dataset;
       const prepared = this.#data.prepared;
       const chosen = this.#data.chosen;
       if (!dataset || !prepared) throw new GraftError('data/invalid', t('training.evaluate.noData'));
-      const live = this.#ws.live;
+      const live = this.#liveModel.live;
       const model = await this.#models.model(choice);
       const { stats, from } = await this.#models.scaling(choice, prepared);
       const rows = evaluationRows(prepared);

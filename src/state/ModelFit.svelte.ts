@@ -5,8 +5,9 @@ import { shapeText, type ShapeWords } from '../core/model/shapeText';
 import type { LossName, TrainConfig } from '../core/model/training';
 import type { DataFit } from './Builder.svelte';
 import { dataLabel, type DataSelection } from './DataSelection.svelte';
+import type { History } from './History.svelte';
 import { t } from './i18n';
-import type { LiveModel, Workspace } from './Workspace.svelte';
+import type { Live, LiveModel } from './LiveModel.svelte';
 
 /** A mismatch between the live model and the data set, and what the model would need to fit. */
 export interface Compatibility {
@@ -25,17 +26,21 @@ export function lossFor(dataset: Dataset, units: number | null): LossName {
 }
 
 /** The live model, when it belongs to the open repository: the one the Train tab works with. */
-export function openLive<M>(workspace: Pick<Workspace<M>, 'live' | 'repoId'>): LiveModel<M> | null {
-  const live = workspace.live;
-  return live && live.repoId === workspace.repoId ? live : null;
+export function openLive<M>(
+  liveModel: Pick<LiveModel<M>, 'live'>,
+  history: Pick<History, 'repoId'>,
+): Live<M> | null {
+  const live = liveModel.live;
+  return live && live.repoId === history.repoId ? live : null;
 }
 
 export class ModelFit<M> {
-  readonly #ws: Pick<Workspace<M>, 'live' | 'repoId'>;
+  readonly #history: History;
+  readonly #liveModel: LiveModel<M>;
   readonly #data: DataSelection;
 
   /** The live model of the open repository, if any. */
-  readonly live: LiveModel<M> | null = $derived.by(() => openLive(this.#ws));
+  readonly live: Live<M> | null = $derived.by(() => openLive(this.#liveModel, this.#history));
 
   /** Output units of the live model's last layer; null when it has no fixed output. */
   readonly outputUnits: number | null = $derived.by(() => {
@@ -91,8 +96,9 @@ export class ModelFit<M> {
     return d ? { ...config, loss: lossFor(d, this.outputUnits) } : config;
   });
 
-  constructor(workspace: Pick<Workspace<M>, 'live' | 'repoId'>, data: DataSelection) {
-    this.#ws = workspace;
+  constructor(history: History, live: LiveModel<M>, data: DataSelection) {
+    this.#history = history;
+    this.#liveModel = live;
     this.#data = data;
   }
 }

@@ -14,11 +14,13 @@ import type { PredictionMatrix } from '../core/diff/predictions';
 import { GraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import { isJsonObject } from '../core/json';
+import type { VersionReader } from '../core/ports';
 import { dataLabel } from './DataSelection.svelte';
+import type { History } from './History.svelte';
 import { t } from './i18n';
+import type { LiveModel } from './LiveModel.svelte';
 import { openLive } from './ModelFit.svelte';
 import type { RowData, TrainingServices } from './services';
-import type { Workspace } from './Workspace.svelte';
 
 /** Which model to evaluate or ask: the live one, or a saved version. */
 export type ModelChoice = 'live' | VersionId;
@@ -36,23 +38,30 @@ export function scaledInputs(
   return { values: applyNormalization(stats, raw, features), shape: [rows, features] };
 }
 
-type SourceWorkspace<M> = Pick<Workspace<M>, 'live' | 'repoId' | 'versions' | 'materialize' | 'getVersion'>;
-
 export class ModelSource<M> {
-  readonly #ws: SourceWorkspace<M>;
+  readonly #history: History;
+  readonly #liveModel: LiveModel<M>;
+  readonly #reader: VersionReader;
   readonly #svc: Pick<TrainingServices<M>, 'predict' | 'dispose'>;
   #choice = $state.raw<ModelChoice>('live');
   #versionModel: { readonly id: VersionId; readonly model: Promise<M> } | null = null;
 
-  constructor(workspace: SourceWorkspace<M>, services: Pick<TrainingServices<M>, 'predict' | 'dispose'>) {
-    this.#ws = workspace;
+  constructor(
+    history: History,
+    live: LiveModel<M>,
+    reader: VersionReader,
+    services: Pick<TrainingServices<M>, 'predict' | 'dispose'>,
+  ) {
+    this.#history = history;
+    this.#liveModel = live;
+    this.#reader = reader;
     this.#svc = services;
   }
 
   /** The model chosen for evaluation and predictions; the live one when the chosen version is not in the open repository. */
   get choice(): ModelChoice {
     const c = this.#choice;
-    return c === 'live' || this.#ws.versions.some((v) => v.id === c) ? c : 'live';
+    return c === 'live' || this.#history.versions.some((v) => v.id === c) ? c : 'live';
   }
 
   choose(choice: ModelChoice): void {
@@ -62,14 +71,14 @@ export class ModelSource<M> {
   /** The chosen model in a sentence: "version 1a2b3c4", "the live model". */
   label(choice: ModelChoice): string {
     if (choice !== 'live') return t('training.model.version', { id: shortId(choice) });
-    const live = this.#ws.live;
+    const live = this.#liveModel.live;
     return t(live?.pending ? 'training.model.liveUnsaved' : 'training.model.live');
   }
 
   /** The model behind a choice; a version is loaded once and kept while it stays chosen. */
   async model(choice: ModelChoice): Promise<M> {
     if (choice === 'live') {
-      const live = openLive(this.#ws);
+      const live = openLive(this.#liveModel, this.#history);
       if (!live) throw new GraftError('repo/not-found', t('training.blocked.noModel'));
       return live.model;
     }
@@ -80,7 +89,7 @@ export class ModelSource<M> {
         (m) => this.#svc.dispose(m),
         () => undefined,
       );
-    const model = this.#ws.materialize(choice);
+    const model = this.#liveModel.materialize(choice);
     this.#versionModel = { id: choice, model };
     try {
       return await model;
@@ -99,7 +108,7 @@ export class ModelSource<M> {
     prepared: PreparedData,
   ): Promise<{ stats: NormalizationStats; from: string }> {
     const features = prepared.dataset.features;
-    const live = this.#ws.live;
+    const live = this.#liveModel.live;
     const unsaved = choice === 'live' ? live?.pending?.provenance['dataset'] : undefined;
     const from: VersionId | null = choice === 'live' ? (live?.base ?? null) : choice;
     const { record, where } = unsaved
@@ -125,7 +134,7 @@ export class ModelSource<M> {
 
   /** A version's outputs on `part`, in the data's own units; the model is loaded for this and let go after. */
   async predictVersion(id: VersionId, prepared: PreparedData, part: DataPart): Promise<PredictionMatrix> {
-    const model = await this.#ws.materialize(id);
+    const model = await this.#liveModel.materialize(id);
     try {
       const { stats } = await this.scaling(id, prepared);
       const features = prepared.dataset.features;
@@ -142,7 +151,7 @@ export class ModelSource<M> {
   async #storedData(id: VersionId): Promise<{ record: unknown; where: string }> {
     let current: VersionId | undefined = id;
     for (let i = 0; current && i < MAX_ANCESTRY; i++) {
-      const version = await this.#ws.getVersion(current);
+      const version = await this.#reader.getVersion(current);
       const record = version.provenance['dataset'];
       if (record) return { record, where: t('training.model.version', { id: shortId(version.id) }) };
       current = version.parents[0];

@@ -3,13 +3,13 @@ import { denormalizeTargets } from '../core/data';
 import { GraftError, toGraftError } from '../core/errors';
 import type { DataSelection } from './DataSelection.svelte';
 import { t } from './i18n';
+import type { Live, LiveModel } from './LiveModel.svelte';
 import { scaledInputs, type ModelChoice, type ModelSource } from './ModelSource.svelte';
 import type { TrainingServices } from './services';
-import type { LiveModel, Workspace } from './Workspace.svelte';
 
 export interface TryResult<M> {
   readonly choice: ModelChoice;
-  readonly live: LiveModel<M> | null;
+  readonly live: Live<M> | null;
   /** Class probabilities (classification) or the predicted value in the data's units (regression). */
   readonly scores: readonly number[] | null;
   readonly best: number | null;
@@ -36,7 +36,7 @@ export function classScores(row: ArrayLike<number>): number[] {
 type Outcome<M> = { readonly tried: TryResult<M> } | { readonly error: string };
 
 export class Predictions<M> {
-  readonly #ws: Pick<Workspace<M>, 'live'>;
+  readonly #liveModel: LiveModel<M>;
   readonly #svc: Pick<TrainingServices<M>, 'predict'>;
   readonly #data: DataSelection;
   readonly #models: ModelSource<M>;
@@ -55,16 +55,16 @@ export class Predictions<M> {
   /** The last answer, while the model it came from is still the one it names. */
   readonly current: TryResult<M> | null = $derived.by(() => {
     const tried = this.#outcome && 'tried' in this.#outcome ? this.#outcome.tried : null;
-    return tried && (tried.choice !== 'live' || tried.live === this.#ws.live) ? tried : null;
+    return tried && (tried.choice !== 'live' || tried.live === this.#liveModel.live) ? tried : null;
   });
 
   constructor(
-    workspace: Pick<Workspace<M>, 'live'>,
+    live: LiveModel<M>,
     services: Pick<TrainingServices<M>, 'predict'>,
     data: DataSelection,
     models: ModelSource<M>,
   ) {
-    this.#ws = workspace;
+    this.#liveModel = live;
     this.#svc = services;
     this.#data = data;
     this.#models = models;
@@ -109,7 +109,7 @@ export class Predictions<M> {
             feature: dataset.featureNames[bad] ?? t('training.try.featureN', { n: bad + 1 }),
           }),
         );
-      const live = this.#ws.live;
+      const live = this.#liveModel.live;
       const model = await this.#models.model(choice);
       const { stats } = await this.#models.scaling(choice, prepared);
       const input = scaledInputs(stats, Float32Array.from(values), 1, dataset.features);

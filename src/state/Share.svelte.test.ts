@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { GraftError } from '../core/errors';
+import { err, GraftError, ok } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { graphOf, log } from '../core/versions/dag';
 import type { Ref, RepoId, Repository, VersionRow } from '../core/versions/types';
@@ -12,20 +12,22 @@ import {
   type ShareServices,
   type WeightsFromFile,
 } from './Share.svelte';
-import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+import { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { Live, LiveModel, Outcome, PendingChange } from './LiveModel.svelte';
 import { locale } from './i18n';
-import { FakeBusy } from './testWorkspace.svelte';
 
 const id = (c: string) => c.repeat(64) as VersionId;
 const REPO = 'repo-1' as RepoId;
 
-/** The part of the Workspace that Share uses, with the same run/report/say semantics. */
-class FakeWorkspace extends FakeBusy {
+/** The parts of the history and live model that Share uses, in one object; the activity is the real one. */
+class FakeWorkspace {
+  readonly activity = new Activity();
   versions = $state.raw<VersionRow[]>([]);
   refs = $state.raw<Ref[]>([]);
   repo = $state.raw<Repository | null>(null);
   repoId = $state.raw<RepoId | null>(null);
-  live = $state.raw<LiveModel<string> | null>(null);
+  live = $state.raw<Live<string> | null>(null);
   selectedId = $state.raw<VersionId | null>(null);
 
   get selected() {
@@ -48,22 +50,24 @@ class FakeWorkspace extends FakeBusy {
   openRepository = vi.fn(async (repoId: RepoId) => {
     this.repoId = repoId;
   });
-  createFromModel = vi.fn(async (_name: string, model: string, pending: PendingChange) => {
+  createFromModel = vi.fn(async (_name: string, model: string, pending: PendingChange): Promise<Outcome> => {
     this.repoId = 'repo-new' as RepoId;
     this.live = this.#live(model, pending);
+    return ok(true);
   });
   replaceLive = vi.fn(async (model: string, pending: PendingChange) => {
     this.live = this.#live(model, pending);
   });
   save = vi.fn(async () => {
     if (this.live) this.live = { ...this.live, base: id('9'), pending: null };
+    return ok(undefined);
   });
   select = vi.fn((version: VersionId | null) => {
     this.selectedId = version;
   });
   liveInUse = vi.fn(() => false);
 
-  #live(model: string, pending: PendingChange): LiveModel<string> {
+  #live(model: string, pending: PendingChange): Live<string> {
     return {
       repoId: this.repoId as RepoId,
       model,
@@ -163,7 +167,7 @@ const file = (name: string, bytes: Uint8Array = new Uint8Array([1, 2, 3])): Pick
 function setup(overrides: Partial<ShareServices<string>> = {}) {
   const ws = new FakeWorkspace();
   const s = services(overrides);
-  const share = new Share(ws as unknown as Workspace<string>, s);
+  const share = new Share(ws.activity, ws as unknown as History, ws as unknown as LiveModel<string>, s);
   return { ws, s, share };
 }
 
@@ -245,7 +249,9 @@ describe('Share: import', () => {
     expect(s.importBundle).toHaveBeenCalledOnce();
     expect(ws.openRepository).toHaveBeenCalledWith('repo-2');
     expect(share.lastImport?.fileName).toBe('iris.graft.zip');
-    expect(ws.notice).toMatch(/^Imported iris\.graft\.zip into a new model, “Other”: 1 version added/);
+    expect(ws.activity.notice).toMatch(
+      /^Imported iris\.graft\.zip into a new model, “Other”: 1 version added/,
+    );
   });
 
   it('refuses a bundle dropped together with other files, importing nothing', async () => {
@@ -253,14 +259,14 @@ describe('Share: import', () => {
     await share.importFiles([file('a.graft.zip'), file('model.json')]);
     expect(s.importBundle).not.toHaveBeenCalled();
     expect(s.readModelFiles).not.toHaveBeenCalled();
-    expect(ws.lastError?.message).toMatch(/import one bundle at a time/);
+    expect(ws.activity.error?.message).toMatch(/import one bundle at a time/);
   });
 
   it('shows a bundle error in the workspace and keeps no report', async () => {
     const error = new GraftError('bundle/hash-mismatch', 'Blob 0123 in the bundle is damaged.');
     const { ws, share } = setup({ importBundle: vi.fn(async () => Promise.reject(error)) });
     await share.importBundleFile(file('bad.graft.zip'));
-    expect(ws.lastError).toBe(error);
+    expect(ws.activity.error).toBe(error);
     expect(share.lastImport).toBeNull();
     expect(share.progress).toBeNull();
   });
@@ -280,7 +286,7 @@ describe('Share: import', () => {
     });
     expect(ws.save).toHaveBeenCalledWith('Imported abalone (keras v2.2.4)');
     expect(s.disposeModel).not.toHaveBeenCalled();
-    expect(ws.notice).toMatch(/as a new model, “abalone”: version 99999999/);
+    expect(ws.activity.notice).toMatch(/as a new model, “abalone”: version 99999999/);
   });
 
   it('adds model files as a version of the open repository', async () => {
@@ -290,7 +296,7 @@ describe('Share: import', () => {
     await share.confirmModelImport({ destination: 'version', name: '', message: 'Keras weights' });
     expect(ws.replaceLive).toHaveBeenCalledOnce();
     expect(ws.save).toHaveBeenCalledWith('Keras weights');
-    expect(ws.notice).toMatch(/as a new version of “Iris”/);
+    expect(ws.activity.notice).toMatch(/as a new version of “Iris”/);
   });
 
   it('disposes a model the user cancels, or that never became live', async () => {
@@ -300,7 +306,9 @@ describe('Share: import', () => {
     expect(s.disposeModel).toHaveBeenCalledWith('tf-model');
 
     ws.createFromModel.mockImplementationOnce(async () => {
-      ws.lastError = new GraftError('repo/invalid-name', 'That name cannot be used.');
+      const error = new GraftError('repo/invalid-name', 'That name cannot be used.');
+      ws.activity.report(error);
+      return err(error);
     });
     await share.importModelFiles([file('model.json')]);
     await share.confirmModelImport({ destination: 'repository', name: 'x', message: '' });
@@ -446,7 +454,7 @@ describe('Share: Keras files', () => {
       metrics: {},
     });
     expect(ws.save).not.toHaveBeenCalled();
-    expect(ws.notice).toBe(
+    expect(ws.activity.notice).toBe(
       'Loaded 2 weights from iris.weights.h5 into the live model. Save a version to keep them.',
     );
   });
@@ -454,7 +462,7 @@ describe('Share: Keras files', () => {
   it('needs a live model for weights, and refuses a file none of whose tensors fit', async () => {
     const { ws, share } = setup({ readModelFiles: vi.fn(async () => weightsFile()) });
     await share.importModelFiles([file('iris.weights.h5')]);
-    expect(ws.lastError?.code).toBe('import/weights-need-model');
+    expect(ws.activity.error?.code).toBe('import/weights-need-model');
     expect(share.pendingWeights).toBeNull();
 
     history(ws);
@@ -468,7 +476,7 @@ describe('Share: Keras files', () => {
       probe: null,
     };
     await share.importModelFiles([file('iris.weights.h5')]);
-    expect(ws.lastError?.code).toBe('import/weights-no-match');
+    expect(ws.activity.error?.code).toBe('import/weights-no-match');
     expect(share.pendingWeights).toBeNull();
   });
 
@@ -490,11 +498,11 @@ describe('Share: Keras files', () => {
     await share.importModelFiles([file('iris.weights.h5')]);
     ws.liveInUse.mockReturnValueOnce(true);
     await share.confirmWeightsImport();
-    expect(ws.lastError?.code).toBe('train/busy');
+    expect(ws.activity.error?.code).toBe('train/busy');
     await share.importModelFiles([file('iris.weights.h5')]);
     ws.live = { ...ws.live, model: 'other' };
     await share.confirmWeightsImport();
-    expect(ws.lastError?.code).toBe('import/weights-need-model');
+    expect(ws.activity.error?.code).toBe('import/weights-need-model');
     expect(s.applyWeights).not.toHaveBeenCalled();
   });
 
@@ -530,7 +538,7 @@ describe('Share: Keras files', () => {
     expect(ws.save).not.toHaveBeenCalled();
     expect(s.disposeModel).toHaveBeenCalledWith('tf-model');
     expect(ws.selectedId).toBe(id('b'));
-    expect(ws.notice).toBe(
+    expect(ws.activity.notice).toBe(
       'model.h5 is already version bbbbbbbb of “Iris”; importing it again adds nothing.',
     );
   });

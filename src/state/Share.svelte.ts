@@ -6,14 +6,16 @@
 import type { BundleScope } from '../core/bundle/manifest';
 import { standardModelBaseName, type StandardModelFiles } from '../core/bundle/modelJson';
 import type { RefImport } from '../core/bundle/refPlan';
-import { GraftError } from '../core/errors';
+import { GraftError, ok, type Result } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import type { KerasNote } from '../core/keras/configIn';
 import type { WeightsPlan } from '../core/keras/weightsMatch';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { ModelSummary, RepoId } from '../core/versions/types';
-import type { PendingChange, Workspace } from './Workspace.svelte';
+import type { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { LiveModel, PendingChange } from './LiveModel.svelte';
 import { t } from './i18n';
 import {
   baseName,
@@ -222,7 +224,9 @@ export interface ModelImportChoice {
 }
 
 export class Share<M> {
-  readonly #ws: Workspace<M>;
+  readonly #activity: Activity;
+  readonly #view: History;
+  readonly #live: LiveModel<M>;
   readonly #s: ShareServices<M>;
 
   scopeKind = $state<ScopeKind>('repository');
@@ -244,11 +248,13 @@ export class Share<M> {
 
   /** The version the user is looking at: the selected one, else the live model's, else the branch's. */
   readonly #focusVersion: VersionId | null = $derived.by(
-    () => this.#ws.selected?.id ?? this.#known(this.#ws.live?.base ?? null) ?? this.#ws.branchHead,
+    () => this.#view.selected?.id ?? this.#known(this.#live.live?.base ?? null) ?? this.#view.branchHead,
   );
 
-  constructor(workspace: Workspace<M>, services: ShareServices<M>) {
-    this.#ws = workspace;
+  constructor(activity: Activity, history: History, live: LiveModel<M>, services: ShareServices<M>) {
+    this.#activity = activity;
+    this.#view = history;
+    this.#live = live;
     this.#s = services;
   }
 
@@ -256,9 +262,9 @@ export class Share<M> {
   // repository (another repository opened, a branch deleted), so the form never offers a stale choice.
 
   get branch(): string | null {
-    const names = this.#ws.branches.map((b) => b.name);
+    const names = this.#view.branches.map((b) => b.name);
     if (this.#branchPick !== null && names.includes(this.#branchPick)) return this.#branchPick;
-    return this.#ws.currentBranch ?? names[0] ?? null;
+    return this.#view.currentBranch ?? names[0] ?? null;
   }
   set branch(name: string | null) {
     this.#branchPick = name;
@@ -273,7 +279,7 @@ export class Share<M> {
   }
 
   get rangeTo(): VersionId | null {
-    return this.#known(this.#rangeToPick) ?? this.#ws.branchHead ?? this.#ws.graphOrder[0]?.id ?? null;
+    return this.#known(this.#rangeToPick) ?? this.#view.branchHead ?? this.#view.graphOrder[0]?.id ?? null;
   }
   set rangeTo(id: VersionId | null) {
     this.#rangeToPick = id;
@@ -289,7 +295,7 @@ export class Share<M> {
   /** A version the receiver holds; by default the parent of the newest exported version. */
   get thinBasis(): VersionId | null {
     const tip = this.#scopeTip;
-    const parent = tip ? (this.#ws.versions.find((v) => v.id === tip)?.parents[0] ?? null) : null;
+    const parent = tip ? (this.#view.versions.find((v) => v.id === tip)?.parents[0] ?? null) : null;
     return this.#known(this.#thinBasisPick) ?? parent;
   }
   set thinBasis(id: VersionId | null) {
@@ -320,9 +326,9 @@ export class Share<M> {
   readonly #scopeTip: VersionId | null = $derived.by(() => {
     switch (this.scopeKind) {
       case 'repository':
-        return this.#ws.branchHead ?? this.#ws.graphOrder[0]?.id ?? null;
+        return this.#view.branchHead ?? this.#view.graphOrder[0]?.id ?? null;
       case 'branch':
-        return this.#ws.branches.find((b) => b.name === this.branch)?.target ?? null;
+        return this.#view.branches.find((b) => b.name === this.branch)?.target ?? null;
       case 'range':
         return this.rangeTo;
       case 'version':
@@ -332,15 +338,15 @@ export class Share<M> {
 
   /** How many versions each scope would carry, for the options' labels and to catch empty ranges. */
   readonly scopeCounts: Readonly<Record<ScopeKind, number>> = $derived.by(() => {
-    const g = graphOf(this.#ws.versions);
+    const g = graphOf(this.#view.versions);
     const reach = (ids: Iterable<VersionId>) =>
       ancestors(
         g,
         [...ids].filter((id) => g.has(id)),
       );
-    const branchTarget = this.#ws.branches.find((b) => b.name === this.branch)?.target;
-    const head = this.#ws.repo?.head;
-    const roots = this.#ws.refs.map((r) => r.target);
+    const branchTarget = this.#view.branches.find((b) => b.name === this.branch)?.target;
+    const head = this.#view.repo?.head;
+    const roots = this.#view.refs.map((r) => r.target);
     if (head?.kind === 'detached') roots.push(head.version);
     const to = this.rangeTo;
     const from = this.rangeFrom;
@@ -356,8 +362,8 @@ export class Share<M> {
 
   /** Why "Export bundle" cannot run now, in words; null when it can. */
   readonly exportBlocked: string | null = $derived.by(() => {
-    if (!this.#ws.repo) return t('share.blocked.noModel');
-    if (this.#ws.versions.length === 0) return t('share.blocked.noVersions');
+    if (!this.#view.repo) return t('share.blocked.noModel');
+    if (this.#view.versions.length === 0) return t('share.blocked.noVersions');
     if (this.scope === null) return t('share.blocked.noScope');
     if (this.scopeCounts[this.scopeKind] === 0)
       return this.scopeKind === 'range' ? t('share.blocked.emptyRange') : t('share.blocked.empty');
@@ -365,16 +371,16 @@ export class Share<M> {
     return null;
   });
 
-  readonly busy: boolean = $derived.by(() => this.#ws.busy !== null);
+  readonly busy: boolean = $derived.by(() => this.#activity.busy !== null);
 
   // ---- export --------------------------------------------------------------------------------------
 
-  exportBundle(): Promise<void> {
-    const repoId = this.#ws.repoId;
+  exportBundle(): Promise<Result<void>> {
+    const repoId = this.#view.repoId;
     const scope = this.scope;
     const basis = this.thin ? this.thinBasis : null;
-    if (!repoId || !scope || this.exportBlocked) return Promise.resolve();
-    return this.#ws.run(t('share.busy.exporting'), async () => {
+    if (!repoId || !scope || this.exportBlocked) return Promise.resolve(ok(undefined));
+    return this.#activity.run(t('share.busy.exporting'), async () => {
       this.lastExport = null;
       this.progress = { task: 'export', phase: t('share.phase.checkingWeights'), done: 0, total: 0 };
       try {
@@ -401,10 +407,10 @@ export class Share<M> {
    * `tf.io.browserDownloads('downloads://<model>-<id>')` would: names of their own, so a browser never renames
    * one download of several (which would break the .json's reference to its weights file).
    */
-  downloadTfjsModel(versionId: VersionId | null = this.modelVersion): Promise<void> {
-    const repo = this.#ws.repo;
-    if (!repo || !versionId) return Promise.resolve();
-    return this.#ws.run(t('share.busy.preparing'), async () => {
+  downloadTfjsModel(versionId: VersionId | null = this.modelVersion): Promise<Result<void>> {
+    const repo = this.#view.repo;
+    if (!repo || !versionId) return Promise.resolve(ok(undefined));
+    return this.#activity.run(t('share.busy.preparing'), async () => {
       const files = await this.#s.exportTfjsModel(versionId, standardModelBaseName(repo.name, versionId));
       const json = new TextEncoder().encode(JSON.stringify(files.modelJson));
       this.#s.saveFile(json, files.modelFileName, 'application/json');
@@ -419,7 +425,7 @@ export class Share<M> {
   }
 
   /** Downloads a stored version as a Keras 3 `.keras` file (`keras.saving.load_model` opens it). */
-  downloadKeras(versionId: VersionId | null = this.modelVersion): Promise<void> {
+  downloadKeras(versionId: VersionId | null = this.modelVersion): Promise<Result<void>> {
     return this.#downloadOne(
       'keras',
       versionId,
@@ -429,7 +435,7 @@ export class Share<M> {
   }
 
   /** Downloads a stored version's weights as a `.safetensors` file. */
-  downloadSafetensors(versionId: VersionId | null = this.modelVersion): Promise<void> {
+  downloadSafetensors(versionId: VersionId | null = this.modelVersion): Promise<Result<void>> {
     return this.#downloadOne(
       'safetensors',
       versionId,
@@ -443,10 +449,10 @@ export class Share<M> {
     versionId: VersionId | null,
     make: (id: VersionId, baseName: string) => Promise<FileDownload>,
     mime: string,
-  ): Promise<void> {
-    const repo = this.#ws.repo;
-    if (!repo || !versionId) return Promise.resolve();
-    return this.#ws.run(t('share.busy.preparing'), async () => {
+  ): Promise<Result<void>> {
+    const repo = this.#view.repo;
+    if (!repo || !versionId) return Promise.resolve(ok(undefined));
+    return this.#activity.run(t('share.busy.preparing'), async () => {
       const out = await make(versionId, standardModelBaseName(repo.name, versionId));
       this.#s.saveFile(out.bytes, out.fileName, mime);
       this.lastModelDownload = { format, versionId, files: [out.fileName], bytes: out.bytes.byteLength };
@@ -459,8 +465,8 @@ export class Share<M> {
    * Files picked or dropped anywhere: one bundle is imported; anything else is read as a TF.js model
    * (model.json with its weight files, or a zip of them) and waits in `pendingModel` for the user's choice.
    */
-  importFiles(files: readonly PickedFile[]): Promise<void> {
-    return this.#ws.run(t('share.busy.reading'), async () => {
+  importFiles(files: readonly PickedFile[]): Promise<Result<void>> {
+    return this.#activity.run(t('share.busy.reading'), async () => {
       if (files.length === 0) return;
       const named = await readAll(files);
       const bundles = named.filter(isBundle);
@@ -476,16 +482,16 @@ export class Share<M> {
   }
 
   /** A file from the "Import bundle…" picker: always treated as a bundle, so a wrong file gets the bundle error. */
-  importBundleFile(file: PickedFile): Promise<void> {
-    return this.#ws.run(t('share.busy.importingBundle'), async () => {
+  importBundleFile(file: PickedFile): Promise<Result<void>> {
+    return this.#activity.run(t('share.busy.importingBundle'), async () => {
       const [named] = await readAll([file]);
       if (named) await this.#importBundle(named);
     });
   }
 
   /** Files from the "Import a model or weights…" picker. */
-  importModelFiles(files: readonly PickedFile[]): Promise<void> {
-    return this.#ws.run(t('share.busy.readingModel'), async () => {
+  importModelFiles(files: readonly PickedFile[]): Promise<Result<void>> {
+    return this.#activity.run(t('share.busy.readingModel'), async () => {
       if (files.length > 0) await this.#readModel(await readAll(files));
     });
   }
@@ -507,8 +513,8 @@ export class Share<M> {
       this.progress = null;
     }
     this.lastImport = { fileName: file.name, report };
-    if (this.#ws.repoId !== report.repository.id) await this.#ws.openRepository(report.repository.id);
-    this.#ws.say(importSummary(file.name, report));
+    if (this.#view.repoId !== report.repository.id) await this.#live.openRepository(report.repository.id);
+    this.#activity.say(importSummary(file.name, report));
   }
 
   async #readModel(files: readonly NamedBytes[]): Promise<void> {
@@ -542,18 +548,19 @@ export class Share<M> {
   async confirmModelImport(choice: ModelImportChoice): Promise<void> {
     const pending = this.pendingModel;
     if (!pending) return;
-    const ws = this.#ws;
-    const intoRepo = choice.destination === 'version' ? ws.repo : null;
+    const intoRepo = choice.destination === 'version' ? this.#view.repo : null;
     if (choice.destination === 'version' && !intoRepo) {
-      ws.report(new GraftError('repo/not-found', 'Open a model first, or import this one as a new model.'));
+      this.#activity.report(
+        new GraftError('repo/not-found', 'Open a model first, or import this one as a new model.'),
+      );
       return;
     }
     // The same file again adds nothing: its version is already here.
     const here = intoRepo ? pending.earlier.find((e) => e.repoId === intoRepo.id) : undefined;
     if (here) {
       this.cancelModelImport();
-      ws.select(here.versionId);
-      ws.say(
+      this.#view.select(here.versionId);
+      this.#activity.say(
         t('share.imported.already', {
           file: baseName(pending.source.modelFile),
           id: shortId(here.versionId),
@@ -576,24 +583,27 @@ export class Share<M> {
       metrics: {},
     };
     const name = clip(choice.name.trim() || pending.suggestedName, MAX_REPO_NAME);
-    if (intoRepo) await ws.run(t('share.busy.importingModel'), () => ws.replaceLive(pending.model, change));
-    else await ws.createFromModel(name, pending.model, change);
-    if (ws.live?.model !== pending.model) {
+    if (intoRepo)
+      await this.#activity.run(t('share.busy.importingModel'), () =>
+        this.#live.replaceLive(pending.model, change),
+      );
+    else await this.#live.createFromModel(name, pending.model, change);
+    if (this.#live.live?.model !== pending.model) {
       this.#s.disposeModel(pending.model);
       return;
     }
-    await ws.save(choice.message.trim() || pending.suggestedMessage);
-    const saved = ws.live?.pending === null ? ws.live.base : null;
-    if (ws.lastError || !saved) return;
+    const outcome = await this.#live.save(choice.message.trim() || pending.suggestedMessage);
+    const saved = this.#live.live?.pending === null ? this.#live.live.base : null;
+    if (!outcome.ok || !saved) return;
     const where = intoRepo
       ? t('share.imported.newVersion', { name: intoRepo.name })
       : t('share.imported.newModel', { name });
-    ws.say(
+    this.#activity.say(
       t('share.imported.model', {
         file: baseName(pending.source.modelFile),
         where,
         id: shortId(saved),
-        branch: ws.currentBranch ?? 'main',
+        branch: this.#view.currentBranch ?? 'main',
       }),
     );
   }
@@ -601,15 +611,14 @@ export class Share<M> {
   /** Opens the version an earlier import of the same file made, instead of importing it again. */
   async openEarlierImport(earlier: EarlierImport): Promise<void> {
     this.cancelModelImport();
-    if (this.#ws.repoId !== earlier.repoId) await this.#ws.openRepository(earlier.repoId);
-    this.#ws.select(earlier.versionId);
+    if (this.#view.repoId !== earlier.repoId) await this.#live.openRepository(earlier.repoId);
+    this.#view.select(earlier.versionId);
   }
 
   /** Matches a weights-only file against the live model; the preview waits in `pendingWeights`. */
   async #planWeights(file: WeightsFromFile): Promise<void> {
-    const ws = this.#ws;
-    const live = ws.live;
-    const repo = ws.repo;
+    const live = this.#live.live;
+    const repo = this.#view.repo;
     if (!live || !repo || live.repoId !== repo.id)
       throw new GraftError(
         'import/weights-need-model',
@@ -631,24 +640,23 @@ export class Share<M> {
    * Loads the previewed weights into the live model, which then has unsaved work, as after training: the
    * user saves it as a version, or discards it.
    */
-  confirmWeightsImport(): Promise<void> {
+  confirmWeightsImport(): Promise<Result<void>> {
     const pending = this.pendingWeights;
-    if (!pending) return Promise.resolve();
+    if (!pending) return Promise.resolve(ok(undefined));
     this.pendingWeights = null;
-    const ws = this.#ws;
-    return ws.run(t('share.busy.loadingWeights'), async () => {
-      const live = ws.live;
+    return this.#activity.run(t('share.busy.loadingWeights'), async () => {
+      const live = this.#live.live;
       if (!live || live.model !== pending.model)
         throw new GraftError(
           'import/weights-need-model',
           `The live model changed since “${pending.file.fileName}” was read. Import the file again.`,
           { data: { file: pending.file.fileName } },
         );
-      if (ws.liveInUse())
+      if (this.#live.liveInUse())
         throw new GraftError('train/busy', 'The model is training. Stop the run, then load the weights.');
       const count = this.#s.applyWeights(live.model, pending.file, pending.plan);
       const f = pending.file;
-      await ws.replaceLive(live.model, {
+      await this.#live.replaceLive(live.model, {
         change: 'imported',
         description: `loaded ${count} weights from ${f.fileName}`,
         provenance: {
@@ -665,7 +673,7 @@ export class Share<M> {
         },
         metrics: {},
       });
-      ws.say(t('share.weights.loaded', { count, file: f.fileName }));
+      this.#activity.say(t('share.weights.loaded', { count, file: f.fileName }));
     });
   }
 
@@ -685,6 +693,6 @@ export class Share<M> {
 
   /** `id` when it is a version of the open repository, else null. */
   #known(id: VersionId | null): VersionId | null {
-    return id !== null && this.#ws.versions.some((v) => v.id === id) ? id : null;
+    return id !== null && this.#view.versions.some((v) => v.id === id) ? id : null;
   }
 }

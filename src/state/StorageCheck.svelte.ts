@@ -3,12 +3,13 @@
  * dialog shows, and exports the versions that are intact (with their whole history) as one bundle.
  * Storage comes in through `StorageCheckServices`; the workspace shows busy, notices and errors.
  */
+import { ok, type Result } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import type { RepositoryCheck, StorageCheckReport, VerifyAllProgress } from '../core/storageCheck';
 import type { RepoId } from '../core/versions/types';
 import { t } from './i18n';
 import type { BundleExportRequest, ExportedBundle, Progress } from './Share.svelte';
-import type { Workspace } from './Workspace.svelte';
+import type { Activity } from './Activity.svelte';
 
 export interface StorageCheckServices {
   verifyAll(
@@ -26,7 +27,7 @@ export interface IntactExport {
 }
 
 export class StorageCheck {
-  readonly #ws: Workspace<unknown>;
+  readonly #activity: Activity;
   readonly #s: StorageCheckServices;
   #controller: AbortController | null = null;
 
@@ -45,21 +46,21 @@ export class StorageCheck {
     this.report?.repositories.filter((r) => r.damaged.length > 0 || r.affectedRefs.length > 0) ?? [],
   );
 
-  constructor(workspace: Workspace<unknown>, services: StorageCheckServices) {
-    this.#ws = workspace;
+  constructor(activity: Activity, services: StorageCheckServices) {
+    this.#activity = activity;
     this.#s = services;
   }
 
   /** Opens the dialog and starts checking. */
-  start(): Promise<void> {
-    if (this.running) return Promise.resolve();
+  start(): Promise<Result<void>> {
+    if (this.running) return Promise.resolve(ok(undefined));
     this.open = true;
     this.report = null;
     this.cancelled = false;
     this.lastExport = null;
     const controller = new AbortController();
     this.#controller = controller;
-    return this.#ws.run(t('storageCheck.busy'), async () => {
+    return this.#activity.run(t('storageCheck.busy'), async () => {
       this.running = true;
       this.progress = { doneBlobs: 0, totalBlobs: 0, doneBytes: 0, totalBytes: 0 };
       try {
@@ -69,7 +70,7 @@ export class StorageCheck {
           return;
         }
         this.report = report;
-        this.#ws.say(
+        this.#activity.say(
           report.ok
             ? t('storageCheck.notice.ok', { count: report.checkedBlobs })
             : t('storageCheck.notice.damaged', { count: report.damagedBlobs }),
@@ -93,11 +94,11 @@ export class StorageCheck {
   }
 
   /** Downloads one bundle of the repository's intact versions, whose every ancestor is intact too. */
-  exportIntact(repoId: RepoId): Promise<void> {
+  exportIntact(repoId: RepoId): Promise<Result<void>> {
     const check = this.report?.repositories.find((r) => r.id === repoId);
-    if (!check || check.exportable.length === 0 || this.exporting) return Promise.resolve();
+    if (!check || check.exportable.length === 0 || this.exporting) return Promise.resolve(ok(undefined));
     const ids = check.exportable;
-    return this.#ws.run(t('storageCheck.busyExport'), async () => {
+    return this.#activity.run(t('storageCheck.busyExport'), async () => {
       this.exporting = { repoId, done: 0, total: 0 };
       try {
         const out = await this.#s.exportBundle(
@@ -106,7 +107,7 @@ export class StorageCheck {
         );
         this.#s.saveFile(out.bytes, out.fileName, 'application/zip');
         this.lastExport = { repoId, fileName: out.fileName, versions: ids };
-        this.#ws.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
+        this.#activity.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
       } finally {
         this.exporting = null;
       }

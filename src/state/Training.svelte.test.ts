@@ -82,10 +82,10 @@ async function setup(options: { spec?: ModelSpec; run?: FakeRun; dataset?: Datas
   const model = fakeModel(options.spec ?? TOY, 0.25);
   const ws = new FakeWorkspace(model, options.base ?? null);
   const { services, log } = fakeServices(fakeTrain(options.run));
-  const data = new DataSelection(ws.asWorkspace(), services.datasets);
-  const models = new ModelSource(ws.asWorkspace(), services);
-  const compare = new CompareState(ws.asWorkspace(), data, models);
-  const training = new Training(ws.asWorkspace(), services, data, models);
+  const data = new DataSelection(ws.activity, services.datasets);
+  const models = new ModelSource(ws.asHistory(), ws.asLive(), ws.asReader(), services);
+  const compare = new CompareState(ws.activity, ws.asHistory(), ws.asReader(), data, models);
+  const training = new Training(ws.activity, ws.asHistory(), ws.asLive(), services, data, models);
   await data.use(options.dataset ?? generateDataset('xor', { n: 40 }));
   const { run } = training;
   return { ws, model, training, run, data, log, compare };
@@ -149,7 +149,7 @@ describe('Training', () => {
   it('makes the trained model a change to save that records how it was trained', async () => {
     const { ws, run, data, model } = await setup({ run: { valLoss: [0.8, 0.6] } });
     await run.train(CONFIG);
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     const [{ model: trained, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
     expect(trained).toBe(model);
     expect(pending.change).toBe('trained');
@@ -208,11 +208,11 @@ describe('Training', () => {
     const { ws, run, model } = await setup({ run: { nanAt: 1 } });
     await run.train(CONFIG);
     expect(ws.replaced).toEqual([]);
-    expect(ws.lastError).toBeNull();
+    expect(ws.activity.error).toBeNull();
     expect(run.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
     expect([...model.weights.values()].every((w) => w.every((v) => v === 0.25))).toBe(true);
 
-    await run.keepBrokenRun();
+    expect((await run.keepBrokenRun()).ok).toBe(true);
     expect(run.failure).toBeNull();
     const pending = ws.replaced[0]?.pending;
     expect(pending?.description).toBe('trained on XOR until the loss became NaN in epoch 2');
@@ -259,7 +259,7 @@ describe('Training', () => {
     });
     expect(run.blockedReason).toMatch(/does not fit the data/);
     await run.train(CONFIG);
-    expect(ws.lastError?.message).toMatch(/^The model takes 100 values per example/);
+    expect(ws.activity.error?.message).toMatch(/^The model takes 100 values per example/);
     expect(log.frames).toEqual([]);
   });
 
@@ -302,7 +302,7 @@ describe('Training', () => {
   it('evaluates a saved version and forgets a live result once the live model changes', async () => {
     const { ws, training } = await setup();
     await training.evaluation.evaluate('live');
-    expect(ws.busyLabels).toContain('Evaluating');
+    expect(ws.activity.busyLabels).toContain('Evaluating');
     expect(training.evaluation.current?.rows).toBe('8 validation rows of XOR');
     expect(training.evaluation.current?.normalization).toMatch(/XOR’s own scaling/);
     await ws.replaceLive(fakeModel(TOY), {

@@ -3,15 +3,17 @@
  * the live model fits it, the run, its checkpoints, evaluation, and predictions on one example. Each part
  * is handed only what it uses; the screen hands each panel only its part.
  */
+import type { Activity } from './Activity.svelte';
 import { Checkpoints } from './Checkpoints.svelte';
 import type { DataSelection } from './DataSelection.svelte';
 import { Evaluation } from './Evaluation.svelte';
+import type { History } from './History.svelte';
+import type { LiveModel } from './LiveModel.svelte';
 import { ModelFit } from './ModelFit.svelte';
 import type { ModelSource } from './ModelSource.svelte';
 import { Predictions } from './Predictions.svelte';
 import type { TrainingServices } from './services';
 import { TrainingRun } from './TrainingRun.svelte';
-import type { Workspace } from './Workspace.svelte';
 
 export class Training<M> {
   readonly data: DataSelection;
@@ -24,17 +26,23 @@ export class Training<M> {
 
   /** `data` and `models` are the app's one data selection and model source, which Compare runs on too. */
   constructor(
-    workspace: Workspace<M>,
+    activity: Activity,
+    history: History,
+    live: LiveModel<M>,
     services: TrainingServices<M>,
     data: DataSelection,
     models: ModelSource<M>,
   ) {
     this.data = data;
     this.models = models;
-    this.fit = new ModelFit(workspace, data);
-    this.checkpoints = new Checkpoints(workspace, services);
-    this.run = new TrainingRun(workspace, services, { data, fit: this.fit, checkpoints: this.checkpoints });
-    this.evaluation = new Evaluation(workspace, services, data, models);
-    this.predictions = new Predictions(workspace, services, data, models);
+    this.fit = new ModelFit(history, live, data);
+    this.checkpoints = new Checkpoints(activity, live, services);
+    this.run = new TrainingRun(activity, live, services, {
+      data,
+      fit: this.fit,
+      checkpoints: this.checkpoints,
+    });
+    this.evaluation = new Evaluation(activity, live, services, data, models);
+    this.predictions = new Predictions(live, services, data, models);
   }
 }

@@ -3,7 +3,7 @@
  * progress and Stop, and a NaN loss undone (the broken weights kept aside in case the user wants them).
  */
 import { datasetProvenance, type Dataset } from '../core/data';
-import { GraftError, toGraftError } from '../core/errors';
+import { GraftError, toGraftError, type Result } from '../core/errors';
 import type { JsonValue } from '../core/json';
 import {
   finalMetrics,
@@ -12,22 +12,19 @@ import {
   type TrainProgress,
   type TrainResult,
 } from '../core/model/training';
+import type { Activity } from './Activity.svelte';
 import type { Checkpoints } from './Checkpoints.svelte';
 import { dataLabel, type DataSelection } from './DataSelection.svelte';
 import { t } from './i18n';
+import type { LiveModel, PendingChange } from './LiveModel.svelte';
 import type { ModelFit } from './ModelFit.svelte';
 import { RunProgress } from './RunProgress.svelte';
 import type { HeldWeights, TrainingCallbacks, TrainingServices } from './services';
 import { runIdAt, trainingData, trainingRecord, type RunInfo } from './trainingRecord';
-import type { PendingChange, Workspace } from './Workspace.svelte';
-
-type RunWorkspace<M> = Pick<
-  Workspace<M>,
-  'live' | 'busy' | 'backend' | 'run' | 'report' | 'say' | 'replaceLive'
->;
 
 export class TrainingRun<M> {
-  readonly #ws: RunWorkspace<M>;
+  readonly #activity: Activity;
+  readonly #liveModel: LiveModel<M>;
   readonly #svc: Pick<TrainingServices<M>, 'holdWeights' | 'train'>;
   readonly #data: DataSelection;
   readonly #fit: ModelFit<M>;
@@ -60,16 +57,18 @@ export class TrainingRun<M> {
     if (!this.#data.dataset) return t('training.blocked.noData');
     const problem = this.#fit.compatibility?.problems[0];
     if (problem) return t('training.blocked.misfit');
-    if (this.#ws.busy) return t('training.blocked.busy', { task: this.#ws.busy });
+    if (this.#activity.busy) return t('training.blocked.busy', { task: this.#activity.busy });
     return null;
   });
 
   constructor(
-    workspace: RunWorkspace<M>,
+    activity: Activity,
+    live: LiveModel<M>,
     services: Pick<TrainingServices<M>, 'holdWeights' | 'train' | 'nextFrame'>,
     parts: { data: DataSelection; fit: ModelFit<M>; checkpoints: Checkpoints<M> },
   ) {
-    this.#ws = workspace;
+    this.#activity = activity;
+    this.#liveModel = live;
     this.#svc = services;
     this.#data = parts.data;
     this.#fit = parts.fit;
@@ -109,7 +108,9 @@ export class TrainingRun<M> {
     if (this.running || !live || !dataset) return;
     const problem = this.#fit.compatibility?.problems[0];
     if (problem) {
-      this.#ws.report(new GraftError('train/invalid-config', t('training.misfit.refused', { problem })));
+      this.#activity.report(
+        new GraftError('train/invalid-config', t('training.misfit.refused', { problem })),
+      );
       return;
     }
     this.#discardBroken();
@@ -122,7 +123,7 @@ export class TrainingRun<M> {
     this.#running = true;
     const model = live.model;
     try {
-      await this.#ws.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
+      await this.#activity.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
         const prepared = await this.#data.splitFor(dataset, config);
         const run: RunInfo = {
           runId: runIdAt(new Date()),
@@ -145,11 +146,11 @@ export class TrainingRun<M> {
           this.#result = result;
           if (result.epochsRun === 0) {
             held.restore();
-            this.#ws.say(t('training.notice.stoppedAtOnce'));
+            this.#activity.say(t('training.notice.stoppedAtOnce'));
             return;
           }
           const checkpoints = this.#checkpoints.kept;
-          await this.#ws.replaceLive(model, {
+          await this.#liveModel.replaceLive(model, {
             change: 'trained',
             description: t(result.stoppedEarly ? 'training.change.trainedEarly' : 'training.change.trained', {
               count: result.epochsRun,
@@ -196,13 +197,13 @@ export class TrainingRun<M> {
   }
 
   /** Keeps the weights of a run that ended in a NaN loss, as a change the user can save. */
-  keepBrokenRun(): Promise<void> {
+  keepBrokenRun(): Promise<Result<void>> {
     const broken = this.#broken;
-    return this.#ws.run(t('training.busy.keepBroken'), async () => {
-      if (!broken || this.#ws.live?.model !== broken.model)
+    return this.#activity.run(t('training.busy.keepBroken'), async () => {
+      if (!broken || this.#liveModel.live?.model !== broken.model)
         throw new GraftError('train/invalid-config', t('training.failure.gone'));
       broken.weights.restore();
-      await this.#ws.replaceLive(broken.model, broken.pending);
+      await this.#liveModel.replaceLive(broken.model, broken.pending);
       this.#discardBroken();
     });
   }
@@ -231,7 +232,7 @@ export class TrainingRun<M> {
             history,
             stoppedEarly: true,
             wallTimeMs: performance.now() - run.started,
-            backend: this.#ws.backend?.active ?? 'unknown',
+            backend: this.#liveModel.backend?.active ?? 'unknown',
           }),
           nonFiniteLoss: {
             epoch: error.data['epoch'] as JsonValue,

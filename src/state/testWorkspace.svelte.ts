@@ -3,7 +3,7 @@
  * and TrainingServices over a "model" that is plain data (a spec and one number array per layer), so the
  * state's logic runs in Node without TF.js or IndexedDB.
  */
-import { GraftError, toGraftError } from '../core/errors';
+import { GraftError, type Result } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import { analyzeSpec } from '../core/model/analyze';
@@ -11,7 +11,10 @@ import { planCarryOver } from '../core/model/carryOver';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import type { RepoId, Version } from '../core/versions/types';
 import type { CheckpointRequest, TrainingServices } from './services';
-import type { LiveModel, PendingChange, Workspace } from './Workspace.svelte';
+import type { VersionReader } from '../core/ports';
+import { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { Live, LiveModel, PendingChange } from './LiveModel.svelte';
 
 export interface FakeModel {
   readonly spec: ModelSpec;
@@ -50,39 +53,23 @@ export function fakeModel(spec: ModelSpec, fill = 0): FakeModel {
   return { spec, weights, disposed: false };
 }
 
-/** Workspace's run / report / say, as the state classes see them: busy while an operation runs, its error kept. */
-export class FakeBusy {
-  busy = $state<string | null>(null);
-  lastError = $state.raw<GraftError | null>(null);
-  notice = $state<string | null>(null);
-  /** Every busy label shown, in order. */
+/** The real Activity, noting every busy label it shows, in order. */
+export class RecordingActivity extends Activity {
   readonly busyLabels: string[] = [];
 
-  async run(label: string, op: () => Promise<void>): Promise<void> {
-    this.busy = label;
+  override run<T>(label: string, op: () => Promise<T>): Promise<Result<T>> {
     this.busyLabels.push(label);
-    this.lastError = null;
-    try {
-      await op();
-    } catch (e) {
-      this.lastError = toGraftError(e);
-    } finally {
-      this.busy = null;
-    }
-  }
-
-  report(e: unknown): void {
-    this.lastError = toGraftError(e);
-  }
-
-  say(message: string): void {
-    this.notice = message;
+    return super.run(label, op);
   }
 }
 
-/** The parts of Workspace the builder and trainer use, with the live model in runes. */
-export class FakeWorkspace extends FakeBusy {
-  live = $state.raw<LiveModel<FakeModel> | null>(null);
+/**
+ * The parts of the app's state the builder and trainer use — the history's open repository, the live
+ * model, stored versions — in one object with the live model in runes; the activity is the real one.
+ */
+export class FakeWorkspace {
+  readonly activity = new RecordingActivity();
+  live = $state.raw<Live<FakeModel> | null>(null);
   repoId = $state.raw<RepoId | null>(FAKE_REPO);
   backend = { active: 'cpu', requested: 'cpu' as const };
   readonly stored = new Map<VersionId, Version>();
@@ -93,11 +80,10 @@ export class FakeWorkspace extends FakeBusy {
   readonly replaced: { model: FakeModel; pending: PendingChange }[] = [];
 
   constructor(model: FakeModel | null, base: VersionId | null = null) {
-    super();
     if (model) this.live = this.#liveOf(model, base, null);
   }
 
-  #liveOf(model: FakeModel, base: VersionId | null, pending: PendingChange | null): LiveModel<FakeModel> {
+  #liveOf(model: FakeModel, base: VersionId | null, pending: PendingChange | null): Live<FakeModel> {
     const analysis = analyzeSpec(model.spec);
     return {
       repoId: FAKE_REPO,
@@ -137,8 +123,19 @@ export class FakeWorkspace extends FakeBusy {
     return fakeModel(spec, 1);
   }
 
-  asWorkspace(): Workspace<FakeModel> {
-    return this as unknown as Workspace<FakeModel>;
+  /** This object as the history a feature takes: its open repository and versions. */
+  asHistory(): History {
+    return this as unknown as History;
+  }
+
+  /** This object as the live model a feature takes. */
+  asLive(): LiveModel<FakeModel> {
+    return this as unknown as LiveModel<FakeModel>;
+  }
+
+  /** This object as the store's reads a feature takes. */
+  asReader(): VersionReader {
+    return this as unknown as VersionReader;
   }
 }
 

@@ -3,14 +3,14 @@ import type { PreparedData } from '../core/data';
 import type { VersionId } from '../core/hashing';
 import type { JsonObject, JsonValue } from '../core/json';
 import { historyColumns, type EpochLogs, type TrainConfig } from '../core/model/training';
+import type { RepoId } from '../core/versions/types';
 import type { TrainingData } from './services';
-import type { LiveModel } from './Workspace.svelte';
 
 /** One run, as its checkpoints and the version it ends in need to know it. */
 export interface RunInfo {
   /** Names the run's checkpoint branches. */
   readonly runId: string;
-  readonly repoId: LiveModel<unknown>['repoId'];
+  readonly repoId: RepoId;
   /** The version the live model came from; checkpoints branch off it. */
   readonly base: VersionId | null;
   readonly config: TrainConfig;

@@ -9,7 +9,6 @@ import { formatBytes } from '../core/units';
 import { canonicalJson, hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import type {
-  BlobProblem,
   CommitRequest,
   CommitResult,
   GcReport,
@@ -20,35 +19,30 @@ import type {
   VersionStore,
 } from '../core/ports';
 import { tensorBytes } from '../core/ports';
-import { ancestors, graphOf } from '../core/versions/dag';
-import { assertRefName, freeRefName } from '../core/versions/refs';
+import { assertRefName } from '../core/versions/refs';
+import type { SaveTarget } from '../core/versions/placement';
 import { planRollback } from '../core/versions/rollback';
 import {
   DEFAULT_BRANCH,
-  toRow,
   type Head,
   type Ref,
   type RefKind,
   type RefLogEntry,
+  type RefReason,
   type RepoId,
   type Repository,
   type Version,
   type VersionContent,
   type VersionRow,
 } from '../core/versions/types';
-import { checkVersionId, expectedByteLength, makeVersion } from '../core/versions/version';
-import { GraftDb, type BlobKind, type BlobRow, type ManifestRow } from './db';
+import { expectedByteLength, makeVersion } from '../core/versions/version';
+import { commitVersion, type BlobSource } from './commitWrite';
+import { GraftDb } from './db';
 import { guard, mapStorageError } from './errors';
+import { collect, gc, usage } from './housekeeping';
+import * as reads from './versionReads';
 
 export const APP_NAME = 'graft';
-
-/** Where a blob's bytes come from if the store does not hold it yet. */
-interface BlobSource {
-  readonly kind: BlobKind;
-  /** The bytes as a Blob already, when the commit made one while hashing. */
-  readonly blob?: Blob;
-  readonly get: () => Promise<Uint8Array<ArrayBuffer>>;
-}
 
 const now = () => new Date().toISOString();
 
@@ -214,14 +208,7 @@ export class DexieVersionStore implements VersionStore {
   }
 
   getVersion(id: VersionId): Promise<Version> {
-    return guard(async () => {
-      const [row, manifest] = await Promise.all([this.db.versions.get(id), this.db.manifests.get(id)]);
-      if (!row || !manifest)
-        throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`, {
-          data: { id },
-        });
-      return joinVersion(row, manifest);
-    });
+    return guard(() => reads.getVersion(this.db, id));
   }
 
   listRefs(repoId: RepoId): Promise<Ref[]> {
@@ -240,14 +227,7 @@ export class DexieVersionStore implements VersionStore {
 
   commit(req: CommitRequest): Promise<CommitResult> {
     return guard(async () => {
-      const repo = await this.getRepository(req.repoId);
-      const branch = req.branch ?? (repo.head.kind === 'branch' ? repo.head.name : null);
-      if (branch === null)
-        throw new GraftError(
-          'ref/not-found',
-          'You are looking at a single version, not a branch. Start a branch to save.',
-        );
-      assertRefName(branch);
+      const target = req.target ?? (await this.#branchTarget(req.repoId, req.branch));
 
       const topologyBytes = new TextEncoder().encode(
         canonicalJson(req.snapshot.topology),
@@ -312,8 +292,20 @@ export class DexieVersionStore implements VersionStore {
           },
         });
       });
-      return this.#commitVersion(version, branch, req.parent, sources);
+      return commitVersion(this.db, version, target, req.parent, sources, (b) => this.checkRoom(b, 'save'));
     });
+  }
+
+  /** A commit with no target moves the branch it names, or HEAD's; a detached HEAD has none to move. */
+  async #branchTarget(repoId: RepoId, branch: string | undefined): Promise<SaveTarget> {
+    const repo = await this.getRepository(repoId);
+    const name = branch ?? (repo.head.kind === 'branch' ? repo.head.name : null);
+    if (name === null)
+      throw new GraftError(
+        'ref/not-found',
+        'You are looking at a single version, not a branch. Start a branch to save.',
+      );
+    return { kind: 'branch', name };
   }
 
   rollback(
@@ -333,246 +325,33 @@ export class DexieVersionStore implements VersionStore {
         app: APP_NAME,
         ...(options.message ? { message: options.message } : {}),
       });
-      return this.#commitVersion(await makeVersion(content), branch, current.id, new Map());
+      const version = await makeVersion(content);
+      return commitVersion(this.db, version, { kind: 'branch', name: branch }, current.id, new Map(), () =>
+        Promise.resolve(),
+      );
     });
   }
 
-  async #commitVersion(
-    version: Version,
-    branch: string,
-    expectedParent: VersionId | null,
-    sources: ReadonlyMap<BlobHash, BlobSource>,
-  ): Promise<CommitResult> {
-    // A GC in another tab may remove blobs between our write and our commit; then write them again.
-    for (let attempt = 0; ; attempt++) {
-      const { blobsWritten, bytesWritten } = await this.#putBlobs(sources);
-      try {
-        const result = await this.#writeVersion(version, branch, expectedParent);
-        return { ...result, tensors: version.tensors, blobsWritten, bytesWritten };
-      } catch (e) {
-        if (attempt < 2 && e instanceof GraftError && e.code === 'storage/blob-missing' && sources.size > 0)
-          continue;
-        throw e;
-      }
-    }
-  }
-
-  /** Writes the blobs not already stored, in one transaction. Safe to repeat. */
-  async #putBlobs(
-    sources: ReadonlyMap<BlobHash, BlobSource>,
-  ): Promise<{ blobsWritten: number; bytesWritten: number }> {
-    if (sources.size === 0) return { blobsWritten: 0, bytesWritten: 0 };
-    const have = new Set(
-      await this.db.blobs
-        .where(':id')
-        .anyOf([...sources.keys()])
-        .primaryKeys(),
-    );
-    const missing = [...sources].filter(([hash]) => !have.has(hash));
-    const rows = await Promise.all(
-      missing.map(async ([hash, source]): Promise<BlobRow> => {
-        const data = source.blob ?? new Blob([await source.get()]);
-        return { hash, size: data.size, kind: source.kind, data };
-      }),
-    );
-    const bytesWritten = rows.reduce((n, r) => n + r.size, 0);
-    // Only blobs the store lacks count: a save that changed one layer needs room for that layer alone.
-    await this.checkRoom(bytesWritten, 'save');
-    if (rows.length) await this.db.blobs.bulkPut(rows);
-    return { blobsWritten: rows.length, bytesWritten };
-  }
-
-  /** The one small transaction that makes a version visible: check blobs, add the row, move the ref. */
-  #writeVersion(
-    version: Version,
-    branch: string,
-    expectedParent: VersionId | null,
-  ): Promise<Omit<CommitResult, 'blobsWritten' | 'bytesWritten' | 'tensors'>> {
-    const db = this.db;
-    return db.transaction(
-      'rw',
-      [db.repositories, db.versions, db.manifests, db.refs, db.refLog, db.blobs],
-      async () => {
-        const needed = [version.topologyHash, ...version.tensors.map((t) => t.hash)];
-        const present = new Set(await db.blobs.where(':id').anyOf(needed).primaryKeys());
-        const missing = needed.filter((h) => !present.has(h));
-        if (missing.length)
-          throw new GraftError('storage/blob-missing', 'Some weights vanished while saving; saving again.', {
-            data: { missing },
-          });
-        for (const p of version.parents) {
-          const parent = await db.versions.get(p);
-          if (!parent || parent.repoId !== version.repoId)
-            throw new GraftError(
-              'version/invalid',
-              `The parent version ${shortId(p)} is not in this repository.`,
-            );
-        }
-        if (!(await db.repositories.get(version.repoId)))
-          throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
-
-        const current = await db.refs.get([version.repoId, branch]);
-        if (current && current.kind !== 'branch')
-          throw new GraftError('ref/exists', `"${branch}" is a tag, not a branch; a save cannot move it.`);
-        let target = branch;
-        let conflict: CommitResult['conflict'];
-        if ((current?.target ?? null) !== expectedParent) {
-          // Someone else moved the branch since this tab looked: keep both lines, never overwrite theirs.
-          const taken = new Set(
-            (await db.refs.where('repoId').equals(version.repoId).toArray()).map((r) => r.name),
-          );
-          target = freeRefName(branch, taken);
-          conflict = { requestedBranch: branch, theirHead: current?.target ?? null };
-        }
-        const row = toRow(version);
-        await db.versions.put(row);
-        await db.manifests.put({ id: version.id, tensors: version.tensors, provenance: version.provenance });
-        const previous = conflict ? null : (current?.target ?? null);
-        await db.refs.put({
-          repoId: version.repoId,
-          name: target,
-          kind: 'branch',
-          target: version.id,
-          updatedAt: row.createdAt,
-        });
-        await db.refLog.add({
-          repoId: version.repoId,
-          name: target,
-          kind: 'branch',
-          from: previous,
-          to: version.id,
-          at: row.createdAt,
-          reason: conflict
-            ? `saved while "${branch}" moved in another tab`
-            : `${version.change}: ${version.message}`,
-        });
-        return conflict ? { version: row, branch: target, conflict } : { version: row, branch: target };
-      },
-    );
-  }
-
-  // ---- reading weights ----------------------------------------------------------------------------
+  // ---- reading weights (verified; see versionReads.ts) ---------------------------------------------
 
   loadTensors(id: VersionId, names: readonly string[]): Promise<LoadedVersion['tensors']> {
-    return guard(async () => {
-      const version = await this.getVersion(id);
-      const wanted = new Set(names);
-      const entries = version.tensors.filter((t) => wanted.has(t.name));
-      const bytes = await this.#readVerified([...new Set(entries.map((t) => t.hash))]);
-      return entries.map((entry) => {
-        const data = bytes.get(entry.hash);
-        if (data === undefined || data === 'corrupt')
-          throw new GraftError(
-            data === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
-            `The weights “${entry.name}” of version ${shortId(id)} are ${data === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
-          );
-        return { entry, data };
-      });
-    });
+    return guard(() => reads.loadTensors(this.db, id, names));
   }
 
   getTopology(id: VersionId): Promise<JsonObject> {
-    return guard(async () => {
-      const row = await this.db.versions.get(id);
-      if (!row)
-        throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`);
-      const bytes = (await this.#readVerified([row.topologyHash])).get(row.topologyHash);
-      if (bytes === undefined || bytes === 'corrupt')
-        throw new GraftError(
-          bytes === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
-          `The architecture of version ${shortId(id)} is ${bytes === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
-        );
-      return JSON.parse(new TextDecoder().decode(bytes)) as JsonObject;
-    });
+    return guard(() => reads.getTopology(this.db, id));
   }
 
   load(id: VersionId): Promise<LoadedVersion> {
-    return guard(async () => {
-      const version = await this.getVersion(id);
-      const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
-      const bytes = await this.#readVerified(hashes);
-      const problems = problemsOf(version, bytes);
-      if (problems.length) throw blobError(id, problems);
-      const topology = JSON.parse(
-        new TextDecoder().decode(bytes.get(version.topologyHash) as ArrayBuffer),
-      ) as JsonObject;
-      return {
-        version,
-        topology,
-        tensors: version.tensors.map((entry) => ({ entry, data: bytes.get(entry.hash) as ArrayBuffer })),
-      };
-    });
+    return guard(() => reads.load(this.db, id));
   }
 
   loadOverlapped(id: VersionId): Promise<LoadedVersion & { readonly verified: Promise<void> }> {
-    return guard(async () => {
-      const version = await this.getVersion(id);
-      const topologyBytes = (await this.#readVerified([version.topologyHash])).get(version.topologyHash);
-      const hashes = [...new Set(version.tensors.map((t) => t.hash))];
-      const rows = await this.db.blobs.bulkGet(hashes);
-      const read = new Map<BlobHash, ArrayBuffer>();
-      await Promise.all(
-        rows.map(async (row, i) => {
-          if (row) read.set(hashes[i] as BlobHash, await row.data.arrayBuffer());
-        }),
-      );
-      const early = new Map<BlobHash, ArrayBuffer | 'corrupt'>(read);
-      if (topologyBytes !== undefined) early.set(version.topologyHash, topologyBytes);
-      const sizeProblems = problemsOf(version, early);
-      if (sizeProblems.length) throw blobError(id, sizeProblems);
-      const verified = Promise.all(
-        [...read].map(async ([hash, data]) => ((await hashBlob(data)) === hash ? null : hash)),
-      ).then((bad) => {
-        const corrupt = new Map<BlobHash, ArrayBuffer | 'corrupt'>(early);
-        for (const h of bad) if (h) corrupt.set(h, 'corrupt');
-        const problems = problemsOf(version, corrupt);
-        if (problems.length) throw blobError(id, problems);
-      });
-      // The caller awaits it later; until then a failure must not surface as an unhandled rejection.
-      verified.catch(() => undefined);
-      const topology = JSON.parse(new TextDecoder().decode(topologyBytes as ArrayBuffer)) as JsonObject;
-      return {
-        version,
-        topology,
-        tensors: version.tensors.map((entry) => ({ entry, data: read.get(entry.hash) as ArrayBuffer })),
-        verified,
-      };
-    });
-  }
-
-  /** Reads blobs and keeps only those whose bytes hash to their key; absent or corrupt ones are left out. */
-  async #readVerified(hashes: readonly BlobHash[]): Promise<Map<BlobHash, ArrayBuffer | 'corrupt'>> {
-    const rows = await this.db.blobs.bulkGet([...hashes]);
-    const out = new Map<BlobHash, ArrayBuffer | 'corrupt'>();
-    await Promise.all(
-      rows.map(async (row, i) => {
-        if (!row) return;
-        const data = await row.data.arrayBuffer();
-        const ok = data.byteLength === row.size && (await hashBlob(data)) === hashes[i];
-        out.set(hashes[i] as BlobHash, ok ? data : 'corrupt');
-      }),
-    );
-    return out;
+    return guard(() => reads.loadOverlapped(this.db, id));
   }
 
   verify(id: VersionId): Promise<VerifyReport> {
-    return guard(async () => {
-      const version = await this.getVersion(id);
-      const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
-      const bytes = await this.#readVerified(hashes);
-      const problems = problemsOf(version, bytes);
-      let checkedBytes = 0;
-      for (const b of bytes.values()) if (b !== 'corrupt') checkedBytes += b.byteLength;
-      const idMatches = await checkVersionId(version);
-      return {
-        versionId: id,
-        ok: problems.length === 0 && idMatches,
-        checkedBlobs: hashes.length,
-        checkedBytes,
-        problems,
-        idMatches,
-      };
-    });
+    return guard(() => reads.verify(this.db, id));
   }
 
   // ---- refs ---------------------------------------------------------------------------------------
@@ -582,10 +361,10 @@ export class DexieVersionStore implements VersionStore {
     name: string,
     kind: RefKind,
     target: VersionId,
-    options: { reason?: string; create?: boolean } = {},
+    options: { reason?: RefReason; create?: boolean } = {},
   ): Promise<void> {
     const db = this.db;
-    const reason = options.reason ?? (kind === 'tag' ? 'tag placed' : 'branch moved');
+    const reason: RefReason = options.reason ?? { code: kind === 'tag' ? 'tag-placed' : 'branch-moved' };
     return guard(() =>
       db.transaction('rw', [db.refs, db.refLog, db.versions], async () => {
         assertRefName(name);
@@ -611,6 +390,17 @@ export class DexieVersionStore implements VersionStore {
     );
   }
 
+  startBranch(repoId: RepoId, name: string, at: VersionId): Promise<void> {
+    const db = this.db;
+    return guard(() =>
+      db.transaction('rw', [db.repositories, db.refs, db.refLog, db.versions], async () => {
+        await this.setRef(repoId, name, 'branch', at, { create: true, reason: { code: 'branch-created' } });
+        const n = await db.repositories.update(repoId, { head: { kind: 'branch', name } });
+        if (n === 0) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+      }),
+    );
+  }
+
   renameRef(repoId: RepoId, from: string, to: string): Promise<void> {
     const db = this.db;
     return guard(() =>
@@ -624,7 +414,7 @@ export class DexieVersionStore implements VersionStore {
         const at = now();
         await db.refs.delete([repoId, from]);
         await db.refs.put({ ...ref, name: to, updatedAt: at });
-        const reason = `renamed from "${from}" to "${to}"`;
+        const reason: RefReason = { code: 'renamed', from, to };
         await db.refLog.add({ repoId, name: from, kind: ref.kind, from: ref.target, to: null, at, reason });
         await db.refLog.add({ repoId, name: to, kind: ref.kind, from: null, to: ref.target, at, reason });
         const repo = await db.repositories.get(repoId);
@@ -640,7 +430,7 @@ export class DexieVersionStore implements VersionStore {
       db.transaction('r', [db.repositories, db.versions, db.manifests, db.refs, db.blobs], async () => {
         if (!(await db.refs.get([repoId, name])))
           throw new GraftError('ref/not-found', `There is no branch or tag named "${name}".`);
-        const { garbage: _g, ...report } = await this.#collect({ exceptRef: [repoId, name] });
+        const { garbage: _g, ...report } = await collect(db, { exceptRef: [repoId, name] });
         return report;
       }),
     );
@@ -677,7 +467,7 @@ export class DexieVersionStore implements VersionStore {
           from: ref.target,
           to: null,
           at: now(),
-          reason: 'deleted by the user',
+          reason: { code: 'deleted' },
         });
       }),
     );
@@ -711,7 +501,7 @@ export class DexieVersionStore implements VersionStore {
             from: id,
             to: ref.kind === 'branch' ? parent : null,
             at,
-            reason: `version ${shortId(id)} deleted`,
+            reason: { code: 'version-deleted', id },
           });
         }
         const repo = await db.repositories.get(row.repoId);
@@ -723,80 +513,46 @@ export class DexieVersionStore implements VersionStore {
     );
   }
 
-  // ---- housekeeping -------------------------------------------------------------------------------
+  // ---- housekeeping (housekeeping.ts) ---------------------------------------------------------------
 
   /**
    * Removes versions no branch, tag or HEAD reaches (they only exist after a user deleted a ref) and every
-   * blob no remaining version needs. All in one transaction, so a commit in another tab either sees its
-   * blobs gone before it starts (and rewrites them) or keeps them.
+   * blob no remaining version needs, in one transaction.
    */
   gc(options: { dryRun: boolean }): Promise<GcReport> {
-    const db = this.db;
-    const tables = [db.repositories, db.versions, db.manifests, db.refs, db.blobs];
-    return guard(() =>
-      db.transaction(options.dryRun ? 'r' : 'rw', tables, async () => {
-        const { garbage, ...found } = await this.#collect({});
-        if (!options.dryRun) {
-          await db.manifests.bulkDelete([...found.versions]);
-          await db.versions.bulkDelete([...found.versions]);
-          await db.blobs.bulkDelete(garbage);
-        }
-        return { ...found, dryRun: options.dryRun };
-      }),
-    );
-  }
-
-  /** Mark without sweep: the versions no ref or HEAD reaches and the blobs nothing else needs. In a transaction. */
-  async #collect(options: {
-    exceptRef?: readonly [RepoId, string];
-  }): Promise<GcReport & { garbage: BlobHash[] }> {
-    const db = this.db;
-    const [repos, refs, rows] = await Promise.all([
-      db.repositories.toArray(),
-      db.refs.toArray(),
-      db.versions.toArray(),
-    ]);
-    const except = options.exceptRef;
-    const roots: VersionId[] = refs
-      .filter((r) => !(except && r.repoId === except[0] && r.name === except[1]))
-      .map((r) => r.target);
-    for (const r of repos) if (r.head.kind === 'detached') roots.push(r.head.version);
-    const reachable = ancestors(graphOf(rows), roots);
-    const dead = rows.filter((v) => !reachable.has(v.id)).map((v) => v.id);
-    const needed = new Set<BlobHash>();
-    for (const v of rows) if (reachable.has(v.id)) needed.add(v.topologyHash);
-    for (const m of await db.manifests.bulkGet([...reachable]))
-      for (const t of m?.tensors ?? []) needed.add(t.hash);
-    const garbage = (await db.blobs.toCollection().primaryKeys()).filter((h) => !needed.has(h));
-    let bytes = 0;
-    for (const row of await db.blobs.bulkGet(garbage)) bytes += row?.size ?? 0;
-    return { dryRun: true, versions: dead, blobs: garbage.length, bytes, garbage };
+    return gc(this.db, options);
   }
 
   /** Bytes of distinct blobs: all of them, or those one repository's versions need. */
   usage(repoId?: RepoId): Promise<StorageUsage> {
+    return usage(this.db, repoId);
+  }
+
+  // ---- live views across tabs (Dexie's liveQuery sees IndexedDB changes in any tab of this origin) ---
+
+  watchRepository(
+    id: RepoId,
+    listener: (view: RepositoryView) => void,
+    onError: (e: unknown) => void,
+  ): () => void {
     const db = this.db;
-    return guard(() =>
-      db.transaction('r', [db.versions, db.manifests, db.blobs], async () => {
-        if (repoId === undefined) {
-          const blobs = await db.blobs.toArray();
-          return {
-            blobs: blobs.length,
-            bytes: blobs.reduce((n, b) => n + b.size, 0),
-            versions: await db.versions.count(),
-          };
-        }
-        const rows = await db.versions.where('repoId').equals(repoId).toArray();
-        const sizes = new Map<BlobHash, number>();
-        for (const m of await db.manifests.bulkGet(rows.map((r) => r.id)))
-          for (const t of m?.tensors ?? []) sizes.set(t.hash, t.byteLength);
-        const topologies = [...new Set(rows.map((r) => r.topologyHash))];
-        for (const b of await db.blobs.bulkGet(topologies)) if (b) sizes.set(b.hash, b.size);
-        let bytes = 0;
-        for (const s of sizes.values()) bytes += s;
-        return { blobs: sizes.size, bytes, versions: rows.length };
-      }),
-    );
+    const sub = liveQuery(async () => {
+      const [repository, versions, refs] = await Promise.all([
+        db.repositories.get(id),
+        this.listVersions(id),
+        this.listRefs(id),
+      ]);
+      return { repository: repository ?? null, versions, refs };
+    }).subscribe({ next: listener, error: (e: unknown) => onError(mapStorageError(e)) });
+    return () => sub.unsubscribe();
+  }
+
+  watchRepositories(listener: (repos: Repository[]) => void, onError: (e: unknown) => void): () => void {
+    const sub = liveQuery(() => this.db.repositories.orderBy('name').toArray()).subscribe({
+      next: listener,
+      error: (e: unknown) => onError(mapStorageError(e)),
+    });
+    return () => sub.unsubscribe();
   }
 }
 
@@ -806,65 +562,4 @@ function checkRepoName(name: string): string {
   if (clean.length > 120)
     throw new GraftError('repo/invalid-name', 'A model name can be at most 120 characters.');
   return clean;
-}
-
-function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
-  const { tensorCount: _n, totalBytes: _b, note: _note, ...rest } = row;
-  return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
-}
-
-function blobError(id: VersionId, problems: readonly BlobProblem[]): GraftError {
-  const first = problems[0] as BlobProblem;
-  const what =
-    first.problem === 'missing' ? 'is missing' : 'is damaged (its bytes no longer match their hash)';
-  return new GraftError(
-    first.problem === 'missing' ? 'storage/blob-missing' : 'storage/blob-corrupt',
-    `Version ${shortId(id)} cannot be opened: the data of ${first.tensor} ${what}. Run “Verify storage” to see every problem; other versions may still be intact.`,
-    { data: { problems } },
-  );
-}
-
-function problemsOf(version: Version, bytes: ReadonlyMap<BlobHash, ArrayBuffer | 'corrupt'>): BlobProblem[] {
-  const problems: BlobProblem[] = [];
-  const check = (hash: BlobHash, tensor: string, expectedLength: number | null) => {
-    const b = bytes.get(hash);
-    if (b === undefined) problems.push({ hash, tensor, problem: 'missing' });
-    else if (b === 'corrupt') problems.push({ hash, tensor, problem: 'corrupt' });
-    else if (expectedLength !== null && b.byteLength !== expectedLength)
-      problems.push({ hash, tensor, problem: 'wrong-size' });
-  };
-  check(version.topologyHash, 'the model topology', null);
-  for (const t of version.tensors) check(t.hash, `weight “${t.name}”`, t.byteLength);
-  return problems;
-}
-
-/** Cross-tab live views on top of Dexie's liveQuery (IndexedDB changes in any tab of this origin). */
-export function watchRepository(
-  store: DexieVersionStore,
-  id: RepoId,
-  listener: (view: RepositoryView) => void,
-  onError: (e: unknown) => void,
-): () => void {
-  const db = store.db;
-  const sub = liveQuery(async () => {
-    const [repository, versions, refs] = await Promise.all([
-      db.repositories.get(id),
-      store.listVersions(id),
-      store.listRefs(id),
-    ]);
-    return { repository: repository ?? null, versions, refs };
-  }).subscribe({ next: listener, error: (e: unknown) => onError(mapStorageError(e)) });
-  return () => sub.unsubscribe();
-}
-
-export function watchRepositories(
-  store: DexieVersionStore,
-  listener: (repos: Repository[]) => void,
-  onError: (e: unknown) => void,
-): () => void {
-  const sub = liveQuery(() => store.db.repositories.orderBy('name').toArray()).subscribe({
-    next: listener,
-    error: (e: unknown) => onError(mapStorageError(e)),
-  });
-  return () => sub.unsubscribe();
 }

@@ -15,7 +15,14 @@ import { planRefImport, type RefImport } from '../core/bundle/refPlan';
 import { selectScope } from '../core/bundle/scope';
 import { blobsOf, buildManifest, writeBundle } from '../core/bundle/write';
 import { ancestors, graphOf } from '../core/versions/dag';
-import { toRow, type Repository, type RepoId, type Version, type VersionRow } from '../core/versions/types';
+import {
+  toRow,
+  type RefReason,
+  type Repository,
+  type RepoId,
+  type Version,
+  type VersionRow,
+} from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
 import { version as APP_VERSION } from '../../package.json';
 import type { GraftDb, BlobRow, ManifestRow } from './db';
@@ -378,11 +385,10 @@ function newRepository(manifest: BundleManifest, head: Repository['head']): Repo
   return { id, name, createdAt, head, ...(description ? { description } : {}) };
 }
 
-const REASONS: Record<RefImport['action'], string> = {
-  created: 'imported from a bundle',
-  moved: 'fast-forwarded by an imported bundle',
-  renamed: 'imported from a bundle under a new name (the local one points elsewhere)',
-  unchanged: '',
+const REASONS: Record<Exclude<RefImport['action'], 'unchanged'>, RefReason> = {
+  created: { code: 'imported' },
+  moved: { code: 'import-moved' },
+  renamed: { code: 'import-renamed' },
 };
 
 async function applyRefs(db: GraftDb, repoId: RepoId, refs: readonly RefImport[]): Promise<void> {

@@ -47,7 +47,7 @@ async function writeCurrentFixture(file: string): Promise<void> {
   const first = await commit(null, [1, 2, 3, 4], 'created', '2026-12-01T10:00:00.000Z');
   const second = await commit(first, [2, 2, 3, 4], 'trained', '2026-12-01T10:05:00.000Z');
   await store.setRef(repo.id, 'best', 'tag', first);
-  await store.setRef(repo.id, 'best', 'tag', second, { reason: 'moved' });
+  await store.setRef(repo.id, 'best', 'tag', second, { reason: { code: 'tag-moved', from: first } });
   await store.setRef(repo.id, 'experiment', 'branch', first, { create: true });
   const experiment = await commit(first, [9, 9, 9, 9], 'wild idea', '2026-12-01T10:10:00.000Z', 'experiment');
   await store.amendMessage(second, 'trained 2 epochs on iris');

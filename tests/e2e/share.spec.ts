@@ -586,3 +586,37 @@ test('“Download as TF.js model” writes <name>.json + weights that TF.js in N
   await page.screenshot({ path: `${SHOTS}/share-panel.png`, fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('right after “Download as TF.js model”, one click on a history row selects it', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await useCpu(page);
+  const first = await createSeed(page, 'Clicked model', 'Seed model');
+  await importModel(page, fixtureFiles('abalone-dense', ['model.json', 'weights.bin']), {
+    as: 'version',
+    message: 'Abalone regressor',
+  });
+  const rows = history(page).getByRole('option');
+  await expect(rows).toHaveCount(2);
+  const firstRow = history(page).locator(`[data-version="${first}"]`);
+  await expect(firstRow).toHaveAttribute('aria-selected', 'false');
+
+  await openTab(page, 'Share');
+  const downloads: import('@playwright/test').Download[] = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.getByRole('button', { name: 'Download as TF.js model' }).click();
+  await expect.poll(() => downloads.length).toBe(2);
+  await expect(page.getByTestId('model-download-result')).toBeVisible();
+
+  // Where the download leaves the page: scrolled down, the row in view but the top of the list above the
+  // window (so that focusing the list on the press would scroll the page under the pointer).
+  await firstRow.evaluate((row) => window.scrollBy(0, row.getBoundingClientRect().top - 8));
+  const listTop = await history(page)
+    .getByRole('listbox', { name: 'Versions' })
+    .evaluate((list) => list.getBoundingClientRect().top);
+  expect(listTop).toBeLessThan(0);
+  // One real click, not a key: the row the pointer is on is the one selected.
+  await firstRow.click();
+  await expect(firstRow).toHaveAttribute('aria-selected', 'true', { timeout: 2_000 });
+  expect(errors).toEqual([]);
+});

@@ -8,11 +8,7 @@ import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
 import { StorageCheck } from '../../src/state/StorageCheck.svelte';
-import type { Workspace } from '../../src/state/Workspace.svelte';
-import { FakeBusy } from '../../src/state/testWorkspace.svelte';
-
-/** The part of the Workspace StorageCheck uses: run / say. */
-class FakeWorkspace extends FakeBusy {}
+import { Activity } from '../../src/state/Activity.svelte';
 
 let clock = Date.parse('2026-05-01T10:00:00.000Z');
 
@@ -37,8 +33,8 @@ async function setup(options: { onProgress?: (doneBlobs: number) => void } = {})
   await store.setRef(repo.id, 'side', 'branch', v1);
   const v3 = await commit(v1, 3, 'side');
   const saved: { bytes: Uint8Array; fileName: string }[] = [];
-  const ws = new FakeWorkspace();
-  const check = new StorageCheck(ws as unknown as Workspace<unknown>, {
+  const ws = new Activity();
+  const check = new StorageCheck(ws, {
     verifyAll: (onProgress, signal) =>
       verifyAll(store, {
         signal,
@@ -70,7 +66,7 @@ describe('StorageCheck', () => {
     expect(s.check.report?.ok).toBe(true);
     expect(s.check.damaged).toEqual([]);
     expect(s.ws.notice).toMatch(/intact/i);
-    expect(s.ws.lastError).toBeNull();
+    expect(s.ws.error).toBeNull();
   });
 
   it('names the damaged version and exports exactly the intact ones', async () => {
@@ -85,7 +81,7 @@ describe('StorageCheck', () => {
     expect(repo?.affectedRefs.map((r) => r.name)).toEqual(['main']);
 
     await s.check.exportIntact(s.repo.id);
-    expect(s.ws.lastError).toBeNull();
+    expect(s.ws.error).toBeNull();
     expect(s.saved).toHaveLength(1);
     const opened = await openBundle(s.saved[0]!.bytes);
     expect(opened.manifest.versions.map((v) => v.id).sort()).toEqual([s.v1, s.v3].sort());
@@ -114,6 +110,6 @@ describe('StorageCheck', () => {
     expect(s.check.report).toBeNull();
     expect(s.check.running).toBe(false);
     expect(s.check.progress).toBeNull();
-    expect(s.ws.lastError).toBeNull();
+    expect(s.ws.error).toBeNull();
   });
 });

@@ -126,6 +126,21 @@ export interface Repository {
   readonly description?: string;
 }
 
+/** Why a ref moved, stored in the ref log as a code with its data and worded by the UI. */
+export type RefReason =
+  | { readonly code: 'saved'; readonly change: ChangeKind; readonly message: string }
+  | { readonly code: 'branch-created' }
+  | { readonly code: 'branch-moved' }
+  | { readonly code: 'saved-on-older' }
+  | { readonly code: 'saved-conflict'; readonly branch: string }
+  | { readonly code: 'checkpoint' }
+  | { readonly code: 'tag-placed' }
+  | { readonly code: 'tag-moved'; readonly from: VersionId }
+  | { readonly code: 'renamed'; readonly from: string; readonly to: string }
+  | { readonly code: 'deleted' }
+  | { readonly code: 'version-deleted'; readonly id: VersionId }
+  | { readonly code: 'imported' | 'import-moved' | 'import-renamed' };
+
 /** One movement of a ref, kept forever so a tag or branch can show where it used to point. */
 export interface RefLogEntry {
   readonly repoId: RepoId;
@@ -134,7 +149,8 @@ export interface RefLogEntry {
   readonly from: VersionId | null;
   readonly to: VersionId | null;
   readonly at: string;
-  readonly reason: string;
+  /** A code with its data; older databases stored a sentence in English, shown as it was. */
+  readonly reason: RefReason | string;
 }
 
 export const DEFAULT_BRANCH = 'main';

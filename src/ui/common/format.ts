@@ -6,7 +6,7 @@ import type { SpecProblem } from '../../core/model/analyze';
 import { shapeText, type ShapeWords } from '../../core/model/shapeText';
 import { locale, t } from '../i18n';
 
-export { formatBytes } from '../../state/Workspace.svelte';
+export { formatBytes } from '../../core/units';
 
 export function formatWhen(iso: string, now: number = Date.now()): string {
   const at = Date.parse(iso);

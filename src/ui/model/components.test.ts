@@ -10,7 +10,7 @@ import type { LayerInfo } from '../../core/ports';
 import { graphFromTopology } from '../../core/model/graph';
 import { summaryShapes } from '../../core/versions/summary';
 import type { RepoId } from '../../core/versions/types';
-import type { LiveModel } from '../../state/Workspace.svelte';
+import type { Live } from '../../state/LiveModel.svelte';
 import { locale } from '../i18n';
 import ArchitectureDiagram from './ArchitectureDiagram.svelte';
 import LiveModelCard from './LiveModelCard.svelte';
@@ -42,7 +42,7 @@ const LAYERS: LayerInfo[] = [
   { name: 'score', className: 'Dense', outputShape: '[batch, 1]', params: 17, trainable: true },
 ];
 
-const LIVE: LiveModel<unknown> = {
+const LIVE: Live<unknown> = {
   repoId: 'r' as RepoId,
   model: null,
   summary: {

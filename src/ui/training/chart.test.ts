@@ -42,6 +42,22 @@ describe('chart arithmetic', () => {
     ]);
   });
 
+  it('downsamples a long series with gaps: gaps are skipped, and the ends are the first and last finite points', () => {
+    const n = 100_000;
+    const xs = Float64Array.from({ length: n }, (_, i) => i + 1);
+    // A diverged run: NaN losses at the start and the end, and every 7th value lost in between.
+    const ys = Float64Array.from({ length: n }, (_, i) =>
+      i < 10 || i >= n - 10 || i % 7 === 0 ? Number.NaN : i === 54_321 ? -5 : Math.cos(i / 500),
+    );
+    const points = downsample(xs, ys, 300);
+    expect(points.length).toBeLessThanOrEqual(4 * 300);
+    expect(points.every((p) => Number.isFinite(p.y))).toBe(true);
+    expect(points[0]).toEqual({ x: 11, y: ys[10] });
+    expect(points[points.length - 1]).toEqual({ x: n - 10, y: ys[n - 11] });
+    expect(points.some((p) => p.x === 54_322 && p.y === -5)).toBe(true);
+    expect(points.every((p, i) => i === 0 || p.x > (points[i - 1]?.x ?? -Infinity))).toBe(true);
+  });
+
   it('writes one path run and readable numbers', () => {
     expect(
       pathThrough(

@@ -47,40 +47,48 @@ export interface Point {
 /**
  * At most about 2 × `buckets` points: the first, lowest, highest and last of each bucket of x, in order.
  * A loss spike stays visible however many batches there are, and a few thousand points cost a few hundred.
- * Non-finite values are dropped.
+ * Non-finite values are dropped. Works on indices and allocates only the points it keeps, so a run of a
+ * million batches redraws in milliseconds rather than stalling on a million throwaway objects.
  */
 export function downsample(xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number): Point[] {
   const n = Math.min(xs.length, ys.length);
-  const points: Point[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = xs[i] as number;
-    const y = ys[i] as number;
-    if (Number.isFinite(x) && Number.isFinite(y)) points.push({ x, y });
-  }
-  if (points.length <= buckets * 2 || buckets < 1) return points;
-  const first = points[0] as Point;
-  const last = points[points.length - 1] as Point;
-  const width = (last.x - first.x) / buckets || 1;
-  const out: Point[] = [];
-  let i = 0;
-  while (i < points.length) {
-    const bucket = Math.min(buckets - 1, Math.floor(((points[i] as Point).x - first.x) / width));
-    let lo = points[i] as Point;
-    let hi = lo;
-    const start = lo;
-    let end = lo;
-    while (
-      i < points.length &&
-      Math.min(buckets - 1, Math.floor(((points[i] as Point).x - first.x) / width)) === bucket
-    ) {
-      const p = points[i] as Point;
-      if (p.y < lo.y) lo = p;
-      if (p.y > hi.y) hi = p;
-      end = p;
-      i++;
+  const x = (i: number) => xs[i] as number;
+  const y = (i: number) => ys[i] as number;
+  const finite = (i: number) => Number.isFinite(x(i)) && Number.isFinite(y(i));
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < n; i++)
+    if (finite(i)) {
+      count++;
+      if (first < 0) first = i;
+      last = i;
     }
-    const keep = [start, lo, hi, end].filter((p, k, all) => all.indexOf(p) === k).sort((a, b) => a.x - b.x);
-    out.push(...keep);
+  if (count <= buckets * 2 || buckets < 1) {
+    const all: Point[] = [];
+    for (let i = 0; i < n; i++) if (finite(i)) all.push({ x: x(i), y: y(i) });
+    return all;
+  }
+  const x0 = x(first);
+  const width = (x(last) - x0) / buckets || 1;
+  const bucketOf = (i: number) => Math.min(buckets - 1, Math.floor((x(i) - x0) / width));
+  const out: Point[] = [];
+  let i = first;
+  while (i <= last) {
+    const bucket = bucketOf(i);
+    const start = i;
+    let lo = i;
+    let hi = i;
+    let end = i;
+    for (i++; i <= last; i++) {
+      if (!finite(i)) continue;
+      if (bucketOf(i) !== bucket) break;
+      if (y(i) < y(lo)) lo = i;
+      if (y(i) > y(hi)) hi = i;
+      end = i;
+    }
+    const keep = [start, lo, hi, end].filter((k, j, all) => all.indexOf(k) === j).sort((a, b) => x(a) - x(b));
+    for (const k of keep) out.push({ x: x(k), y: y(k) });
   }
   return out;
 }

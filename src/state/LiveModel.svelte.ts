@@ -1,0 +1,448 @@
+/**
+ * The live model: the one being edited and trained, what it holds unsaved, the question asked before
+ * anything replaces it, and the actions that save it or replace it (checkout, rollback, open, create).
+ */
+import { GraftError, ok, type Result } from '../core/errors';
+import { formatBytes } from '../core/units';
+import { shortId, type VersionId } from '../core/hashing';
+import type { LayerInfo } from '../core/ports';
+import { assertRefName } from '../core/versions/refs';
+import { rollForwardTarget } from '../core/versions/rollback';
+import type { ModelSummary, RepoId, VersionRow } from '../core/versions/types';
+import type { Activity } from './Activity.svelte';
+import type { History } from './History.svelte';
+import type { StorageStatus } from './StorageStatus.svelte';
+import { defaultMessage, mergePending, pendingSeparator, type PendingChange } from './pending';
+import type { BackendChoice, BackendInfo, ProbeResult, Services } from './services';
+import { t } from './i18n';
+
+export { defaultMessage, type PendingChange };
+
+/** The live model with what Graft knows about it. */
+export interface Live<M> {
+  readonly repoId: RepoId;
+  readonly model: M;
+  readonly summary: ModelSummary;
+  readonly layers: readonly LayerInfo[];
+  /** The version this live model was saved as or checked out from; null before its first save. */
+  readonly base: VersionId | null;
+  /** What changed since `base`; null when the live model is exactly `base`. */
+  readonly pending: PendingChange | null;
+  readonly probe: ProbeResult | null;
+}
+
+/**
+ * What other parts of the app hold over the live model, asked before anything replaces it: a training run
+ * using it, edits not yet applied to it (the layer editor's draft).
+ */
+export interface LiveGuard {
+  /** True while the live model is in use and must not be replaced (a training run). */
+  inUse?(): boolean;
+  /** Edits made on the live model but not yet part of it, each in words; empty when none. */
+  pendingEdits?(): readonly string[];
+  /** Makes those edits part of the live model, so that a save keeps them; false when they could not be. */
+  keepEdits?(): Promise<boolean>;
+  /** Throws those edits away. */
+  dropEdits?(): void;
+}
+
+/** The actions that replace the live model, for the words of the question asked first. */
+export type ReplaceAction = 'checkout' | 'rollback' | 'rollForward' | 'open' | 'create' | 'branch' | 'switch';
+
+/** A question waiting for the user: the live model has unsaved work and an action would replace it. */
+export interface ReplaceQuestion {
+  readonly action: ReplaceAction;
+  /** The version, repository or branch the action goes to, in words (a short id, a name). */
+  readonly target: string;
+  /** What would be lost, one entry per change: “trained 5 epochs on Digits”, “Dense “dense_2” added”. */
+  readonly lost: readonly string[];
+}
+
+export type ReplaceAnswer = 'save' | 'discard' | 'cancel';
+
+/** An action that may be refused by the question, or fail: ok(false) when the user cancelled. */
+export type Outcome = Result<boolean>;
+
+const PREF_BACKEND = 'graft.backend';
+const CANCELLED: Outcome = ok(false);
+const DONE: Outcome = ok(true);
+
+export class LiveModel<M> {
+  readonly #s: Services<M>;
+  readonly #activity: Activity;
+  readonly #history: History;
+  readonly #storage: StorageStatus;
+
+  backend = $state.raw<BackendInfo | null>(null);
+  live = $state.raw<Live<M> | null>(null);
+  ready = $state(false);
+  tensorCount = $state(0);
+  /** Asked before an action replaces a live model that has unsaved work; null when nothing is asked. */
+  question = $state.raw<ReplaceQuestion | null>(null);
+  #answer: ((answer: ReplaceAnswer) => void) | null = null;
+  readonly #guards = new Set<LiveGuard>();
+
+  /** The live model belongs to the open repository, has something to save, and nothing else runs. */
+  get canSave(): boolean {
+    return (
+      this.live !== null &&
+      this.live.repoId === this.#history.repoId &&
+      this.live.pending !== null &&
+      this.#activity.busy === null
+    );
+  }
+
+  constructor(services: Services<M>, activity: Activity, history: History, storage: StorageStatus) {
+    this.#s = services;
+    this.#activity = activity;
+    this.#history = history;
+    this.#storage = storage;
+    activity.onSettled(() => (this.tensorCount = this.#s.ml.tensorCount()));
+  }
+
+  get templates() {
+    return this.#s.ml.templates;
+  }
+
+  /** Starts the backend and opens the repository the link or the last visit names. */
+  async init(): Promise<void> {
+    await this.#activity.run(t('common.busy.starting'), async () => {
+      const wanted = this.#s.prefs.get(PREF_BACKEND) === 'cpu' ? 'cpu' : 'webgl';
+      this.backend = await this.#s.ml.startBackend(wanted);
+      const start = await this.#history.start();
+      const open = start.repos.find((r) => r.id === start.wanted) ?? start.repos[0];
+      if (open) {
+        await this.#open(open.id, { checkoutHead: true });
+        const version = start.version;
+        if (version && this.#history.versions.some((v) => v.id === version))
+          this.#history.select(version as VersionId);
+      }
+    });
+    this.ready = true;
+    void this.#storage.refreshStorage();
+  }
+
+  destroy(): void {
+    this.#history.destroy();
+    if (this.live) this.#s.ml.dispose(this.live.model);
+  }
+
+  /** Lets a feature hold the live model (see LiveGuard); returns the function that lets go. */
+  addLiveGuard(guard: LiveGuard): () => void {
+    this.#guards.add(guard);
+    return () => this.#guards.delete(guard);
+  }
+
+  /** True while something (a training run) is using the live model and it must not change. */
+  liveInUse(): boolean {
+    return [...this.#guards].some((g) => g.inUse?.());
+  }
+
+  /** The unsaved work a replaced live model would lose, in words; empty when there is none. */
+  unsavedWork(): string[] {
+    const lost: string[] = [];
+    const pending = this.live?.pending;
+    if (pending) lost.push(...pending.description.split(pendingSeparator()));
+    for (const guard of this.#guards) {
+      const edits = guard.pendingEdits?.() ?? [];
+      if (edits.length) lost.push(t('unsaved.unappliedEdits', { changes: edits.join('; ') }));
+    }
+    return lost;
+  }
+
+  /**
+   * Runs `go` (an action that replaces the live model) once nothing unsaved stands in its way: with no
+   * unsaved work at once; otherwise after the user answers `question`: save first, discard, or cancel.
+   * A training run on the live model refuses it outright.
+   */
+  async #replacing(action: ReplaceAction, target: string, go: () => Promise<Result<void>>): Promise<Outcome> {
+    if (this.liveInUse()) {
+      this.#activity.say(t('unsaved.training'));
+      return CANCELLED;
+    }
+    const lost = this.unsavedWork();
+    if (lost.length > 0) {
+      this.#answer?.('cancel'); // a newer action replaces a question left open
+      const answer = await new Promise<ReplaceAnswer>((resolve) => {
+        this.#answer = resolve;
+        this.question = { action, target, lost };
+      });
+      if (answer === 'cancel') return CANCELLED;
+      if (answer === 'save') {
+        const saved = await this.#saveFirst();
+        if (!saved.ok || !saved.value) return saved;
+      } else {
+        for (const guard of this.#guards) guard.dropEdits?.();
+      }
+    }
+    const done = await go();
+    return done.ok ? DONE : done;
+  }
+
+  /** The user's answer to `question`; the action asked about goes on (or not) from here. */
+  answer(answer: ReplaceAnswer): void {
+    const resolve = this.#answer;
+    this.#answer = null;
+    this.question = null;
+    resolve?.(answer);
+  }
+
+  /** Saves the live model with its unapplied edits under the default message; ok(false) if it did not save. */
+  async #saveFirst(): Promise<Outcome> {
+    for (const guard of this.#guards) {
+      if (!guard.pendingEdits?.().length) continue;
+      if (guard.keepEdits && !(await guard.keepEdits())) return CANCELLED;
+    }
+    const pending = this.live?.pending;
+    if (!pending) return DONE;
+    const saved = await this.save(defaultMessage(pending));
+    return saved.ok ? ok(this.live?.pending === null) : saved;
+  }
+
+  openRepository(id: RepoId): Promise<Outcome> {
+    const open = () =>
+      this.#activity.run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true }));
+    if (this.live === null || this.live.repoId === id) return open().then((r) => (r.ok ? DONE : r));
+    const name = this.#history.repositories.find((r) => r.id === id)?.name ?? id;
+    return this.#replacing('open', name, open);
+  }
+
+  createFromTemplate(templateId: string, name: string): Promise<Outcome> {
+    const template = this.#s.ml.templates.find((x) => x.id === templateId);
+    return this.#replacing('create', name.trim() || (template?.name ?? templateId), () =>
+      this.#activity.run(t('common.busy.creating'), async () => {
+        if (!template) throw new GraftError('ml/model-invalid', 'That template does not exist.');
+        const repo = await this.#s.store.createRepository(name.trim() || template.name, {
+          description: template.description,
+        });
+        const model = this.#s.ml.createFromTemplate(templateId);
+        await this.#setLive({
+          repoId: repo.id,
+          model,
+          base: null,
+          pending: {
+            change: 'created',
+            description: `created from the template “${template.name}”`,
+            provenance: { template: template.id },
+            metrics: {},
+          },
+        });
+        await this.#open(repo.id, { checkoutHead: false });
+        this.#activity.say(t('history.notice.created', { name: repo.name }));
+      }),
+    );
+  }
+
+  /** Starts a repository whose first version is a model from elsewhere (files, another tool). */
+  createFromModel(name: string, model: M, pending: PendingChange): Promise<Outcome> {
+    return this.#replacing('create', name, () =>
+      this.#activity.run(t('common.busy.creating'), async () => {
+        const repo = await this.#s.store.createRepository(name);
+        await this.#setLive({ repoId: repo.id, model, base: null, pending });
+        await this.#open(repo.id, { checkoutHead: false });
+      }),
+    );
+  }
+
+  /**
+   * Makes `model` the live model of the open repository with a change to save (an edit, a training run,
+   * an import). The previous live model is disposed unless it is the same object (trained in place).
+   */
+  async replaceLive(model: M, pending: PendingChange): Promise<void> {
+    const live = this.live;
+    const repoId = this.#history.requireRepo();
+    await this.#setLive({
+      repoId,
+      model,
+      base: live?.repoId === repoId ? live.base : this.#history.branchHead,
+      pending: mergePending(live?.pending ?? null, pending),
+    });
+  }
+
+  save(message: string): Promise<Result<void>> {
+    return this.#activity.run(t('common.busy.saving'), async () => {
+      const live = this.live;
+      const repo = this.#history.repo;
+      if (!live || !repo || live.repoId !== repo.id)
+        throw new GraftError('ml/model-invalid', 'There is no model to save.');
+      if (!message.trim())
+        throw new GraftError('version/invalid', 'Write a short message saying what changed, then save.');
+      if (live.pending === null)
+        throw new GraftError('version/invalid', 'Nothing changed since this version was saved.');
+      const pending = live.pending;
+      // HEAD and the refs as stored now: the view catches up with the last save asynchronously. The store
+      // decides where the save goes (core/versions/placement) in the commit's transaction; what this tab
+      // saw tells it apart from another tab's save made meanwhile.
+      const [stored, refs] = await Promise.all([
+        this.#s.store.getRepository(repo.id),
+        this.#s.store.listRefs(repo.id),
+      ]);
+      const branch = stored.head.kind === 'branch' ? stored.head.name : null;
+      const seen = refs.find((r) => r.kind === 'branch' && r.name === branch)?.target ?? null;
+      const started = performance.now();
+      const snapshot = await this.#s.ml.snapshot(live.model);
+      const env = this.#s.ml.environment();
+      const result = await this.#s.store.commit({
+        repoId: repo.id,
+        target: { kind: 'head', seen: { branch, target: seen } },
+        parent: live.base,
+        message,
+        change: pending.change,
+        snapshot,
+        provenance: {
+          app: 'graft',
+          ...env,
+          ...pending.provenance,
+          saveTimeMs: Math.round(performance.now() - started),
+        },
+        metrics: pending.metrics,
+      });
+      this.live = { ...live, base: result.version.id, pending: null };
+      this.#history.select(result.version.id);
+      if (result.conflict) {
+        this.#activity.say(
+          t('history.notice.savedConflict', {
+            requested: result.conflict.requestedBranch,
+            branch: result.branch,
+          }),
+        );
+      } else if (result.branchedOff) {
+        this.#activity.say(
+          t('history.notice.savedBranchedOff', { id: shortId(result.version.id), branch: result.branch }),
+        );
+      } else {
+        this.#activity.say(
+          t('history.notice.saved', {
+            id: shortId(result.version.id),
+            branch: result.branch,
+            size: formatBytes(result.bytesWritten),
+          }),
+        );
+      }
+      void this.#storage.refreshStorage();
+    });
+  }
+
+  checkout(id: VersionId): Promise<Outcome> {
+    return this.#replacing('checkout', shortId(id), () =>
+      this.#activity.run(t('common.busy.checkingOut'), async () => {
+        await this.#checkout(id);
+        this.#history.select(id);
+        this.#activity.say(t('history.notice.checkedOut', { id: shortId(id) }));
+      }),
+    );
+  }
+
+  rollback(id: VersionId): Promise<Outcome> {
+    return this.#replacing('rollback', shortId(id), () => this.#rollback(id));
+  }
+
+  rollForward(rollback: VersionRow): Promise<Outcome> {
+    const target = rollForwardTarget(rollback);
+    return this.#replacing('rollForward', shortId(target), () => this.#rollback(target));
+  }
+
+  #rollback(id: VersionId): Promise<Result<void>> {
+    return this.#activity.run(t('common.busy.rollingBack'), async () => {
+      const repoId = this.#history.repoId;
+      if (!repoId) return;
+      const result = await this.#s.store.rollback(repoId, id);
+      await this.#checkout(result.version.id);
+      this.#history.select(result.version.id);
+      this.#activity.say(
+        t('history.notice.rolledBack', { target: shortId(id), id: shortId(result.version.id) }),
+      );
+    });
+  }
+
+  createBranch(name: string, at: VersionId): Promise<Outcome> {
+    return this.#replacing('branch', name.trim(), () =>
+      this.#activity.run(t('common.busy.branching'), async () => {
+        const repoId = this.#history.requireRepo();
+        const clean = name.trim();
+        assertRefName(clean);
+        await this.#s.store.startBranch(repoId, clean, at);
+        await this.#checkout(at);
+        this.#history.select(at);
+        this.#activity.say(t('history.notice.branchStarted', { name: clean, id: shortId(at) }));
+      }),
+    );
+  }
+
+  switchBranch(name: string): Promise<Outcome> {
+    return this.#replacing('switch', name, () =>
+      this.#activity.run(t('common.busy.switchingBranch'), async () => {
+        const repoId = this.#history.requireRepo();
+        const ref = this.#history.branches.find((b) => b.name === name);
+        if (!ref) throw new GraftError('ref/not-found', `There is no branch named “${name}”.`);
+        await this.#s.store.setHead(repoId, { kind: 'branch', name });
+        await this.#checkout(ref.target);
+        this.#history.select(ref.target);
+        this.#activity.say(t('history.notice.switched', { name }));
+      }),
+    );
+  }
+
+  /** A version as a live model of its own, for comparing behaviour; the caller disposes it. */
+  async materialize(id: VersionId): Promise<M> {
+    return this.#s.ml.materialize(await this.#s.store.load(id));
+  }
+
+  switchBackend(choice: BackendChoice): Promise<Result<void>> {
+    return this.#activity.run(t('common.busy.switchingBackend'), async () => {
+      const live = this.live;
+      if (live) {
+        const moved = await this.#s.ml.moveToBackend(live.model, choice);
+        this.backend = moved.backend;
+        await this.#setLive({ ...live, model: moved.model });
+      } else {
+        this.backend = await this.#s.ml.startBackend(choice);
+      }
+      this.#s.prefs.set(PREF_BACKEND, choice);
+    });
+  }
+
+  async #open(id: RepoId, options: { checkoutHead: boolean }): Promise<void> {
+    await this.#history.open(id);
+    if (options.checkoutHead && this.live?.repoId !== id) {
+      const head = this.#history.branchHead;
+      if (head) await this.#checkout(head);
+      else if (this.live) {
+        this.#s.ml.dispose(this.live.model);
+        this.live = null;
+      }
+    }
+    void this.#storage.refreshStorage();
+  }
+
+  async #checkout(id: VersionId): Promise<void> {
+    // The model is built while the weights are re-hashed; a mismatch throws it away unseen.
+    const loaded = await this.#s.store.loadOverlapped(id);
+    const model = await this.#s.ml.materialize(loaded);
+    try {
+      await loaded.verified;
+    } catch (e) {
+      this.#s.ml.dispose(model);
+      throw e;
+    }
+    await this.#setLive({ repoId: loaded.version.repoId, model, base: id, pending: null });
+  }
+
+  async #setLive(next: Pick<Live<M>, 'repoId' | 'model' | 'base' | 'pending'>): Promise<void> {
+    const previous = this.live;
+    let probe: ProbeResult | null;
+    try {
+      probe = await this.#s.ml.probe(next.model);
+    } catch {
+      probe = null; // a model with variable input size has no fixed probe; it still works
+    }
+    this.live = {
+      ...next,
+      summary: this.#s.ml.summarize(next.model),
+      layers: this.#s.ml.describeLayers(next.model),
+      probe,
+    };
+    if (previous && previous.model !== next.model) this.#s.ml.dispose(previous.model);
+    this.tensorCount = this.#s.ml.tensorCount();
+  }
+}

@@ -1,0 +1,112 @@
+/** The browser's storage as Graft sees it: room used, persistence, clean-up, and the database's schema state. */
+import { toGraftError, type Result } from '../core/errors';
+import { formatBytes } from '../core/units';
+import type { GcReport, StorageUsage, VersionStore } from '../core/ports';
+import type { RepoId } from '../core/versions/types';
+import type { Activity } from './Activity.svelte';
+import type { StorageManagerPort } from './services';
+import { t } from './i18n';
+
+export interface StorageInfo {
+  readonly usage: number | null;
+  readonly quota: number | null;
+  readonly persisted: boolean;
+  readonly repo: StorageUsage | null;
+}
+
+/**
+ * The database as other tabs left it: 'outdated' when another tab opened a newer schema (this tab's
+ * connection is closed and the page must be reloaded), 'blocked' while this tab's upgrade waits for a tab
+ * still on the old one.
+ */
+export type DatabaseState = 'outdated' | 'blocked' | null;
+
+export class StorageStatus {
+  readonly #store: Pick<VersionStore, 'usage' | 'gc'>;
+  readonly #manager: StorageManagerPort;
+  readonly #activity: Activity;
+  readonly #repoId: () => RepoId | null;
+
+  storage = $state.raw<StorageInfo | null>(null);
+  database = $state<DatabaseState>(null);
+  /** The answer to the last request for persistent storage in this page; null before any. */
+  persistGranted = $state<boolean | null>(null);
+  /** What “Clean up storage” would free, while its dialog is open. */
+  cleanupPreview = $state.raw<GcReport | null>(null);
+
+  /** `repoId` names the open repository, whose own share of the storage is shown too. */
+  constructor(
+    store: Pick<VersionStore, 'usage' | 'gc'>,
+    manager: StorageManagerPort,
+    activity: Activity,
+    repoId: () => RepoId | null,
+  ) {
+    this.#store = store;
+    this.#manager = manager;
+    this.#activity = activity;
+    this.#repoId = repoId;
+  }
+
+  async refreshStorage(): Promise<void> {
+    try {
+      const repoId = this.#repoId();
+      const [estimate, persisted, repo] = await Promise.all([
+        this.#manager.estimate(),
+        this.#manager.persisted(),
+        repoId ? this.#store.usage(repoId) : Promise.resolve(null),
+      ]);
+      this.storage = { usage: estimate?.usage ?? null, quota: estimate?.quota ?? null, persisted, repo };
+    } catch (e) {
+      this.#activity.report(toGraftError(e));
+    }
+  }
+
+  requestPersistence(): Promise<Result<void>> {
+    return this.#activity.run(t('common.busy.persisting'), async () => {
+      const granted = await this.#manager.persist();
+      this.persistGranted = granted;
+      this.#activity.say(granted ? t('common.storage.granted') : t('common.storage.notGranted'));
+      await this.refreshStorage();
+    });
+  }
+
+  /** What the storage layer heard from other tabs about the schema; 'open' ends a wait. */
+  databaseChanged(event: 'outdated' | 'blocked' | 'open'): void {
+    if (event === 'open') {
+      if (this.database === 'blocked') this.database = null;
+    } else {
+      this.database = event;
+    }
+  }
+
+  previewCleanup(): Promise<GcReport> {
+    return this.#store.gc({ dryRun: true });
+  }
+
+  /** Opens the clean-up dialog with a preview of what it would free (from the storage bar or a full disk). */
+  async askCleanup(): Promise<void> {
+    try {
+      this.cleanupPreview = await this.previewCleanup();
+    } catch (e) {
+      this.#activity.report(e);
+    }
+  }
+
+  closeCleanup(): void {
+    this.cleanupPreview = null;
+  }
+
+  cleanup(): Promise<Result<void>> {
+    return this.#activity.run(t('common.busy.cleaning'), async () => {
+      const report = await this.#store.gc({ dryRun: false });
+      this.#activity.say(
+        t('common.storage.freed', {
+          size: formatBytes(report.bytes),
+          objects: t('common.storage.freedObjects', { count: report.blobs }),
+          versions: t('common.storage.freedVersions', { count: report.versions.length }),
+        }),
+      );
+      await this.refreshStorage();
+    });
+  }
+}

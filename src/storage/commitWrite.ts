@@ -1,0 +1,132 @@
+/**
+ * Making a version visible, git's way: objects first (blobs, idempotent, safe to repeat), then one small
+ * transaction that checks them, adds the version and carries out where the save goes — a branch created,
+ * the ref moved, HEAD moved — as `placeSave` (core/versions/placement) decides from what it reads there.
+ */
+import { GraftError } from '../core/errors';
+import { shortId, type BlobHash, type VersionId } from '../core/hashing';
+import type { CommitResult } from '../core/ports';
+import { placeSave, type SaveTarget } from '../core/versions/placement';
+import { toRow, type Version } from '../core/versions/types';
+import type { BlobKind, BlobRow, GraftDb } from './db';
+
+/** Where a blob's bytes come from if the store does not hold it yet. */
+export interface BlobSource {
+  readonly kind: BlobKind;
+  /** The bytes as a Blob already, when the commit made one while hashing. */
+  readonly blob?: Blob;
+  readonly get: () => Promise<Uint8Array<ArrayBuffer>>;
+}
+
+/** Refuses, before anything is written, a save of `bytes` new bytes that the browser has no room for. */
+export type RoomCheck = (bytes: number) => Promise<void>;
+
+export async function commitVersion(
+  db: GraftDb,
+  version: Version,
+  target: SaveTarget,
+  parent: VersionId | null,
+  sources: ReadonlyMap<BlobHash, BlobSource>,
+  checkRoom: RoomCheck,
+): Promise<CommitResult> {
+  // A GC in another tab may remove blobs between our write and our commit; then write them again.
+  for (let attempt = 0; ; attempt++) {
+    const { blobsWritten, bytesWritten } = await putBlobs(db, sources, checkRoom);
+    try {
+      const result = await writeVersion(db, version, target, parent);
+      return { ...result, tensors: version.tensors, blobsWritten, bytesWritten };
+    } catch (e) {
+      if (attempt < 2 && e instanceof GraftError && e.code === 'storage/blob-missing' && sources.size > 0)
+        continue;
+      throw e;
+    }
+  }
+}
+
+/** Writes the blobs not already stored, in one transaction. Safe to repeat. */
+async function putBlobs(
+  db: GraftDb,
+  sources: ReadonlyMap<BlobHash, BlobSource>,
+  checkRoom: RoomCheck,
+): Promise<{ blobsWritten: number; bytesWritten: number }> {
+  if (sources.size === 0) return { blobsWritten: 0, bytesWritten: 0 };
+  const have = new Set(
+    await db.blobs
+      .where(':id')
+      .anyOf([...sources.keys()])
+      .primaryKeys(),
+  );
+  const missing = [...sources].filter(([hash]) => !have.has(hash));
+  const rows = await Promise.all(
+    missing.map(async ([hash, source]): Promise<BlobRow> => {
+      const data = source.blob ?? new Blob([await source.get()]);
+      return { hash, size: data.size, kind: source.kind, data };
+    }),
+  );
+  const bytesWritten = rows.reduce((n, r) => n + r.size, 0);
+  // Only blobs the store lacks count: a save that changed one layer needs room for that layer alone.
+  await checkRoom(bytesWritten);
+  if (rows.length) await db.blobs.bulkPut(rows);
+  return { blobsWritten: rows.length, bytesWritten };
+}
+
+/**
+ * The one small transaction that makes a version visible: check blobs and parents, decide where the save
+ * goes from HEAD and the refs as stored now, add the row, then create, move and point HEAD at the branch.
+ * A failure anywhere leaves none of it behind.
+ */
+function writeVersion(
+  db: GraftDb,
+  version: Version,
+  target: SaveTarget,
+  parent: VersionId | null,
+): Promise<Omit<CommitResult, 'blobsWritten' | 'bytesWritten' | 'tensors'>> {
+  return db.transaction(
+    'rw',
+    [db.repositories, db.versions, db.manifests, db.refs, db.refLog, db.blobs],
+    async () => {
+      const needed = [version.topologyHash, ...version.tensors.map((t) => t.hash)];
+      const present = new Set(await db.blobs.where(':id').anyOf(needed).primaryKeys());
+      const missing = needed.filter((h) => !present.has(h));
+      if (missing.length)
+        throw new GraftError('storage/blob-missing', 'Some weights vanished while saving; saving again.', {
+          data: { missing },
+        });
+      for (const p of version.parents) {
+        const row = await db.versions.get(p);
+        if (!row || row.repoId !== version.repoId)
+          throw new GraftError(
+            'version/invalid',
+            `The parent version ${shortId(p)} is not in this repository.`,
+          );
+      }
+      const repo = await db.repositories.get(version.repoId);
+      if (!repo) throw new GraftError('repo/not-found', 'That model no longer exists in this browser.');
+      const refs = await db.refs.where('repoId').equals(version.repoId).toArray();
+      const plan = placeSave({ head: repo.head, refs }, target, parent, version);
+
+      const row = toRow(version);
+      await db.versions.put(row);
+      await db.manifests.put({ id: version.id, tensors: version.tensors, provenance: version.provenance });
+      const base = { repoId: version.repoId, name: plan.branch, kind: 'branch' as const, at: row.createdAt };
+      if (plan.create) {
+        await db.refs.put({ ...ref(base), target: plan.create.at });
+        await db.refLog.add({ ...base, from: null, to: plan.create.at, reason: plan.create.reason });
+      }
+      await db.refs.put({ ...ref(base), target: version.id });
+      await db.refLog.add({ ...base, from: plan.from, to: version.id, reason: plan.reason });
+      if (plan.moveHead)
+        await db.repositories.update(version.repoId, { head: { kind: 'branch', name: plan.branch } });
+      return {
+        version: row,
+        branch: plan.branch,
+        ...(plan.conflict ? { conflict: plan.conflict } : {}),
+        ...(plan.branchedOff ? { branchedOff: true } : {}),
+      };
+    },
+  );
+}
+
+function ref(base: { repoId: Version['repoId']; name: string; kind: 'branch'; at: string }) {
+  return { repoId: base.repoId, name: base.name, kind: base.kind, updatedAt: base.at };
+}

@@ -1,0 +1,169 @@
+/** Reading stored versions back: every blob re-hashed before its bytes are used, problems named per tensor. */
+import { GraftError } from '../core/errors';
+import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
+import type { JsonObject } from '../core/json';
+import type { BlobProblem, LoadedVersion, VerifyReport } from '../core/ports';
+import type { Version, VersionRow } from '../core/versions/types';
+import { checkVersionId } from '../core/versions/version';
+import type { GraftDb, ManifestRow } from './db';
+
+export async function getVersion(db: GraftDb, id: VersionId): Promise<Version> {
+  const [row, manifest] = await Promise.all([db.versions.get(id), db.manifests.get(id)]);
+  if (!row || !manifest)
+    throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`, {
+      data: { id },
+    });
+  return joinVersion(row, manifest);
+}
+
+export async function loadTensors(
+  db: GraftDb,
+  id: VersionId,
+  names: readonly string[],
+): Promise<LoadedVersion['tensors']> {
+  const version = await getVersion(db, id);
+  const wanted = new Set(names);
+  const entries = version.tensors.filter((t) => wanted.has(t.name));
+  const bytes = await readVerified(db, [...new Set(entries.map((t) => t.hash))]);
+  return entries.map((entry) => {
+    const data = bytes.get(entry.hash);
+    if (data === undefined || data === 'corrupt')
+      throw new GraftError(
+        data === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
+        `The weights “${entry.name}” of version ${shortId(id)} are ${data === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+      );
+    return { entry, data };
+  });
+}
+
+export async function getTopology(db: GraftDb, id: VersionId): Promise<JsonObject> {
+  const row = await db.versions.get(id);
+  if (!row)
+    throw new GraftError('storage/not-found', `Version ${shortId(id)} is not in this browser's store.`);
+  const bytes = (await readVerified(db, [row.topologyHash])).get(row.topologyHash);
+  if (bytes === undefined || bytes === 'corrupt')
+    throw new GraftError(
+      bytes === undefined ? 'storage/blob-missing' : 'storage/blob-corrupt',
+      `The architecture of version ${shortId(id)} is ${bytes === undefined ? 'missing' : 'damaged'}. Run “Verify” on it.`,
+    );
+  return JSON.parse(new TextDecoder().decode(bytes)) as JsonObject;
+}
+
+export async function load(db: GraftDb, id: VersionId): Promise<LoadedVersion> {
+  const version = await getVersion(db, id);
+  const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
+  const bytes = await readVerified(db, hashes);
+  const problems = problemsOf(version, bytes);
+  if (problems.length) throw blobError(id, problems);
+  const topology = JSON.parse(
+    new TextDecoder().decode(bytes.get(version.topologyHash) as ArrayBuffer),
+  ) as JsonObject;
+  return {
+    version,
+    topology,
+    tensors: version.tensors.map((entry) => ({ entry, data: bytes.get(entry.hash) as ArrayBuffer })),
+  };
+}
+
+export async function loadOverlapped(
+  db: GraftDb,
+  id: VersionId,
+): Promise<LoadedVersion & { readonly verified: Promise<void> }> {
+  const version = await getVersion(db, id);
+  const topologyBytes = (await readVerified(db, [version.topologyHash])).get(version.topologyHash);
+  const hashes = [...new Set(version.tensors.map((t) => t.hash))];
+  const rows = await db.blobs.bulkGet(hashes);
+  const read = new Map<BlobHash, ArrayBuffer>();
+  await Promise.all(
+    rows.map(async (row, i) => {
+      if (row) read.set(hashes[i] as BlobHash, await row.data.arrayBuffer());
+    }),
+  );
+  const early = new Map<BlobHash, ArrayBuffer | 'corrupt'>(read);
+  if (topologyBytes !== undefined) early.set(version.topologyHash, topologyBytes);
+  const sizeProblems = problemsOf(version, early);
+  if (sizeProblems.length) throw blobError(id, sizeProblems);
+  const verified = Promise.all(
+    [...read].map(async ([hash, data]) => ((await hashBlob(data)) === hash ? null : hash)),
+  ).then((bad) => {
+    const corrupt = new Map<BlobHash, ArrayBuffer | 'corrupt'>(early);
+    for (const h of bad) if (h) corrupt.set(h, 'corrupt');
+    const problems = problemsOf(version, corrupt);
+    if (problems.length) throw blobError(id, problems);
+  });
+  // The caller awaits it later; until then a failure must not surface as an unhandled rejection.
+  verified.catch(() => undefined);
+  const topology = JSON.parse(new TextDecoder().decode(topologyBytes as ArrayBuffer)) as JsonObject;
+  return {
+    version,
+    topology,
+    tensors: version.tensors.map((entry) => ({ entry, data: read.get(entry.hash) as ArrayBuffer })),
+    verified,
+  };
+}
+
+export async function verify(db: GraftDb, id: VersionId): Promise<VerifyReport> {
+  const version = await getVersion(db, id);
+  const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
+  const bytes = await readVerified(db, hashes);
+  const problems = problemsOf(version, bytes);
+  let checkedBytes = 0;
+  for (const b of bytes.values()) if (b !== 'corrupt') checkedBytes += b.byteLength;
+  const idMatches = await checkVersionId(version);
+  return {
+    versionId: id,
+    ok: problems.length === 0 && idMatches,
+    checkedBlobs: hashes.length,
+    checkedBytes,
+    problems,
+    idMatches,
+  };
+}
+
+/** Reads blobs and keeps only those whose bytes hash to their key; absent or corrupt ones are left out. */
+export async function readVerified(
+  db: GraftDb,
+  hashes: readonly BlobHash[],
+): Promise<Map<BlobHash, ArrayBuffer | 'corrupt'>> {
+  const rows = await db.blobs.bulkGet([...hashes]);
+  const out = new Map<BlobHash, ArrayBuffer | 'corrupt'>();
+  await Promise.all(
+    rows.map(async (row, i) => {
+      if (!row) return;
+      const data = await row.data.arrayBuffer();
+      const ok = data.byteLength === row.size && (await hashBlob(data)) === hashes[i];
+      out.set(hashes[i] as BlobHash, ok ? data : 'corrupt');
+    }),
+  );
+  return out;
+}
+
+export function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
+  const { tensorCount: _n, totalBytes: _b, note: _note, ...rest } = row;
+  return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
+}
+
+function blobError(id: VersionId, problems: readonly BlobProblem[]): GraftError {
+  const first = problems[0] as BlobProblem;
+  const what =
+    first.problem === 'missing' ? 'is missing' : 'is damaged (its bytes no longer match their hash)';
+  return new GraftError(
+    first.problem === 'missing' ? 'storage/blob-missing' : 'storage/blob-corrupt',
+    `Version ${shortId(id)} cannot be opened: the data of ${first.tensor} ${what}. Run “Verify storage” to see every problem; other versions may still be intact.`,
+    { data: { problems } },
+  );
+}
+
+function problemsOf(version: Version, bytes: ReadonlyMap<BlobHash, ArrayBuffer | 'corrupt'>): BlobProblem[] {
+  const problems: BlobProblem[] = [];
+  const check = (hash: BlobHash, tensor: string, expectedLength: number | null) => {
+    const b = bytes.get(hash);
+    if (b === undefined) problems.push({ hash, tensor, problem: 'missing' });
+    else if (b === 'corrupt') problems.push({ hash, tensor, problem: 'corrupt' });
+    else if (expectedLength !== null && b.byteLength !== expectedLength)
+      problems.push({ hash, tensor, problem: 'wrong-size' });
+  };
+  check(version.topologyHash, 'the model topology', null);
+  for (const t of version.tensors) check(t.hash, `weight “${t.name}”`, t.byteLength);
+  return problems;
+}
