@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import ts from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import noLiteralText from './eslint/noLiteralText.js';
 
 const ADAPTERS = {
   dexie: { name: 'dexie', message: 'Only src/storage may use Dexie.' },
@@ -32,6 +33,12 @@ export default ts.config(
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    // Words a person reads come from src/locales; product and format names no language translates pass.
+    files: ['src/**/*.svelte'],
+    plugins: { graft: { rules: { 'no-literal-text': noLiteralText } } },
+    rules: { 'graft/no-literal-text': ['error', { allow: ['Graft', 'TF.js', 'Keras'] }] },
   },
   {
     files: ['src/core/**'],

@@ -79,6 +79,19 @@ describe('a save of the live model goes where HEAD is', () => {
     });
   });
 
+  it('stays on the branch the tab saw when another tab’s save moved HEAD to its own fork meanwhile', () => {
+    const state: PlacementState = {
+      head: { kind: 'branch', name: 'main-2' },
+      refs: [...onMain(id('c')).refs, { name: 'main-2', kind: 'branch', target: id('d') }],
+    };
+    const p = placeSave(state, { kind: 'head', seen: { branch: 'main', target: id('b') } }, id('b'), SAVED);
+    expect(p).toMatchObject({
+      branch: 'main-3',
+      moveHead: true,
+      conflict: { requestedBranch: 'main', theirHead: id('c') },
+    });
+  });
+
   it('keeps both lines when another tab saved the first version of a new model meanwhile', () => {
     const p = placeSave(onMain(id('c')), { kind: 'head' }, null, SAVED);
     expect(p).toMatchObject({ branch: 'main-2', conflict: { requestedBranch: 'main', theirHead: id('c') } });

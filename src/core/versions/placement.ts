@@ -13,8 +13,9 @@ import type { ChangeKind, Head, RefKind, RefReason } from './types';
 export type SaveTarget =
   /**
    * Where HEAD is: its branch, or a new branch when HEAD is detached or the save builds on an older
-   * version than the branch's. `seen` is the branch and its head as the saving tab read them before it
-   * started; if the branch moved since (another tab saved), the save forks instead of overwriting.
+   * version than the branch's. `seen` is HEAD's branch and that branch's head as the saving tab read them
+   * before it started: the save goes on that branch even if another tab moved HEAD since, and forks
+   * instead of overwriting if the branch itself moved.
    */
   | {
       readonly kind: 'head';
@@ -97,13 +98,14 @@ export function placeSave(
 
   switch (target.kind) {
     case 'head': {
-      if (state.head.kind === 'detached') return olderFork(DETACHED_BRANCH);
-      const name = state.head.name;
+      // The branch HEAD named when the tab looked: another tab may have moved HEAD itself since.
+      const seen = target.seen;
+      const name = seen ? seen.branch : state.head.kind === 'branch' ? state.head.name : null;
+      if (name === null) return olderFork(DETACHED_BRANCH);
       assertRefName(name);
       const current = branchTarget(name);
-      const seen = target.seen;
       // The branch moved between the tab's look and this transaction: keep both lines, never overwrite theirs.
-      if (seen && seen.branch === name && seen.target !== current) return conflictFork(name, current, true);
+      if (seen && seen.target !== current) return conflictFork(name, current, true);
       if (current === parent) return move(name, current);
       if (parent !== null) return olderFork(name);
       return conflictFork(name, current, true);
