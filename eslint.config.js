@@ -16,6 +16,14 @@ const ADAPTERS = {
   },
 };
 
+// Test-only code is named test<Subject>.ts (beside the code it serves, or in tests/unit); app code never
+// imports it, nor anything under tests/.
+const TEST_FILES = ['**/*.test.ts', '**/test[A-Z]*'];
+const TEST_ONLY = {
+  regex: '(^|/)test[A-Z][^/]*$|(^|/)tests/',
+  message: 'Test-only module: only tests import test<Subject>.ts modules.',
+};
+
 export default ts.config(
   { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'bench/results.json'] },
   js.configs.recommended,
@@ -148,5 +156,11 @@ export default ts.config(
         },
       ],
     },
+  },
+  {
+    // A separate rule from the layers' no-restricted-imports above, so the two lists never replace each other.
+    files: ['src/**'],
+    ignores: TEST_FILES,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [TEST_ONLY] }] },
   },
 );

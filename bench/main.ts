@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import Dexie from 'dexie';
 import { hashBlob, type VersionId } from '../src/core/hashing';
-import { tensorBytes } from '../src/core/ports';
+import { tensorBytes, type BackendChoice } from '../src/core/ports';
 import type { RepoId } from '../src/core/versions/types';
-import { startBackend, type BackendName } from '../src/ml/backend';
+import { startBackend } from '../src/ml/backend';
 import { materializeModel, snapshotModel } from '../src/ml/snapshot';
 import { DexieVersionStore } from '../src/storage/DexieVersionStore';
 import { GraftDb } from '../src/storage/db';
@@ -57,7 +57,7 @@ export interface StorageModelMeta {
 export interface BenchReport {
   readonly meta: {
     readonly backend: string;
-    readonly requestedBackend: BackendName;
+    readonly requestedBackend: BackendChoice;
     readonly tfjs: string;
     readonly userAgent: string;
     readonly reps: number;
@@ -78,7 +78,7 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
-const REQUESTED: BackendName = params.get('backend') === 'webgl' ? 'webgl' : 'cpu';
+const REQUESTED: BackendChoice = params.get('backend') === 'webgl' ? 'webgl' : 'cpu';
 const REPS = Math.max(3, Math.floor(Number(params.get('reps') ?? 3)) || 3);
 const ONLY = new Set(
   (params.get('only') ?? SECTIONS.join(','))

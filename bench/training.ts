@@ -9,7 +9,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import type { EpochLogs, TrainConfig, TrainProgress } from '../src/core/model/training';
 import { mulberry32 } from '../src/core/random';
 import { trainInBackground } from '../src/ml/backgroundTraining';
-import type { TrainCallbacks, TrainData } from '../src/ml/train';
+import type { TrainingCallbacks, TrainingData } from '../src/core/ports';
 import { progressFrames } from '../src/app/progressFrames';
 import '../src/ui/common/theme.css';
 import type { BenchEntry } from './main';
@@ -50,7 +50,7 @@ function syntheticDigits(rows: number, seed: number): { x: Float32Array; labels:
 
 const trainSet = syntheticDigits(TRAIN_ROWS, 1);
 const valSet = syntheticDigits(VAL_ROWS, 2);
-const data: TrainData = {
+const data: TrainingData = {
   xTrain: { values: trainSet.x, shape: [TRAIN_ROWS, FEATURES] },
   yTrain: { values: trainSet.labels, shape: [TRAIN_ROWS, 1] },
   xVal: { values: valSet.x, shape: [VAL_ROWS, FEATURES] },
@@ -134,7 +134,7 @@ async function appRun(
     });
   };
   const epochs = config.epochs;
-  const callbacks: TrainCallbacks = {
+  const callbacks: TrainingCallbacks = {
     onBatch: (epoch, batch, batches, logs) => {
       buffer.progress = { epoch, epochs, batch: batch + 1, batches };
       buffer.losses.push(logs.loss);

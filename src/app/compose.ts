@@ -8,8 +8,7 @@ import { materializeModel, snapshotModel, summarize } from '../ml/snapshot';
 import { TEMPLATES } from '../ml/templates';
 import { DexieVersionStore } from '../storage/DexieVersionStore';
 import { GraftDb } from '../storage/db';
-import type { VersionReader } from '../core/ports';
-import type { MlServices, Services } from '../state/services';
+import type { Location, MlServices, Preferences, StorageManagerPort, VersionReader } from '../core/ports';
 import { Activity } from '../state/Activity.svelte';
 import { History } from '../state/History.svelte';
 import { LiveModel as Live } from '../state/LiveModel.svelte';
@@ -29,7 +28,7 @@ import { Tour } from '../state/Tour.svelte';
 export type LiveModel = tf.LayersModel;
 
 /** Small settings in localStorage. Private modes may refuse; preferences are a convenience, not data. */
-const BROWSER_PREFS: Services<LiveModel>['prefs'] = {
+const BROWSER_PREFS: Preferences = {
   get: (k) => {
     try {
       return localStorage.getItem(k);
@@ -87,6 +86,35 @@ export function createMl(): MlServices<LiveModel> {
   };
 }
 
+/** The page's URL names the open repository and version, so a reload or a shared link opens them. */
+const BROWSER_LOCATION: Location = {
+  read: () => {
+    const params = new URL(location.href).searchParams;
+    return { repo: params.get('repo'), version: params.get('v') };
+  },
+  write: ({ repo, version }) => {
+    const url = new URL(location.href);
+    for (const [key, value] of [
+      ['repo', repo],
+      ['v', version],
+    ] as const) {
+      if (value) url.searchParams.set(key, value);
+      else url.searchParams.delete(key);
+    }
+    history.replaceState(history.state, '', url);
+  },
+};
+
+const BROWSER_STORAGE: StorageManagerPort = {
+  async estimate() {
+    if (!navigator.storage?.estimate) return null;
+    const e = await navigator.storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  },
+  persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
+  persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
+};
+
 /** The parts of the app's state every feature draws on, over one store. */
 export interface Core {
   readonly activity: Activity;
@@ -98,41 +126,10 @@ export interface Core {
 }
 
 export function createCore(store = new DexieVersionStore(new GraftDb())): Core {
-  const services: Services<LiveModel> = {
-    store,
-    ml: createMl(),
-    prefs: BROWSER_PREFS,
-    location: {
-      read: () => {
-        const params = new URL(location.href).searchParams;
-        return { repo: params.get('repo'), version: params.get('v') };
-      },
-      write: ({ repo, version }) => {
-        const url = new URL(location.href);
-        for (const [key, value] of [
-          ['repo', repo],
-          ['v', version],
-        ] as const) {
-          if (value) url.searchParams.set(key, value);
-          else url.searchParams.delete(key);
-        }
-        history.replaceState(history.state, '', url);
-      },
-    },
-    storageManager: {
-      async estimate() {
-        if (!navigator.storage?.estimate) return null;
-        const e = await navigator.storage.estimate();
-        return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
-      },
-      persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
-      persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
-    },
-  };
   const activity = new Activity();
-  const repoHistory = new History(store, activity, services.location, services.prefs);
-  const storage = new StorageStatus(store, services.storageManager, activity, () => repoHistory.repoId);
-  const live = new Live(services, activity, repoHistory, storage);
+  const repoHistory = new History(store, activity, BROWSER_LOCATION, BROWSER_PREFS);
+  const storage = new StorageStatus(store, BROWSER_STORAGE, activity, () => repoHistory.repoId);
+  const live = new Live({ store, ml: createMl(), prefs: BROWSER_PREFS }, activity, repoHistory, storage);
   store.watchSchema((event) => storage.databaseChanged(event));
   return { activity, history: repoHistory, liveModel: live, storage, reader: store };
 }

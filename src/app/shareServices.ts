@@ -9,13 +9,18 @@ import { isZip, listZip } from '../core/bundle/zip';
 import { isJsonObject } from '../core/json';
 import type { Hdf5Io } from '../core/keras/hdf5';
 import { isHdf5, looksLikeSafetensors } from '../core/keras/sniff';
-import { tensorBytes } from '../core/ports';
 import type { WeightsFile } from '../ml/kerasWeights';
 import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
 import { exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
-import type { EarlierImport, ModelFromFiles, ShareServices, WeightsFromFile } from '../state/Share.svelte';
+import {
+  tensorBytes,
+  type EarlierImport,
+  type ModelFromFiles,
+  type ShareServices,
+  type WeightsFromFile,
+} from '../core/ports';
 
 /** How long a download's object URL stays valid: the browser starts reading it at the click. */
 const REVOKE_AFTER_MS = 60_000;

@@ -8,7 +8,7 @@ import { evaluateModel, predict } from '../ml/evaluate';
 import { snapshotModel } from '../ml/snapshot';
 import { trainInBackground } from '../ml/backgroundTraining';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
-import type { TrainingServices } from '../state/services';
+import type { TrainingServices } from '../core/ports';
 import { datasetLoader } from './datasetSource';
 import { progressFrames } from './progressFrames';
 

@@ -10,7 +10,7 @@ import type { VersionId } from '../core/hashing';
 import type { RepoId, VersionRow } from '../core/versions/types';
 import { freshStore } from '../storage/testDb';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
-import type { MlServices, Services } from '../state/services';
+import type { Location, MlServices, Preferences, StorageManagerPort } from '../core/ports';
 import { Activity } from '../state/Activity.svelte';
 import { History } from '../state/History.svelte';
 import { LiveModel, type LiveGuard, type PendingChange } from '../state/LiveModel.svelte';
@@ -101,17 +101,18 @@ async function synced(ws: Workspace): Promise<void> {
 
 async function workspace(): Promise<Workspace> {
   const store = freshStore();
-  const services: Services<PlainModel> = {
-    store,
-    ml: ML,
-    prefs: { get: () => null, set: () => {} },
-    location: { read: () => ({ repo: null, version: null }), write: () => {} },
-    storageManager: { estimate: async () => null, persisted: async () => false, persist: async () => false },
+  const prefs: Preferences = { get: () => null, set: () => {} };
+  const location: Location = { read: () => ({ repo: null, version: null }), write: () => {} };
+  const manager: StorageManagerPort = {
+    estimate: async () => null,
+    persisted: async () => false,
+    persist: async () => false,
   };
   const activity = new Activity();
-  const history = new History(store, activity, services.location, services.prefs);
-  const storage = new StorageStatus(store, services.storageManager, activity, () => history.repoId);
-  const ws: Workspace = { activity, history, live: new LiveModel(services, activity, history, storage) };
+  const history = new History(store, activity, location, prefs);
+  const storage = new StorageStatus(store, manager, activity, () => history.repoId);
+  const live = new LiveModel({ store, ml: ML, prefs }, activity, history, storage);
+  const ws: Workspace = { activity, history, live };
   open.push(ws);
   stores.set(ws, store);
   await ws.live.init();

@@ -13,14 +13,6 @@ const HEX_64 = /^[0-9a-f]{64}$/;
 export function isHash(s: unknown): s is string {
   return typeof s === 'string' && HEX_64.test(s);
 }
-export function asBlobHash(s: string): BlobHash {
-  if (!isHash(s)) throw new TypeError(`Not a SHA-256 hex digest: ${s}`);
-  return s as BlobHash;
-}
-export function asVersionId(s: string): VersionId {
-  if (!isHash(s)) throw new TypeError(`Not a version id: ${s}`);
-  return s as VersionId;
-}
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

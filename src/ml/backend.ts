@@ -2,18 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgl';
 import { GraftError } from '../core/errors';
+import type { BackendChoice, BackendInfo } from '../core/ports';
 
-export type BackendName = 'webgl' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['webgl', 'cpu'];
-
-export interface BackendState {
-  readonly active: string;
-  readonly requested: BackendName;
-  /** Set when the requested backend could not start and Graft fell back. */
-  readonly fallbackReason?: string;
-}
-
-export async function startBackend(requested: BackendName): Promise<BackendState> {
+export async function startBackend(requested: BackendChoice): Promise<BackendInfo> {
   let ok: boolean;
   try {
     ok = await tf.setBackend(requested);

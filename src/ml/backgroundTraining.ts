@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
 import type { TrainConfig, TrainResult } from '../core/model/training';
-import { train, type TrainCallbacks, type TrainData, type TrainOptions } from './train';
+import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import { train, type TrainOptions } from './train';
 import { TrainingClient, type TrainPort } from './trainRemote';
 
 let current: { readonly worker: Worker; readonly client: TrainingClient } | null = null;
@@ -45,17 +46,12 @@ function client(): TrainingClient | null {
   return made.client;
 }
 
-/** Where the next run will train: in a background worker, or in the page's thread. */
-export function trainingThread(): 'worker' | 'page' {
-  return typeof Worker !== 'undefined' && !unavailable.has(tf.getBackend()) ? 'worker' : 'page';
-}
-
 /** Trains `model` in place, as `train()` does, preferably off the page's main thread. */
 export async function trainInBackground(
   model: tf.LayersModel,
-  data: TrainData,
+  data: TrainingData,
   config: TrainConfig,
-  callbacks: TrainCallbacks = {},
+  callbacks: TrainingCallbacks = {},
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const backend = tf.getBackend();

@@ -7,7 +7,7 @@ import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import { DIGITS_CNN_SPEC, MODEL_TEMPLATES, SEED_SPEC } from '../core/model/templates';
 import { specFromTopology } from '../core/model/topology';
 import { buildModel } from './build';
-import { createSeedModel } from './seedModel';
+import { createSeedModel } from './testModels';
 import { snapshotModel } from './snapshot';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { findTemplate } from '../core/model/templates';
 import { mulberry32 } from '../core/random';
 import { buildModel } from './build';
 import { evaluateModel, predict } from './evaluate';
-import type { ArrayData } from './train';
+import type { RowData } from '../core/ports';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -16,7 +16,7 @@ beforeAll(async () => {
 const TOY = findTemplate('toy-2d')?.spec as ModelSpec;
 const SINE = findTemplate('sine')?.spec as ModelSpec;
 
-function points(rows: number, seed = 1): { x: ArrayData; labels: ArrayData } {
+function points(rows: number, seed = 1): { x: RowData; labels: RowData } {
   const next = mulberry32(seed);
   const x = Float32Array.from({ length: rows * 2 }, () => next() * 2 - 1);
   const labels = Float32Array.from({ length: rows }, (_, r) =>
@@ -67,7 +67,7 @@ describe('evaluateModel', () => {
   it('accepts one-hot targets and reports a sparse loss by its name', async () => {
     const model = buildModel(TOY, { seed: 1 });
     const { x, labels } = points(20);
-    const oneHot: ArrayData = {
+    const oneHot: RowData = {
       values: Float32Array.from({ length: 40 }, (_, i) =>
         labels.values[Math.floor(i / 2)] === i % 2 ? 1 : 0,
       ),

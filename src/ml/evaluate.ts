@@ -1,41 +1,9 @@
 /** Evaluating a model on a data set (loss, accuracy and confusion matrix, or regression errors) and predicting rows. */
 import * as tf from '@tensorflow/tfjs';
-import {
-  accuracyOf,
-  argmaxRows,
-  confusionMatrix,
-  regressionMetrics,
-  type ConfusionMatrix,
-} from '../core/model/metrics';
-import type { Task } from '../core/model/templates';
+import { accuracyOf, argmaxRows, confusionMatrix, regressionMetrics } from '../core/model/metrics';
 import type { LossName } from '../core/model/training';
-import { inputTensor, makeYielder, targetTensor, type ArrayData } from './train';
-
-export interface EvaluateOptions {
-  readonly task: Task;
-  /** Defaults: categorical cross-entropy (binary for a single sigmoid output) or mean squared error. */
-  readonly loss?: LossName;
-  /** Rows per forward pass (default 256). */
-  readonly batchSize?: number;
-}
-
-export interface Evaluation {
-  readonly rows: number;
-  readonly loss: number;
-  readonly lossName: LossName;
-  readonly accuracy?: number;
-  /** Rows are true classes, columns predicted ones. */
-  readonly confusion?: ConfusionMatrix;
-  readonly mae?: number;
-  readonly mse?: number;
-  readonly r2?: number;
-}
-
-export interface Prediction {
-  /** Row-major outputs, `shape[0]` rows. */
-  readonly values: Float32Array;
-  readonly shape: readonly number[];
-}
+import type { EvaluateOptions, ModelEvaluation, Prediction, RowData } from '../core/ports';
+import { inputTensor, makeYielder, targetTensor } from './train';
 
 const LOSS_FNS: Readonly<Record<LossName, (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor>> = {
   categoricalCrossentropy: tf.metrics.categoricalCrossentropy,
@@ -53,7 +21,7 @@ function outputUnits(model: tf.LayersModel): number {
 /** Runs `model` on `rows` in chunks, yielding to the page between them; the result is one typed array. */
 export async function predict(
   model: tf.LayersModel,
-  rows: ArrayData,
+  rows: RowData,
   options: { batchSize?: number } = {},
 ): Promise<Prediction> {
   const x = inputTensor(model, rows, 'the rows to predict');
@@ -97,10 +65,10 @@ async function predictTensor(
  */
 export async function evaluateModel(
   model: tf.LayersModel,
-  x: ArrayData,
-  y: ArrayData,
+  x: RowData,
+  y: RowData,
   options: EvaluateOptions,
-): Promise<Evaluation> {
+): Promise<ModelEvaluation> {
   const units = outputUnits(model);
   const lossName: LossName =
     options.loss ??

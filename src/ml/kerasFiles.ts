@@ -14,6 +14,7 @@ import { GraftError, isGraftError } from '../core/errors';
 import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
 import { sha256Hex } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
+import type { NamedBytes } from '../core/ports';
 import { kerasToTfjs, type KerasFormat, type KerasNote } from '../core/keras/configIn';
 import {
   attrList,
@@ -33,7 +34,6 @@ import {
   detachedSnapshot,
   refuseNonFiniteSettings,
   type ImportedModel,
-  type ModelFile,
 } from './modelFiles';
 
 /** What a Keras model file holds, found from its content rather than its name. */
@@ -57,7 +57,7 @@ export type KerasFileContent =
  * `.weights.h5` (HDF5 without a model config) or `.safetensors` file into tensors to match.
  */
 export async function readKerasFile(
-  file: ModelFile,
+  file: NamedBytes,
   io: Hdf5Io | null,
   kind: KerasFileKind,
 ): Promise<KerasFileContent> {
@@ -76,7 +76,7 @@ export async function readKerasFile(
 
 /** Reads a `.keras` zip or an HDF5 whole-model file into a checked TF.js model's snapshot. */
 export async function readKerasModel(
-  file: ModelFile,
+  file: NamedBytes,
   io: Hdf5Io,
   kind: 'keras-v3' | 'hdf5',
   opened?: H5Group,
@@ -177,7 +177,7 @@ interface Origin {
 }
 
 async function fromConfig(
-  file: ModelFile,
+  file: NamedBytes,
   sha256: string,
   config: JsonObject,
   weights: H5Group,

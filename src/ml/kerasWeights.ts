@@ -10,10 +10,10 @@ import { sha256Hex } from '../core/hashing';
 import { attrList, attrText, h5Find, h5Group, type H5Dataset, type H5Group } from '../core/keras/hdf5';
 import { readSafetensors, toStoredTensor } from '../core/keras/safetensors';
 import { planWeights, type FileTensor, type ModelWeight, type WeightsPlan } from '../core/keras/weightsMatch';
+import type { NamedBytes } from '../core/ports';
 import type { StoredDType } from '../core/versions/types';
 import { kerasV3Slots } from './kerasLayout';
 import { castTo, datasetValues, invalid } from './kerasValues';
-import type { ModelFile } from './modelFiles';
 
 /** A weights-only file, read and converted, waiting to be matched to a live model. */
 export interface WeightsFile {
@@ -47,7 +47,7 @@ const ELEMENT_NAMES: Readonly<Record<string, string>> = {
   U64: 'uint64',
 };
 
-export async function readSafetensorsWeights(file: ModelFile): Promise<WeightsFile> {
+export async function readSafetensorsWeights(file: NamedBytes): Promise<WeightsFile> {
   const sha256 = await sha256Hex(file.bytes as Uint8Array<ArrayBuffer>);
   const converted = new Set<string>();
   const perLayer = new Map<string, number>();
@@ -77,7 +77,7 @@ export async function readSafetensorsWeights(file: ModelFile): Promise<WeightsFi
  * A weights-only HDF5 file: Keras 3's `save_weights` (`layers/…/vars/<i>`, each `vars` group naming its
  * layer), or Keras 2's (one group per layer listed in `layer_names`, each listing its `weight_names`).
  */
-export async function weightsFromHdf5(file: ModelFile, root: H5Group): Promise<WeightsFile> {
+export async function weightsFromHdf5(file: NamedBytes, root: H5Group): Promise<WeightsFile> {
   const sha256 = await sha256Hex(file.bytes as Uint8Array<ArrayBuffer>);
   const converted = new Set<string>();
   const tensors: WeightsFile['tensors'][number][] = [];

@@ -14,7 +14,8 @@ import type { JsonObject } from '../core/json';
 import { tensorBytes, type ModelSnapshot, type TensorData } from '../core/ports';
 import type { RepoId } from '../core/versions/types';
 import { makeVersion } from '../core/versions/version';
-import { readModelFiles, sourceProvenance, type ModelFile } from './modelFiles';
+import type { NamedBytes } from '../core/ports';
+import { readModelFiles, sourceProvenance } from './modelFiles';
 import { materializeModel, snapshotModel } from './snapshot';
 import { modelFilesOf, twoInTwoOutLstm } from './testModels';
 
@@ -27,7 +28,7 @@ interface Expected {
   readonly output: number[];
 }
 
-function fixture(name: string): { files: ModelFile[]; expected: Expected } {
+function fixture(name: string): { files: NamedBytes[]; expected: Expected } {
   const dir = join(FIXTURES, name);
   const files = readdirSync(dir)
     .filter((f) => f !== 'expected.json')
@@ -59,9 +60,9 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: ErrorCode; message:
   throw new Error('expected a GraftError');
 }
 
-const replaceFile = (files: ModelFile[], name: string, bytes: Uint8Array) =>
+const replaceFile = (files: NamedBytes[], name: string, bytes: Uint8Array) =>
   files.map((f) => (f.name === name ? { name, bytes } : f));
-const editJson = (files: ModelFile[], edit: (json: JsonObject) => void) =>
+const editJson = (files: NamedBytes[], edit: (json: JsonObject) => void) =>
   files.map((f) => {
     if (f.name !== 'model.json') return f;
     const json = JSON.parse(new TextDecoder().decode(f.bytes)) as JsonObject;
@@ -197,7 +198,7 @@ describe('TF.js and Keras model files in', () => {
     ]);
   });
 
-  const bad: [string, ErrorCode, RegExp, (files: ModelFile[]) => ModelFile[]][] = [
+  const bad: [string, ErrorCode, RegExp, (files: NamedBytes[]) => NamedBytes[]][] = [
     [
       'a graph model',
       'import/graph-model',

@@ -7,42 +7,26 @@
 import * as tf from '@tensorflow/tfjs';
 import './tfjsFixes';
 import { LIMITS } from '../core/bundle/limits';
+import type { TfjsWeightGroup, TfjsWeightSpec } from '../core/bundle/modelJson';
 import { Fields, TOPOLOGY_JSON_LIMITS, parseUntrustedJson, quote } from '../core/bundle/untrusted';
 import { isZip, listZip, readZipEntry } from '../core/bundle/zip';
 import { countNonFinite, nonFiniteWarning } from '../core/bundle/nonFinite';
 import { GraftError, isGraftError } from '../core/errors';
 import { isHash } from '../core/hashing';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json';
-import { tensorBytes, type ModelSnapshot, type TensorData } from '../core/ports';
+import {
+  tensorBytes,
+  type ModelSnapshot,
+  type ModelSource,
+  type NamedBytes,
+  type TensorData,
+} from '../core/ports';
 import { snapshotModel } from './snapshot';
 import { checkWiring } from '../core/model/wiring';
 
-export interface ModelFile {
-  readonly name: string;
-  readonly bytes: Uint8Array;
-}
-
-/** Where an imported model came from, for the version's provenance. */
-export interface ModelFilesSource {
-  /** `layers-model`, or null for files from before the converter wrote a format. */
-  readonly format: string | null;
-  readonly generatedBy: string | null;
-  readonly convertedBy: string | null;
-  readonly kerasVersion: string | null;
-  readonly backend: string | null;
-  readonly modelFile: string;
-  readonly weightFiles: readonly string[];
-  /** Set when the files are a Graft export: the version they were exported from. */
-  readonly graftVersionId: string | null;
-  /** The model's own name in its topology (Keras's `config.name`), when it has one. */
-  readonly modelName?: string | null;
-  /** SHA-256 of the file, for files that are one file (Keras's `.keras` and `.h5`). */
-  readonly sha256?: string | null;
-}
-
 export interface ImportedModel {
   readonly snapshot: ModelSnapshot;
-  readonly source: ModelFilesSource;
+  readonly source: ModelSource;
   /** Things worth knowing that do not stop the import, such as NaN weights. */
   readonly warnings: readonly string[];
 }
@@ -54,21 +38,18 @@ const MAX_WEIGHTS = 100_000;
 const STORED = ['float32', 'int32', 'bool'] as const;
 const QUANTIZED_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
 
-interface WeightSpec {
-  readonly name: string;
-  readonly shape: number[];
-  readonly dtype: (typeof STORED)[number];
+/** A weights manifest entry as TF.js and its converter write it (Graft's own exports write no more than core's). */
+interface WeightSpec extends TfjsWeightSpec {
   readonly quantization?: JsonObject & { readonly dtype: string };
   /** TF.js marks optimizer state `optimizer`; Graft keeps model weights only. */
   readonly group?: string;
 }
 
-interface WeightGroup {
-  readonly paths: string[];
+interface WeightGroup extends TfjsWeightGroup {
   readonly weights: WeightSpec[];
 }
 
-export async function readModelFiles(picked: readonly ModelFile[]): Promise<ImportedModel> {
+export async function readModelFiles(picked: readonly NamedBytes[]): Promise<ImportedModel> {
   const files = unpack(picked);
   // A Keras file is read on its own (the app routes a single one to the Keras reader by its content).
   const keras = files.find((f) => /\.(h5|hdf5|keras|safetensors)$/i.test(f.name));
@@ -142,7 +123,7 @@ export async function detachedSnapshot(model: tf.LayersModel): Promise<ModelSnap
 }
 
 /** The provenance entry for a version made from these files. */
-export function sourceProvenance(source: ModelFilesSource): JsonObject {
+export function sourceProvenance(source: ModelSource): JsonObject {
   const keras = source.format === 'keras-v3' || source.format === 'h5';
   if (!keras) return { kind: 'tfjs-layers-files', ...source, weightFiles: [...source.weightFiles] };
   // A Keras file is one file, written by Keras: what only TF.js conversions have is left out, not shown empty.
@@ -164,8 +145,8 @@ const dirName = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
 const isJunk = (path: string) =>
   path.endsWith('/') || path.startsWith('__MACOSX/') || baseName(path).startsWith('.');
 
-function unpack(picked: readonly ModelFile[]): ModelFile[] {
-  const out: ModelFile[] = [];
+function unpack(picked: readonly NamedBytes[]): NamedBytes[] {
+  const out: NamedBytes[] = [];
   for (const file of picked) {
     if (isJunk(file.name)) continue;
     if (!isZip(file.bytes)) {
@@ -180,12 +161,12 @@ function unpack(picked: readonly ModelFile[]): ModelFile[] {
   return out;
 }
 
-function findModelJson(files: readonly ModelFile[]): ModelFile {
+function findModelJson(files: readonly NamedBytes[]): NamedBytes {
   const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
-  if (jsons.length === 1) return jsons[0] as ModelFile;
+  if (jsons.length === 1) return jsons[0] as NamedBytes;
   if (jsons.length > 1) {
     const models = jsons.filter((f) => f.bytes.byteLength <= MODEL_JSON_LIMITS.maxBytes && looksLikeModel(f));
-    if (models.length === 1) return models[0] as ModelFile;
+    if (models.length === 1) return models[0] as NamedBytes;
     throw invalid(
       `Several JSON files were picked (${jsons.map((f) => quote(f.name)).join(', ')}). Pick one model.json with its weight files.`,
     );
@@ -199,7 +180,7 @@ function findModelJson(files: readonly ModelFile[]): ModelFile {
   );
 }
 
-function looksLikeModel(file: ModelFile): boolean {
+function looksLikeModel(file: NamedBytes): boolean {
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(file.bytes));
     return isJsonObject(v) && ('modelTopology' in v || 'weightsManifest' in v);
@@ -208,7 +189,7 @@ function looksLikeModel(file: ModelFile): boolean {
   }
 }
 
-function parseModelJson(file: ModelFile): JsonObject {
+function parseModelJson(file: NamedBytes): JsonObject {
   const json = parseUntrustedJson(file.bytes, MODEL_JSON_LIMITS, (problem) => {
     throw invalid(`${quote(file.name)} cannot be read as a TF.js model: ${problem}.`);
   });
@@ -332,10 +313,10 @@ function bytesOf(spec: WeightSpec): number {
 /** Finds each group's shards among the files by relative path, then by name alone, and joins them. */
 function gatherWeights(
   groups: readonly WeightGroup[],
-  files: readonly ModelFile[],
-  modelFile: ModelFile,
+  files: readonly NamedBytes[],
+  modelFile: NamedBytes,
 ): { weightData: Uint8Array<ArrayBuffer>; weightFiles: string[]; ignored: string[] } {
-  const used = new Set<ModelFile>([modelFile]);
+  const used = new Set<NamedBytes>([modelFile]);
   const parts: Uint8Array[] = [];
   for (const [i, group] of groups.entries()) {
     const shards = group.paths.map((p) => findWeightFile(p, files, modelFile));
@@ -369,12 +350,12 @@ function gatherWeights(
   return { weightData, weightFiles: [...used].filter((f) => f !== modelFile).map((f) => f.name), ignored };
 }
 
-function findWeightFile(path: string, files: readonly ModelFile[], modelFile: ModelFile): ModelFile {
+function findWeightFile(path: string, files: readonly NamedBytes[], modelFile: NamedBytes): NamedBytes {
   const relative = `${dirName(modelFile.name)}${path.replace(/^(\.\/)+/, '')}`;
   const exact = files.find((f) => f.name === relative);
   if (exact) return exact;
   const sameName = files.filter((f) => baseName(f.name) === baseName(path));
-  if (sameName.length === 1) return sameName[0] as ModelFile;
+  if (sameName.length === 1) return sameName[0] as NamedBytes;
   throw new GraftError(
     'import/weights-missing',
     `model.json needs the weight file ${quote(baseName(path))}, which was not among the files picked. Pick model.json together with all its weight files (their names often look like “group1-shard1of2”, with or without “.bin”).`,
@@ -486,7 +467,7 @@ function loadError(e: unknown): GraftError {
   return invalid(`TF.js could not build this model: ${message}`, e);
 }
 
-function sourceOf(json: JsonObject, modelFile: string, weightFiles: string[]): ModelFilesSource {
+function sourceOf(json: JsonObject, modelFile: string, weightFiles: string[]): ModelSource {
   const text = (v: JsonValue | undefined) => (typeof v === 'string' ? v : null);
   const outer = isJsonObject(json.modelTopology) ? json.modelTopology : {};
   const meta = isJsonObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};

@@ -1,18 +1,12 @@
 /** A model's behaviour in one line: its output on a fixed, seeded input, and a hash of those bytes. */
 import * as tf from '@tensorflow/tfjs';
 import { sha256Hex } from '../core/hashing';
+import type { ProbeResult } from '../core/ports';
 import { probeValues } from '../core/random';
-
-export interface Probe {
-  readonly rows: number;
-  readonly outputs: Float32Array<ArrayBuffer>;
-  /** SHA-256 of the output bytes: equal only when every output bit is equal. */
-  readonly fingerprint: string;
-}
 
 export const PROBE_ROWS = 4;
 
-export async function probeModel(model: tf.LayersModel, rows = PROBE_ROWS): Promise<Probe> {
+export async function probeModel(model: tf.LayersModel, rows = PROBE_ROWS): Promise<ProbeResult> {
   const shape = model.inputs[0]?.shape.slice(1) ?? [];
   if (shape.some((d) => d === null))
     throw new Error('The model has a variable input size; it cannot be probed.');

@@ -4,9 +4,9 @@ import './tfjsFixes';
 import { GraftError } from '../core/errors';
 import type { JsonObject } from '../core/json';
 import type { BlobHash } from '../core/hashing';
-import type { ModelSnapshot, TensorData } from '../core/ports';
+import type { ModelSnapshot, TensorData, WeightsInMemory } from '../core/ports';
 import { summaryShapes } from '../core/versions/summary';
-import type { ModelSummary, StoredDType, TensorEntry } from '../core/versions/types';
+import type { ModelSummary, StoredDType } from '../core/versions/types';
 
 const STORED: readonly string[] = ['float32', 'int32', 'bool'];
 
@@ -63,14 +63,6 @@ function rememberHashes(model: tf.LayersModel, entries: readonly { name: string;
     const hash = byName.get(w.originalName);
     if (hash) KNOWN_HASHES.set(w.read().dataId as object, hash);
   }
-}
-
-export interface WeightsInMemory {
-  readonly topology: JsonObject;
-  readonly tensors: readonly {
-    readonly entry: Pick<TensorEntry, 'name' | 'shape' | 'dtype'>;
-    readonly data: ArrayBuffer;
-  }[];
 }
 
 export async function materializeModel(loaded: WeightsInMemory): Promise<tf.LayersModel> {

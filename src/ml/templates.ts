@@ -2,18 +2,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { GENERATORS, SHIPPED_DATASETS } from '../core/data';
 import { MODEL_TEMPLATES } from '../core/model/templates';
+import type { ModelTemplate } from '../core/ports';
 import { buildModel } from './build';
 
-/** Templates are always built from this seed, so the seed template gives exactly `createSeedModel(42)`. */
+/** Templates are always built from this seed, so the seed template gives exactly the founding example's model. */
 export const TEMPLATE_SEED = 42;
 
-export interface TemplateDef {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  /** Names of the data sets it suits. */
+/** A template as the New model dialog lists it, and how to build it. */
+export interface TemplateDef extends ModelTemplate {
   readonly datasets: readonly string[];
-  /** Ids of those data sets, in the same order (for their translated names). */
   readonly datasetIds: readonly string[];
   readonly create: () => tf.LayersModel;
 }

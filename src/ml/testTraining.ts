@@ -5,7 +5,7 @@ import type { ModelSpec } from '../core/model/spec';
 import { findTemplate } from '../core/model/templates';
 import type { TrainConfig } from '../core/model/training';
 import { mulberry32 } from '../core/random';
-import type { TrainData } from './train';
+import type { TrainingData } from '../core/ports';
 
 export const TOY = findTemplate('toy-2d')?.spec as ModelSpec;
 
@@ -19,7 +19,7 @@ export const TOY_CONFIG: TrainConfig = {
 };
 
 /** XOR in the plane: class 1 where x and y have the same sign. */
-export function xor(rows: number, seed = 1): TrainData {
+export function xor(rows: number, seed = 1): TrainingData {
   const next = mulberry32(seed);
   const x = new Float32Array(rows * 2);
   const y = new Float32Array(rows);

@@ -7,7 +7,8 @@ import { findTemplate } from '../core/model/templates';
 import type { BatchLogs, EpochLogs } from '../core/model/training';
 import { buildModel } from './build';
 import { caught, TOY, TOY_CONFIG as CONFIG, values, xor } from './testTraining';
-import { train, type TrainData } from './train';
+import type { TrainingData } from '../core/ports';
+import { train } from './train';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -160,7 +161,7 @@ describe('train', () => {
     };
     const model = buildModel(spec, { seed: 1 });
     const rows = 64;
-    const data: TrainData = {
+    const data: TrainingData = {
       xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
       yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
     };
@@ -277,11 +278,11 @@ describe('train', () => {
     const model = buildModel(TOY, { seed: 1 });
     const before = tf.memory().numTensors;
     const data = xor(8);
-    const wrongWidth: TrainData = { ...data, xTrain: { values: new Float32Array(24), shape: [8, 3] } };
+    const wrongWidth: TrainingData = { ...data, xTrain: { values: new Float32Array(24), shape: [8, 3] } };
     expect((await caught(train(model, wrongWidth, CONFIG))).message).toBe(
       "Each example of the training inputs has 3 values but the model takes [2] (2 values); change the model's input shape or pick matching data.",
     );
-    const badLabel: TrainData = {
+    const badLabel: TrainingData = {
       ...data,
       yTrain: { values: Float32Array.from([0, 1, 2, 0, 1, 0, 1, 0]), shape: [8] },
     };
@@ -290,7 +291,7 @@ describe('train', () => {
     expect(e.message).toBe(
       'Label 2 in row 3 of the training targets is not a class of this model, whose last layer has 2 outputs (classes 0 to 1).',
     );
-    const ragged: TrainData = { ...data, xTrain: { values: new Float32Array(15), shape: [8, 2] } };
+    const ragged: TrainingData = { ...data, xTrain: { values: new Float32Array(15), shape: [8, 2] } };
     expect((await caught(train(model, ragged, CONFIG))).message).toBe(
       'the training inputs has 15 values but its shape [8, 2] needs 16.',
     );

@@ -13,38 +13,14 @@ import { GraftError } from '../core/errors';
 import {
   assertValidTrainConfig,
   isClassificationLoss,
-  type BatchLogs,
   type EpochLogs,
   type LossName,
   type OptimizerName,
   type TrainConfig,
   type TrainResult,
 } from '../core/model/training';
+import type { RowData, TrainingCallbacks, TrainingData } from '../core/ports';
 import { mulberry32 } from '../core/random';
-
-/** Values in row-major order with their full shape, rows first. */
-export interface ArrayData {
-  readonly values: Float32Array | Int32Array | Uint8Array;
-  readonly shape: readonly number[];
-}
-
-export interface TrainData {
-  readonly xTrain: ArrayData;
-  /** Targets, or class indices (one per row) which are one-hot encoded for categorical cross-entropy. */
-  readonly yTrain: ArrayData;
-  readonly xVal?: ArrayData;
-  readonly yVal?: ArrayData;
-}
-
-export interface TrainCallbacks {
-  /** After each batch, in order, once its loss has been read back (in groups, without stalling training). */
-  onBatch?(epoch: number, batch: number, batches: number, logs: BatchLogs): void;
-  onEpoch?(epoch: number, logs: EpochLogs): void | Promise<void>;
-  /** Asked before every batch; true stops there, keeping every update made so far. */
-  shouldStop?(): boolean;
-  /** After every `config.checkpointEvery`-th complete epoch; training waits for it, so the weights are that epoch's. */
-  onCheckpoint?(epoch: number, logs: EpochLogs): void | Promise<void>;
-}
 
 export interface TrainOptions {
   /**
@@ -111,7 +87,7 @@ function fixedShape(shape: readonly (number | null)[], what: string): number[] {
   return shape as number[];
 }
 
-function checkData(a: ArrayData, what: string): number {
+function checkData(a: RowData, what: string): number {
   const rows = a.shape[0] ?? 0;
   if (a.shape.length === 0 || rows <= 0) throw invalid(`${what} has no rows.`);
   if (a.values.length !== product(a.shape))
@@ -122,7 +98,7 @@ function checkData(a: ArrayData, what: string): number {
 }
 
 /** The inputs as the model takes them: a data set's flat rows are reshaped when the sizes agree. */
-export function inputTensor(model: tf.LayersModel, a: ArrayData, what: string): tf.Tensor {
+export function inputTensor(model: tf.LayersModel, a: RowData, what: string): tf.Tensor {
   const rows = checkData(a, what);
   const input = fixedShape(model.inputs[0]?.shape.slice(1) ?? [], 'input shape');
   const per = product(a.shape.slice(1));
@@ -137,7 +113,7 @@ export function inputTensor(model: tf.LayersModel, a: ArrayData, what: string): 
 }
 
 /** The targets in the form `loss` needs for the model's output. */
-export function targetTensor(model: tf.LayersModel, a: ArrayData, loss: LossName, what: string): tf.Tensor {
+export function targetTensor(model: tf.LayersModel, a: RowData, loss: LossName, what: string): tf.Tensor {
   const rows = checkData(a, what);
   const output = fixedShape(model.outputs[0]?.shape.slice(1) ?? [], 'output shape');
   const units = output[output.length - 1] ?? 1;
@@ -244,7 +220,7 @@ class BatchReader {
   constructor(
     private readonly batches: number,
     private readonly hasAcc: boolean,
-    private readonly onBatch: TrainCallbacks['onBatch'],
+    private readonly onBatch: TrainingCallbacks['onBatch'],
   ) {}
 
   add(batch: PendingBatch): void {
@@ -353,7 +329,7 @@ interface PreparedData {
 /** Tensors for training and validation; every tensor made goes through `own` so the caller can dispose it. */
 function prepareData(
   model: tf.LayersModel,
-  data: TrainData,
+  data: TrainingData,
   config: TrainConfig,
   own: <T extends tf.Tensor>(t: T) => T,
 ): PreparedData {
@@ -516,9 +492,9 @@ async function warmShaders(
  */
 export async function train(
   model: tf.LayersModel,
-  data: TrainData,
+  data: TrainingData,
   config: TrainConfig,
-  callbacks: TrainCallbacks = {},
+  callbacks: TrainingCallbacks = {},
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   assertValidTrainConfig(config);

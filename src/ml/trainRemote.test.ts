@@ -11,7 +11,8 @@ import type { ModelSpec } from '../core/model/spec';
 import type { EpochLogs, TrainConfig, TrainResult } from '../core/model/training';
 import { buildModel } from './build';
 import { caught, TOY, TOY_CONFIG, values, xor } from './testTraining';
-import { train, type TrainCallbacks, type TrainData } from './train';
+import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import { train } from './train';
 import { serveTraining, TrainingClient, type TrainPort } from './trainRemote';
 
 beforeAll(async () => {
@@ -46,9 +47,9 @@ function connected(): { client: TrainingClient; page: MessagePort } {
 async function remote(
   client: TrainingClient,
   model: tf.LayersModel,
-  data: TrainData,
+  data: TrainingData,
   config: TrainConfig,
-  callbacks: TrainCallbacks = {},
+  callbacks: TrainingCallbacks = {},
 ): Promise<TrainResult> {
   const outcome = await client.run(model, data, config, callbacks, { yieldEvery: 0 });
   if ('unavailable' in outcome) throw new Error(`unavailable: ${outcome.unavailable}`);
@@ -63,7 +64,7 @@ describe('training in a worker', () => {
       const model = buildModel(TOY, { seed: 3 });
       const batches: string[] = [];
       const epochs: number[] = [];
-      const callbacks: TrainCallbacks = {
+      const callbacks: TrainingCallbacks = {
         onBatch: (e, b, n, logs) => batches.push(`${e}.${b}/${n}:${logs.loss}:${logs.acc}`),
         onEpoch: (e) => {
           epochs.push(e);
@@ -156,7 +157,7 @@ describe('training in a worker', () => {
     const snapshots = async (where: 'here' | 'worker') => {
       const model = buildModel(TOY, { seed: 2 });
       const seen: { epoch: number; weights: number[][] }[] = [];
-      const callbacks: TrainCallbacks = {
+      const callbacks: TrainingCallbacks = {
         onCheckpoint: async (epoch) => {
           await new Promise((r) => setTimeout(r, 20));
           seen.push({ epoch, weights: values(model) });
@@ -182,7 +183,7 @@ describe('training in a worker', () => {
       ],
     };
     const rows = 64;
-    const data: TrainData = {
+    const data: TrainingData = {
       xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
       yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
     };
@@ -211,7 +212,7 @@ describe('training in a worker', () => {
     const { client } = connected();
     const model = buildModel(TOY, { seed: 1 });
     const initial = values(model);
-    const bad: TrainData = {
+    const bad: TrainingData = {
       xTrain: { values: new Float32Array(30), shape: [10, 3] },
       yTrain: xor(10).yTrain,
     };

@@ -19,16 +19,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraftError, type ErrorCode } from '../core/errors';
 import type { EpochLogs, BatchLogs, TrainConfig, TrainResult } from '../core/model/training';
+import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import type { StoredDType } from '../core/versions/types';
 import { materializeModel } from './snapshot';
-import { train, type TrainCallbacks, type TrainData, type TrainOptions } from './train';
+import { train, type TrainOptions } from './train';
 
 /** A Worker, a worker's global scope, or one end of a MessageChannel. */
 export interface TrainPort {
   postMessage(message: unknown, transfer: Transferable[]): void;
   onmessage: ((event: MessageEvent) => void) | null;
 }
-
-type StoredDType = 'float32' | 'int32' | 'bool';
 
 interface WeightPayload {
   readonly name: string;
@@ -57,7 +57,7 @@ type ToWorker =
       readonly backend: string;
       readonly topology: unknown;
       readonly weights: readonly WeightPayload[];
-      readonly data: TrainData;
+      readonly data: TrainingData;
       readonly config: TrainConfig;
       readonly options: TrainOptions;
     }
@@ -199,7 +199,7 @@ export function serveTraining(port: TrainPort): void {
         post({ type: 'batches', id: msg.id, items });
         items = [];
       };
-      const callbacks: TrainCallbacks = {
+      const callbacks: TrainingCallbacks = {
         // Batches are reported in groups (each loss read-back reports several): one message per group.
         onBatch: (epoch, batch, batches, logs) => {
           items.push({ epoch, batch, batches, logs });
@@ -303,9 +303,9 @@ export class TrainingClient {
   /** Trains `model` in the worker; its weights change only when the run ends (and at each checkpoint). */
   async run(
     model: tf.LayersModel,
-    data: TrainData,
+    data: TrainingData,
     config: TrainConfig,
-    callbacks: TrainCallbacks = {},
+    callbacks: TrainingCallbacks = {},
     options: TrainOptions = {},
   ): Promise<TrainResult | Unavailable> {
     if (this.#training.has(model)) throw new GraftError('train/busy', 'This model is already training.');

@@ -12,7 +12,7 @@ import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import { specFromTopology } from '../core/model/topology';
 import type { DataSelection } from './DataSelection.svelte';
 import { locale, t } from './i18n';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { LiveModel } from './LiveModel.svelte';

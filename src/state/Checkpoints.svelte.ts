@@ -15,7 +15,7 @@ import type { Activity } from './Activity.svelte';
 import { dataLabel } from './DataSelection.svelte';
 import { t } from './i18n';
 import type { LiveModel } from './LiveModel.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import { trainingRecord, type RunInfo } from './trainingRecord';
 
 export interface CheckpointInfo {

@@ -9,7 +9,7 @@ import { CompareState } from './Compare.svelte';
 import { DataSelection } from './DataSelection.svelte';
 import { locale } from './i18n';
 import { ModelSource } from './ModelSource.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import { Training } from './Training.svelte';
 import { FakeWorkspace, fakeModel, fakeServices, type FakeModel } from './testWorkspace.svelte';
 

@@ -7,7 +7,7 @@ import { evaluationRows, type DataSelection } from './DataSelection.svelte';
 import { t } from './i18n';
 import type { Live, LiveModel } from './LiveModel.svelte';
 import { scaledInputs, type ModelChoice, type ModelSource } from './ModelSource.svelte';
-import type { ModelEvaluation, RowData, TrainingServices } from './services';
+import type { ModelEvaluation, RowData, TrainingServices } from '../core/ports';
 
 export interface EvaluationView<M> {
   readonly choice: ModelChoice;

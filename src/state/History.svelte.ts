@@ -2,33 +2,20 @@
 import { GraftError, type Result } from '../core/errors';
 import { formatBytes } from '../core/units';
 import { shortId, type VersionId } from '../core/hashing';
-import type { GcReport, RepositoryView, VerifyReport } from '../core/ports';
+import type {
+  GcReport,
+  HistoryStore,
+  Location,
+  Preferences,
+  RepositoryView,
+  VerifyReport,
+} from '../core/ports';
 import { graphOf, log } from '../core/versions/dag';
 import type { RefLogEntry, RepoId, Repository, VersionRow } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
-import type { Location, Preferences, Services } from './services';
 import { t } from './i18n';
 
 const PREF_LAST_REPO = 'graft.lastRepo';
-
-/** The store's part the history uses: listing, live queries, refs and version housekeeping. */
-export type HistoryStore = Pick<
-  Services<unknown>['store'],
-  | 'listRepositories'
-  | 'getRepository'
-  | 'listVersions'
-  | 'listRefs'
-  | 'watchRepository'
-  | 'watchRepositories'
-  | 'verify'
-  | 'setRef'
-  | 'renameRef'
-  | 'previewDeleteRef'
-  | 'deleteRef'
-  | 'refLog'
-  | 'amendMessage'
-  | 'deleteVersion'
->;
 
 export class History {
   readonly #store: HistoryStore;

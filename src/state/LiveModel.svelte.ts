@@ -5,7 +5,7 @@
 import { GraftError, ok, type Result } from '../core/errors';
 import { formatBytes } from '../core/units';
 import { shortId, type VersionId } from '../core/hashing';
-import type { LayerInfo } from '../core/ports';
+import type { BackendChoice, BackendInfo, LayerInfo, LiveModelServices, ProbeResult } from '../core/ports';
 import { assertRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
 import type { ModelSummary, RepoId, VersionRow } from '../core/versions/types';
@@ -13,7 +13,6 @@ import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { StorageStatus } from './StorageStatus.svelte';
 import { defaultMessage, mergePending, pendingSeparator, type PendingChange } from './pending';
-import type { BackendChoice, BackendInfo, ProbeResult, Services } from './services';
 import { t } from './i18n';
 
 export { defaultMessage, type PendingChange };
@@ -68,7 +67,7 @@ const CANCELLED: Outcome = ok(false);
 const DONE: Outcome = ok(true);
 
 export class LiveModel<M> {
-  readonly #s: Services<M>;
+  readonly #s: LiveModelServices<M>;
   readonly #activity: Activity;
   readonly #history: History;
   readonly #storage: StorageStatus;
@@ -92,7 +91,7 @@ export class LiveModel<M> {
     );
   }
 
-  constructor(services: Services<M>, activity: Activity, history: History, storage: StorageStatus) {
+  constructor(services: LiveModelServices<M>, activity: Activity, history: History, storage: StorageStatus) {
     this.#s = services;
     this.#activity = activity;
     this.#history = history;

@@ -14,13 +14,12 @@ import type { PredictionMatrix } from '../core/diff/predictions';
 import { GraftError } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
 import { isJsonObject } from '../core/json';
-import type { VersionReader } from '../core/ports';
 import { dataLabel } from './DataSelection.svelte';
 import type { History } from './History.svelte';
 import { t } from './i18n';
 import type { LiveModel } from './LiveModel.svelte';
 import { openLive } from './ModelFit.svelte';
-import type { RowData, TrainingServices } from './services';
+import type { RowData, TrainingServices, VersionReader } from '../core/ports';
 
 /** Which model to evaluate or ask: the live one, or a saved version. */
 export type ModelChoice = 'live' | VersionId;

@@ -5,7 +5,7 @@ import type { DataSelection } from './DataSelection.svelte';
 import { t } from './i18n';
 import type { Live, LiveModel } from './LiveModel.svelte';
 import { scaledInputs, type ModelChoice, type ModelSource } from './ModelSource.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 
 export interface TryResult<M> {
   readonly choice: ModelChoice;

@@ -3,15 +3,8 @@ import { err, GraftError, ok } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { graphOf, log } from '../core/versions/dag';
 import type { Ref, RepoId, Repository, VersionRow } from '../core/versions/types';
-import {
-  Share,
-  importSummary,
-  suggestName,
-  type ImportReport,
-  type PickedFile,
-  type ShareServices,
-  type WeightsFromFile,
-} from './Share.svelte';
+import type { ImportReport, ShareServices, WeightsFromFile } from '../core/ports';
+import { Share, importSummary, suggestName, type PickedFile } from './Share.svelte';
 import { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { Live, LiveModel, Outcome, PendingChange } from './LiveModel.svelte';

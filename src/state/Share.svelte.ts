@@ -4,15 +4,21 @@
  * model waiting for the user to say where it goes); storage and TF.js come in through `ShareServices`.
  */
 import type { BundleScope } from '../core/bundle/manifest';
-import { standardModelBaseName, type StandardModelFiles } from '../core/bundle/modelJson';
-import type { RefImport } from '../core/bundle/refPlan';
+import { standardModelBaseName } from '../core/bundle/modelJson';
 import { GraftError, ok, type Result } from '../core/errors';
 import { shortId, type VersionId } from '../core/hashing';
-import type { JsonObject } from '../core/json';
-import type { KerasNote } from '../core/keras/configIn';
 import type { WeightsPlan } from '../core/keras/weightsMatch';
+import type {
+  EarlierImport,
+  ExportStats,
+  FileDownload,
+  ImportReport,
+  ModelFromFiles,
+  NamedBytes,
+  ShareServices,
+  WeightsFromFile,
+} from '../core/ports';
 import { ancestors, graphOf } from '../core/versions/dag';
-import type { ModelSummary, RepoId } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { LiveModel, PendingChange } from './LiveModel.svelte';
@@ -30,137 +36,11 @@ import {
 
 export { importSummary, suggestName } from './shareFiles';
 
-export type Progress = (done: number, total: number) => void;
-
-export interface NamedBytes {
-  /** The file's name; for files from a dropped folder or a zip, its path inside it. */
-  readonly name: string;
-  readonly bytes: Uint8Array;
-}
-
 /** A file the user picked or dropped: the browser's `File`, or a path-named wrapper of one. */
 export interface PickedFile {
   readonly name: string;
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-export interface BundleExportRequest {
-  readonly repoId: RepoId;
-  readonly scope: BundleScope;
-  /** Versions the receiver already holds: the blobs they and their ancestors use are left out. */
-  readonly thinAgainst?: readonly VersionId[];
-}
-
-export interface ExportStats {
-  readonly versions: number;
-  readonly refs: number;
-  readonly blobs: number;
-  readonly blobBytes: number;
-  readonly omittedBlobs: number;
-  readonly bundleBytes: number;
-}
-
-export interface ExportedBundle {
-  readonly bytes: Uint8Array;
-  readonly fileName: string;
-  readonly stats: ExportStats;
-}
-
-export interface ImportReport {
-  readonly repository: { readonly id: RepoId; readonly name: string; readonly created: boolean };
-  readonly addedVersions: readonly VersionId[];
-  readonly existingVersions: readonly VersionId[];
-  readonly addedBlobs: number;
-  readonly addedBytes: number;
-  readonly refs: readonly RefImport[];
-  readonly warnings: readonly string[];
-}
-
-/** Where model files came from, as the reader found it; recorded in the imported version's provenance. */
-export interface ModelSource {
-  readonly format: string | null;
-  readonly generatedBy: string | null;
-  readonly convertedBy: string | null;
-  readonly kerasVersion: string | null;
-  readonly backend: string | null;
-  readonly modelFile: string;
-  readonly weightFiles: readonly string[];
-  readonly graftVersionId: string | null;
-  /** The model's own name, as its file gives it (Keras's `config.name`); null or absent when it has none. */
-  readonly modelName?: string | null;
-  /** SHA-256 of the file, for files that are one file (Keras's `.keras` and `.h5`). */
-  readonly sha256?: string | null;
-}
-
-export interface ModelFromFiles<M> {
-  readonly kind?: 'model';
-  readonly model: M;
-  readonly summary: ModelSummary;
-  readonly source: ModelSource;
-  readonly warnings: readonly string[];
-  /** What translating a Keras file changed, for the dialog to word (see core/keras/configIn.ts). */
-  readonly notes?: readonly KerasNote[];
-}
-
-/**
- * A weights-only file (`.weights.h5`, `.safetensors`), read; `handle` is the reader's own form of it,
- * which only the services look inside.
- */
-export interface WeightsFromFile {
-  readonly kind: 'weights';
-  readonly handle: unknown;
-  readonly fileName: string;
-  readonly format: 'weights-h5' | 'safetensors';
-  readonly sha256: string;
-  readonly kerasVersion: string | null;
-  readonly tensorCount: number;
-  /** Element types widened to float32 on the way in, e.g. `float16`. */
-  readonly converted: readonly string[];
-  /** Parts of the file left out, e.g. `optimizer`. */
-  readonly skipped: readonly string[];
-  /** Things worth knowing that do not stop the load, such as NaN weights. */
-  readonly warnings: readonly string[];
-}
-
-/** A version of some repository made from the same file (same SHA-256) as the one being imported. */
-export interface EarlierImport {
-  readonly repoId: RepoId;
-  readonly repoName: string;
-  readonly versionId: VersionId;
-}
-
-/** A file's bytes for the browser to download. */
-export interface FileDownload {
-  readonly bytes: Uint8Array;
-  readonly fileName: string;
-}
-
-/** What sharing needs from storage, TF.js and the browser, wired in app/shareServices.ts. */
-export interface ShareServices<M> {
-  exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
-  importBundle(bytes: Uint8Array, onProgress: Progress): Promise<ImportReport>;
-  /** A stored version as the two files `tf.io.browserDownloads` writes, named from `baseName`. */
-  exportTfjsModel(versionId: VersionId, baseName: string): Promise<StandardModelFiles>;
-  /**
-   * Checks and loads a model from its files — TF.js Layers files, a Keras `.keras` or `.h5` — (the model
-   * is the caller's to keep or dispose), or reads a weights-only file, whichever the content is.
-   */
-  readModelFiles(files: readonly NamedBytes[]): Promise<ModelFromFiles<M> | WeightsFromFile>;
-  /** Which of the file's tensors would go into which of the model's weights, and why not. */
-  planWeights(model: M, weights: WeightsFromFile): WeightsPlan;
-  /** Writes the planned tensors into the model's variables; returns how many. */
-  applyWeights(model: M, weights: WeightsFromFile, plan: WeightsPlan): number;
-  /** Versions, in any repository, imported from a file with this SHA-256. */
-  findImports(sha256: string): Promise<EarlierImport[]>;
-  /** A stored version as a Keras 3 `.keras` file. */
-  exportKeras(versionId: VersionId, baseName: string): Promise<FileDownload>;
-  /** A stored version's weights as a `.safetensors` file. */
-  exportSafetensors(versionId: VersionId, baseName: string): Promise<FileDownload>;
-  sourceProvenance(source: ModelSource): JsonObject;
-  disposeModel(model: M): void;
-  /** Hands bytes to the browser as a download named `fileName`. */
-  saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
 }
 
 /** The scopes the Share panel offers; a chosen set of versions comes from “Verify storage”. */

@@ -5,20 +5,15 @@
  */
 import { ok, type Result } from '../core/errors';
 import type { VersionId } from '../core/hashing';
-import type { RepositoryCheck, StorageCheckReport, VerifyAllProgress } from '../core/storageCheck';
+import type {
+  RepositoryCheck,
+  StorageCheckReport,
+  StorageCheckServices,
+  VerifyAllProgress,
+} from '../core/ports';
 import type { RepoId } from '../core/versions/types';
 import { t } from './i18n';
-import type { BundleExportRequest, ExportedBundle, Progress } from './Share.svelte';
 import type { Activity } from './Activity.svelte';
-
-export interface StorageCheckServices {
-  verifyAll(
-    onProgress: (p: VerifyAllProgress) => void,
-    signal: AbortSignal,
-  ): Promise<StorageCheckReport | null>;
-  exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
-  saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
-}
 
 export interface IntactExport {
   readonly repoId: RepoId;

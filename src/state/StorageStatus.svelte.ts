@@ -1,10 +1,15 @@
 /** The browser's storage as Graft sees it: room used, persistence, clean-up, and the database's schema state. */
 import { toGraftError, type Result } from '../core/errors';
 import { formatBytes } from '../core/units';
-import type { GcReport, StorageUsage, VersionStore } from '../core/ports';
+import type {
+  GcReport,
+  SchemaEvent,
+  StorageManagerPort,
+  StorageStatusStore,
+  StorageUsage,
+} from '../core/ports';
 import type { RepoId } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
-import type { StorageManagerPort } from './services';
 import { t } from './i18n';
 
 export interface StorageInfo {
@@ -14,15 +19,11 @@ export interface StorageInfo {
   readonly repo: StorageUsage | null;
 }
 
-/**
- * The database as other tabs left it: 'outdated' when another tab opened a newer schema (this tab's
- * connection is closed and the page must be reloaded), 'blocked' while this tab's upgrade waits for a tab
- * still on the old one.
- */
-export type DatabaseState = 'outdated' | 'blocked' | null;
+/** The database as other tabs left it (see `SchemaWatcher`); null while nothing is wrong. */
+export type DatabaseState = Exclude<SchemaEvent, 'open'> | null;
 
 export class StorageStatus {
-  readonly #store: Pick<VersionStore, 'usage' | 'gc'>;
+  readonly #store: StorageStatusStore;
   readonly #manager: StorageManagerPort;
   readonly #activity: Activity;
   readonly #repoId: () => RepoId | null;
@@ -36,7 +37,7 @@ export class StorageStatus {
 
   /** `repoId` names the open repository, whose own share of the storage is shown too. */
   constructor(
-    store: Pick<VersionStore, 'usage' | 'gc'>,
+    store: StorageStatusStore,
     manager: StorageManagerPort,
     activity: Activity,
     repoId: () => RepoId | null,
@@ -71,7 +72,7 @@ export class StorageStatus {
   }
 
   /** What the storage layer heard from other tabs about the schema; 'open' ends a wait. */
-  databaseChanged(event: 'outdated' | 'blocked' | 'open'): void {
+  databaseChanged(event: SchemaEvent): void {
     if (event === 'open') {
       if (this.database === 'blocked') this.database = null;
     } else {

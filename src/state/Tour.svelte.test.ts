@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Tour, TOUR_KEY, TOUR_STEPS, type TourFacts, type TourMemory } from './Tour.svelte';
+import type { Preferences } from '../core/ports';
+import { Tour, TOUR_KEY, TOUR_STEPS, type TourFacts } from './Tour.svelte';
 
 const EMPTY: TourFacts = {
   ready: true,
@@ -18,7 +19,7 @@ const EMPTY: TourFacts = {
   exported: null,
 };
 
-function memory(initial: Record<string, string> = {}): TourMemory & { data: Record<string, string> } {
+function memory(initial: Record<string, string> = {}): Preferences & { data: Record<string, string> } {
   const data = { ...initial };
   return { data, get: (k) => data[k] ?? null, set: (k, v) => void (data[k] = v) };
 }

@@ -4,6 +4,7 @@
  * was done — the tour only watches (`observe`), it never acts. Where it was left is remembered, so it can be
  * resumed or restarted from the help menu, and a finished or skipped tour does not start again.
  */
+import type { Preferences } from '../core/ports';
 
 export const TOUR_STEPS = ['create', 'save', 'train', 'update', 'compare', 'rollback', 'export'] as const;
 export type TourStepId = (typeof TOUR_STEPS)[number];
@@ -109,16 +110,11 @@ const RULES: Readonly<Record<TourStepId, StepRule>> = {
 
 export type TourStatus = 'new' | 'active' | 'skipped' | 'done';
 
-/** Where the tour's progress is remembered. */
-export interface TourMemory {
-  get(key: string): string | null;
-  set(key: string, value: string): void;
-}
-
 export const TOUR_KEY = 'graft.tour';
 
 export class Tour {
-  readonly #memory: TourMemory;
+  /** Where the tour's progress is remembered. */
+  readonly #memory: Preferences;
   #status = $state<TourStatus>('new');
   #index = $state(0);
   /** The last step's "well done" card shows until it is closed. */
@@ -128,7 +124,7 @@ export class Tour {
 
   readonly count = TOUR_STEPS.length;
 
-  constructor(memory: TourMemory) {
+  constructor(memory: Preferences) {
     this.#memory = memory;
     const saved = readMemory(memory.get(TOUR_KEY));
     if (saved) {

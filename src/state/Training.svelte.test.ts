@@ -11,7 +11,7 @@ import { CompareState } from './Compare.svelte';
 import { DataSelection } from './DataSelection.svelte';
 import { ModelSource } from './ModelSource.svelte';
 import { classScores } from './Predictions.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import { Training } from './Training.svelte';
 import { runIdAt } from './trainingRecord';
 import {

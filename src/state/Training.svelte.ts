@@ -12,7 +12,7 @@ import type { LiveModel } from './LiveModel.svelte';
 import { ModelFit } from './ModelFit.svelte';
 import type { ModelSource } from './ModelSource.svelte';
 import { Predictions } from './Predictions.svelte';
-import type { TrainingServices } from './services';
+import type { TrainingServices } from '../core/ports';
 import { TrainingRun } from './TrainingRun.svelte';
 
 export class Training<M> {

@@ -19,7 +19,7 @@ import { t } from './i18n';
 import type { LiveModel, PendingChange } from './LiveModel.svelte';
 import type { ModelFit } from './ModelFit.svelte';
 import { RunProgress } from './RunProgress.svelte';
-import type { HeldWeights, TrainingCallbacks, TrainingServices } from './services';
+import type { HeldWeights, TrainingCallbacks, TrainingServices } from '../core/ports';
 import { runIdAt, trainingData, trainingRecord, type RunInfo } from './trainingRecord';
 
 export class TrainingRun<M> {

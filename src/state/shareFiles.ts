@@ -2,7 +2,8 @@
 import { BUNDLE_EXTENSION, MANIFEST_FILE } from '../core/bundle/names';
 import { isZip, listZip } from '../core/bundle/zip';
 import { GraftError } from '../core/errors';
-import type { ImportReport, NamedBytes, PickedFile } from './Share.svelte';
+import type { ImportReport, NamedBytes } from '../core/ports';
+import type { PickedFile } from './Share.svelte';
 import { t } from './i18n';
 
 export const MAX_REPO_NAME = 120;

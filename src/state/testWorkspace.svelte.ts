@@ -10,7 +10,7 @@ import { analyzeSpec } from '../core/model/analyze';
 import { planCarryOver } from '../core/model/carryOver';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import type { RepoId, Version } from '../core/versions/types';
-import type { CheckpointRequest, TrainingServices } from './services';
+import type { CheckpointRequest, TrainingServices } from '../core/ports';
 import type { VersionReader } from '../core/ports';
 import { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';

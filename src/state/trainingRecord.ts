@@ -4,7 +4,7 @@ import type { VersionId } from '../core/hashing';
 import type { JsonObject, JsonValue } from '../core/json';
 import { historyColumns, type EpochLogs, type TrainConfig } from '../core/model/training';
 import type { RepoId } from '../core/versions/types';
-import type { TrainingData } from './services';
+import type { TrainingData } from '../core/ports';
 
 /** One run, as its checkpoints and the version it ends in need to know it. */
 export interface RunInfo {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type GraftError } from '../core/errors';
 import { hashBlob, type VersionId } from '../core/hashing';
-import { floats, tinySnapshot } from '../core/testing';
+import { floats, tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { freshFactory, freshStore } from './testDb';

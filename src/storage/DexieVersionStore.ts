@@ -14,6 +14,10 @@ import type {
   GcReport,
   LoadedVersion,
   RepositoryView,
+  RepositoryWatcher,
+  SchemaEvent,
+  SchemaWatcher,
+  StorageManagerPort,
   StorageUsage,
   VerifyReport,
   VersionStore,
@@ -47,10 +51,7 @@ export const APP_NAME = 'graft';
 const now = () => new Date().toISOString();
 
 /** The browser's room for this origin, in bytes; null where the browser does not say. */
-export type EstimateRoom = () => Promise<{ readonly usage: number; readonly quota: number } | null>;
-
-/** What a tab hears about the database's schema from other tabs (see `DexieVersionStore.watchSchema`). */
-export type SchemaEvent = 'outdated' | 'blocked' | 'open';
+export type EstimateRoom = StorageManagerPort['estimate'];
 
 async function browserEstimate(): Promise<{ usage: number; quota: number } | null> {
   const storage = globalThis.navigator?.storage;
@@ -59,7 +60,7 @@ async function browserEstimate(): Promise<{ usage: number; quota: number } | nul
   return e.quota ? { usage: e.usage ?? 0, quota: e.quota } : null;
 }
 
-export class DexieVersionStore implements VersionStore {
+export class DexieVersionStore implements VersionStore, RepositoryWatcher, SchemaWatcher {
   readonly db: GraftDb;
   readonly #estimate: EstimateRoom;
 

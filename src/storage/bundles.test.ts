@@ -8,11 +8,12 @@ import type { ErrorCode, GraftError } from '../core/errors';
 import { isGraftError } from '../core/errors';
 import { toHex, type VersionId } from '../core/hashing';
 import type { ModelSnapshot } from '../core/ports';
-import { floats, tinySnapshot } from '../core/testing';
+import { floats, tinySnapshot } from '../core/testVersions';
 import { summaryShapes } from '../core/versions/summary';
 import type { RepoId, Version } from '../core/versions/types';
 import { versionIdOf } from '../core/versions/version';
-import { exportBundle, exportTfjsModel, importBundle, type ImportReport } from './bundles';
+import type { ImportReport } from '../core/ports';
+import { exportBundle, exportTfjsModel, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { dumpStore, freshStore } from './testDb';
 

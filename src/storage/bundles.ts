@@ -7,7 +7,7 @@
 import { GraftError, isGraftError } from '../core/errors';
 import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
-import type { BundleManifest, BundleScope } from '../core/bundle/manifest';
+import type { BundleManifest } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
 import { bundleFileName } from '../core/bundle/names';
 import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
@@ -24,49 +24,11 @@ import {
   type VersionRow,
 } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
+import type { BundleExportRequest, ExportedBundle, ExportStats, ImportReport } from '../core/ports';
 import { version as APP_VERSION } from '../../package.json';
 import type { GraftDb, BlobRow, ManifestRow } from './db';
 import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
 import { guard } from './errors';
-
-export type { Progress } from '../core/bundle/read';
-export type { BundleScope } from '../core/bundle/manifest';
-export type { RefImport, RefAction } from '../core/bundle/refPlan';
-export type { StandardModelFiles } from '../core/bundle/modelJson';
-
-export interface ExportOptions {
-  readonly repoId: RepoId;
-  readonly scope: BundleScope;
-  /** Versions the receiver already holds: blobs they and their ancestors use are left out. */
-  readonly thinAgainst?: readonly VersionId[];
-}
-
-export interface ExportStats {
-  readonly versions: number;
-  readonly refs: number;
-  /** Distinct blobs packed, and their bytes. */
-  readonly blobs: number;
-  readonly blobBytes: number;
-  /** Blobs a thin bundle leaves out. */
-  readonly omittedBlobs: number;
-  readonly bundleBytes: number;
-}
-
-export interface ExportedBundle {
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  readonly fileName: string;
-  readonly stats: ExportStats;
-}
-
-export interface ImportReport {
-  readonly repository: { readonly id: RepoId; readonly name: string; readonly created: boolean };
-  readonly addedVersions: readonly VersionId[];
-  readonly existingVersions: readonly VersionId[];
-  readonly addedBlobs: number;
-  readonly addedBytes: number;
-  readonly refs: readonly RefImport[];
-  readonly warnings: readonly string[];
-}
 
 const now = () => new Date().toISOString();
 
@@ -74,7 +36,7 @@ const now = () => new Date().toISOString();
 
 export function exportBundle(
   store: DexieVersionStore,
-  options: ExportOptions,
+  options: BundleExportRequest,
   onProgress?: Progress,
 ): Promise<ExportedBundle> {
   return guard(async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import type { SaveTarget } from '../core/versions/placement';
 import { freshStore } from './testDb';
 

@@ -8,11 +8,12 @@ import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';
-import { DexieVersionStore, type SchemaEvent } from './DexieVersionStore';
+import type { SchemaEvent } from '../core/ports';
+import { DexieVersionStore } from './DexieVersionStore';
 import { dumpStore, freshFactory, freshStore } from './testDb';
 
 async function rejects(p: Promise<unknown>): Promise<GraftError> {

@@ -3,7 +3,7 @@ import Dexie from 'dexie';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import { GraftDb, SCHEMAS, SCHEMA_VERSION } from './db';
 import { DexieVersionStore } from './DexieVersionStore';
 import { freshFactory } from './testDb';

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { openBundle } from '../core/bundle/read';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testing';
+import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { freshStore } from './testDb';
-import { verifyAll, type VerifyAllProgress } from './verifyAll';
+import type { VerifyAllProgress } from '../core/ports';
+import { verifyAll } from './verifyAll';
 
 let clock = Date.parse('2026-04-01T10:00:00.000Z');
 const tick = () => new Date((clock += 60_000)).toISOString();

@@ -5,16 +5,15 @@
  * and tensors are damaged, and which versions are intact together with their whole history (what can be
  * exported as a bundle that stands on its own).
  */
-export type * from '../core/storageCheck';
 import { hashBlob, type BlobHash, type VersionId } from '../core/hashing';
-import type { BlobProblem } from '../core/ports';
 import type {
   AffectedRef,
+  BlobProblem,
   DamagedVersion,
   RepositoryCheck,
   StorageCheckReport,
   VerifyAllOptions,
-} from '../core/storageCheck';
+} from '../core/ports';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { Ref, RepoId, Version, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';

@@ -13,15 +13,16 @@ import { LIMITS } from '../../src/core/bundle/limits';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../../src/core/bundle/names';
 import { isGraftError, type ErrorCode } from '../../src/core/errors';
 import { hashBlob, toHex, type VersionId } from '../../src/core/hashing';
-import { tinySnapshot } from '../../src/core/testing';
+import { tinySnapshot } from '../../src/core/testVersions';
 import type { Version } from '../../src/core/versions/types';
 import { versionIdOf } from '../../src/core/versions/version';
-import { readModelFiles, type ModelFile } from '../../src/ml/modelFiles';
+import type { NamedBytes } from '../../src/core/ports';
+import { readModelFiles } from '../../src/ml/modelFiles';
 import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
-import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './fuzzKit';
+import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './testFuzz';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const BUNDLE_CASES = Number(process.env.GRAFT_FUZZ_BUNDLE_CASES ?? 900);
@@ -360,8 +361,8 @@ const MODEL_DIRS = [
   resolve(__dirname, '../../../shared/fixtures/tfjs-models'),
 ];
 
-function modelFixtures(): { name: string; files: ModelFile[] }[] {
-  const out: { name: string; files: ModelFile[] }[] = [];
+function modelFixtures(): { name: string; files: NamedBytes[] }[] {
+  const out: { name: string; files: NamedBytes[] }[] = [];
   for (const root of MODEL_DIRS) {
     let dirs: string[];
     try {
@@ -380,12 +381,12 @@ function modelFixtures(): { name: string; files: ModelFile[] }[] {
   return out;
 }
 
-function mutateModel(rng: Rng, files: readonly ModelFile[]): { files: ModelFile[]; how: string } {
+function mutateModel(rng: Rng, files: readonly NamedBytes[]): { files: NamedBytes[]; how: string } {
   const copy = files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
   const modelIndex = copy.findIndex((f) => f.name.endsWith('.json'));
-  const model = copy[modelIndex] as ModelFile;
+  const model = copy[modelIndex] as NamedBytes;
   const weights = copy.filter((f) => !f.name.endsWith('.json'));
-  const zipped = (list: ModelFile[]) => {
+  const zipped = (list: NamedBytes[]) => {
     const input: Record<string, Uint8Array> = {};
     for (const f of list) input[f.name] = f.bytes;
     return zipSync(input);

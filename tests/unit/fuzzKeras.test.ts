@@ -24,7 +24,7 @@ import { hdf5 } from '../../src/formats/hdf5';
 import { readKerasFile, type KerasFileContent, type KerasFileKind } from '../../src/ml/kerasFiles';
 import { snapshotModel } from '../../src/ml/snapshot';
 import { dumpStore, freshStore } from '../../src/storage/testDb';
-import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './fuzzKit';
+import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './testFuzz';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const H5_CASES = Number(process.env.GRAFT_FUZZ_H5_CASES ?? 400);
@@ -635,7 +635,7 @@ function damageH5(rng: Rng, bytes: Uint8Array, map: H5Map): { bytes: Uint8Array;
   return null;
 }
 
-// ---- zips, byte by byte (the writer is in fuzzKit) -----------------------------------------------------
+// ---- zips, byte by byte (the writer is in testFuzz) ----------------------------------------------------
 
 /**
  * A DEFLATE stream of `mib` MiB of zeros, about 1 KB per MiB: the same sync-flushed block repeated, so

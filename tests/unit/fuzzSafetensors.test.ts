@@ -13,7 +13,7 @@ import {
   toStoredTensor,
   writeSafetensors,
 } from '../../src/core/keras/safetensors';
-import { Rng } from './fuzzKit';
+import { Rng } from './testFuzz';
 
 const SEED = Number(process.env.GRAFT_FUZZ_SEED ?? 20260301) >>> 0;
 const CASES = Number(process.env.GRAFT_FUZZ_SAFETENSORS_CASES ?? 3000);

@@ -21,7 +21,7 @@ import {
   SEED_DIR,
   type Data,
   type Fixture,
-} from './kerasFixtures';
+} from './testKeras';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -19,7 +19,7 @@ import { createLayer, insertLayer } from '../../src/core/model/edit';
 import { MODEL_TEMPLATES } from '../../src/core/model/templates';
 import type { ModelSpec } from '../../src/core/model/spec';
 import { snapshotModel } from '../../src/ml/snapshot';
-import { FIXTURES, importModel, maxDifference, predict, type Data } from './kerasFixtures';
+import { FIXTURES, importModel, maxDifference, predict, type Data } from './testKeras';
 
 interface CheckResult {
   readonly id: string;

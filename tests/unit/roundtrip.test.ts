@@ -1,7 +1,7 @@
 // Commit → checkout through the real store (fake-indexeddb) and the real TF.js runtime (CPU backend).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSeedModel } from '../../src/ml/seedModel';
+import { createSeedModel } from '../../src/ml/testModels';
 import { materializeModel, snapshotModel } from '../../src/ml/snapshot';
 import { freshStore } from '../../src/storage/testDb';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { openBundle } from '../../src/core/bundle/read';
 import type { VersionId } from '../../src/core/hashing';
-import { tinySnapshot } from '../../src/core/testing';
+import { tinySnapshot } from '../../src/core/testVersions';
 import { exportBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
 import { freshStore } from '../../src/storage/testDb';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type ErrorCode } from '../errors';
 import { hashBlob, type BlobHash } from '../hashing';
-import { contentOf, floats, TEST_REPO } from '../testing';
+import { contentOf, floats, TEST_REPO } from '../testVersions';
 import { summaryShapes } from '../versions/summary';
 import { makeVersion } from '../versions/version';
 import { BUNDLE_FORMAT_VERSION, readManifest, type BundleManifest } from './manifest';

@@ -7,7 +7,7 @@ import {
   FUNCTIONAL_WEIGHTS,
   sequentialTopology,
   SEQUENTIAL_WEIGHTS,
-} from './fixtures';
+} from './testTopologies';
 import {
   countLayerParams,
   diffTopology,

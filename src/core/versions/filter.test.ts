@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BlobHash, VersionId } from '../hashing';
-import { TEST_REPO } from '../testing';
+import { TEST_REPO } from '../testVersions';
 import {
   EMPTY_QUERY,
   filterVersions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floats, contentOf } from '../testing';
+import { floats, contentOf } from '../testVersions';
 import { planRollback, rollForwardTarget } from './rollback';
 import { makeVersion } from './version';
 

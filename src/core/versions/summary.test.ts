@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentOf } from '../testing';
+import { contentOf } from '../testVersions';
 import { inputShapesOf, outputShapesOf, summaryShapes } from './summary';
 import type { ModelSummary } from './types';
 import { versionIdOf } from './version';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraftError } from '../errors';
 import type { VersionId } from '../hashing';
-import { contentOf } from '../testing';
+import { contentOf } from '../testVersions';
 import { checkVersionId, makeVersion, validateContent, versionIdOf } from './version';
 
 describe('version ids are content addresses', () => {

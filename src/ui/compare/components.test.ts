@@ -4,7 +4,7 @@
  */
 import { render } from 'svelte/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sequentialTopology, SEQUENTIAL_WEIGHTS, denseConfig } from '../../core/diff/fixtures';
+import { sequentialTopology, SEQUENTIAL_WEIGHTS, denseConfig } from '../../core/diff/testTopologies';
 import { compareMetrics, historyOf } from '../../core/diff/metrics';
 import { diffPredictions } from '../../core/diff/predictions';
 import { diffTopology } from '../../core/diff/topology';
@@ -12,7 +12,7 @@ import { diffWeights } from '../../core/diff/weights';
 import type { BlobHash, VersionId } from '../../core/hashing';
 import type { JsonObject } from '../../core/json';
 import { mulberry32 } from '../../core/random';
-import { TEST_REPO } from '../../core/testing';
+import { TEST_REPO } from '../../core/testVersions';
 import { summaryShapes } from '../../core/versions/summary';
 import type { Ref, Version, VersionRow } from '../../core/versions/types';
 import HistoryFilter from '../history/HistoryFilter.svelte';

@@ -2,7 +2,8 @@
 import { render } from 'svelte/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { summaryShapes } from '../../core/versions/summary';
-import type { ModelSource, PendingModelImport } from '../../state/Share.svelte';
+import type { ModelSource } from '../../core/ports';
+import type { PendingModelImport } from '../../state/Share.svelte';
 import { locale } from '../i18n';
 import ModelImportDialog from './ModelImportDialog.svelte';
 

@@ -1,12 +1,15 @@
-/** The interfaces that storage/ and ml/ implement; state/ depends only on these. */
-import type { BlobHash, VersionId } from './hashing';
-import type { JsonObject } from './json';
-import type { SaveTarget } from './versions/placement';
+/**
+ * The version store's contract: what storage/DexieVersionStore.ts implements and state/ calls — repositories,
+ * versions, refs, commits, verified loads, and live views that follow changes made in other tabs.
+ */
+import type { BlobHash, VersionId } from '../hashing';
+import type { JsonObject } from '../json';
+import type { LoadedVersion, ModelSnapshot } from './snapshot';
+import type { SaveTarget } from '../versions/placement';
 import type {
   ChangeKind,
   Head,
   Metrics,
-  ModelSummary,
   Provenance,
   Ref,
   RefKind,
@@ -14,42 +17,10 @@ import type {
   RefReason,
   RepoId,
   Repository,
-  StoredDType,
   TensorEntry,
   Version,
   VersionRow,
-} from './versions/types';
-
-/**
- * One weight tensor: its raw little-endian bytes as TF.js lays them out, either already in memory (`data`)
- * or read on demand (`read`). A live model's snapshot reads lazily and says which hashes it already knows,
- * so a save that changed one layer reads and hashes one layer (no GPU read-back of the rest).
- */
-export interface TensorData {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly dtype: StoredDType;
-  readonly data?: Uint8Array<ArrayBuffer>;
-  readonly read?: () => Promise<Uint8Array<ArrayBuffer>>;
-  /** The SHA-256 of the bytes when the runtime already knows it (unchanged since the last load or save). */
-  readonly hash?: BlobHash;
-  /** Called with the SHA-256 once the store has hashed these bytes, so the runtime can remember it. */
-  readonly onHashed?: (hash: BlobHash) => void;
-}
-
-/** The bytes of a tensor, whichever way it carries them. */
-export async function tensorBytes(t: TensorData): Promise<Uint8Array<ArrayBuffer>> {
-  if (t.data) return t.data;
-  if (t.read) return t.read();
-  throw new Error(`Tensor "${t.name}" carries no bytes.`);
-}
-
-/** A model taken out of the runtime: its topology and its weights, ready to be committed. */
-export interface ModelSnapshot {
-  readonly topology: JsonObject;
-  readonly summary: ModelSummary;
-  readonly tensors: readonly TensorData[];
-}
+} from '../versions/types';
 
 export interface CommitRequest {
   readonly repoId: RepoId;
@@ -86,12 +57,6 @@ export interface CommitResult {
   readonly branchedOff?: boolean;
   readonly blobsWritten: number;
   readonly bytesWritten: number;
-}
-
-export interface LoadedVersion {
-  readonly version: Version;
-  readonly topology: JsonObject;
-  readonly tensors: readonly { readonly entry: TensorEntry; readonly data: ArrayBuffer }[];
 }
 
 export interface BlobProblem {
@@ -178,13 +143,6 @@ export interface VersionStore {
   usage(repoId?: RepoId): Promise<StorageUsage>;
 }
 
-/** The ML runtime's side of the contract: live models in, snapshots out, and back. */
-export interface ModelRuntime<M> {
-  readonly backend: string;
-  snapshot(model: M): Promise<ModelSnapshot>;
-  materialize(loaded: LoadedVersion): Promise<M>;
-}
-
 /** What the history shows of one repository; pushed again whenever any tab changes it. */
 export interface RepositoryView {
   readonly repository: Repository | null;
@@ -192,10 +150,10 @@ export interface RepositoryView {
   readonly refs: readonly Ref[];
 }
 
-/** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
 /** The reads a feature makes of stored versions, without going through the app's state. */
 export type VersionReader = Pick<VersionStore, 'getVersion' | 'getTopology' | 'loadTensors'>;
 
+/** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
 export interface RepositoryWatcher {
   watchRepository(
     id: RepoId,
@@ -205,11 +163,14 @@ export interface RepositoryWatcher {
   watchRepositories(listener: (repos: Repository[]) => void, onError: (e: unknown) => void): () => void;
 }
 
-/** A layer as the architecture table shows it. */
-export interface LayerInfo {
-  readonly name: string;
-  readonly className: string;
-  readonly outputShape: string;
-  readonly params: number;
-  readonly trainable: boolean;
+/** What a tab hears about the database's schema from other tabs. */
+export type SchemaEvent = 'outdated' | 'blocked' | 'open';
+
+/**
+ * Schema changes made by other tabs: 'outdated' when another tab opened a newer schema (this tab's
+ * connection is closed and the page must be reloaded), 'blocked' while this tab's own upgrade waits for a
+ * tab still on the old one, 'open' once it went ahead. Returns an unsubscribe.
+ */
+export interface SchemaWatcher {
+  watchSchema(listener: (event: SchemaEvent) => void): () => void;
 }

@@ -1,7 +1,11 @@
-/** What "Verify storage" finds: the report storage/verifyAll.ts produces and the state and UI show. */
-import type { VersionId } from './hashing';
-import type { BlobProblem } from './ports';
-import type { RefKind, RepoId } from './versions/types';
+/**
+ * "Verify storage": the report storage/verifyAll.ts produces and the state and UI show, and what
+ * state/StorageCheck.svelte.ts needs to run a check and export what is intact.
+ */
+import type { VersionId } from '../hashing';
+import type { RefKind, RepoId } from '../versions/types';
+import type { ShareServices } from './share';
+import type { BlobProblem } from './storage';
 
 export interface VerifyAllProgress {
   readonly doneBlobs: number;
@@ -62,4 +66,12 @@ export interface VerifyAllOptions {
   readonly onProgress?: (p: VerifyAllProgress) => void;
   /** Checked between blobs; when aborted, `verifyAll` resolves to null. */
   readonly signal?: AbortSignal;
+}
+
+export interface StorageCheckServices extends Pick<ShareServices<unknown>, 'exportBundle' | 'saveFile'> {
+  /** Re-hashes everything stored; null when `signal` aborted the check. */
+  verifyAll(
+    onProgress: (p: VerifyAllProgress) => void,
+    signal: AbortSignal,
+  ): Promise<StorageCheckReport | null>;
 }

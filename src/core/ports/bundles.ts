@@ -1,0 +1,44 @@
+/**
+ * Bundles of history out of the store and back in: what storage/bundles.ts implements and the Share
+ * feature and "Verify storage" ask for (see core/bundle for the format itself).
+ */
+import type { VersionId } from '../hashing';
+import type { BundleScope } from '../bundle/manifest';
+import type { RefImport } from '../bundle/refPlan';
+import type { RepoId } from '../versions/types';
+
+export type { Progress } from '../bundle/read';
+
+export interface BundleExportRequest {
+  readonly repoId: RepoId;
+  readonly scope: BundleScope;
+  /** Versions the receiver already holds: the blobs they and their ancestors use are left out. */
+  readonly thinAgainst?: readonly VersionId[];
+}
+
+export interface ExportStats {
+  readonly versions: number;
+  readonly refs: number;
+  /** Distinct blobs packed, and their bytes. */
+  readonly blobs: number;
+  readonly blobBytes: number;
+  /** Blobs a thin bundle leaves out. */
+  readonly omittedBlobs: number;
+  readonly bundleBytes: number;
+}
+
+export interface ExportedBundle {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly fileName: string;
+  readonly stats: ExportStats;
+}
+
+export interface ImportReport {
+  readonly repository: { readonly id: RepoId; readonly name: string; readonly created: boolean };
+  readonly addedVersions: readonly VersionId[];
+  readonly existingVersions: readonly VersionId[];
+  readonly addedBlobs: number;
+  readonly addedBytes: number;
+  readonly refs: readonly RefImport[];
+  readonly warnings: readonly string[];
+}

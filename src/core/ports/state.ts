@@ -1,0 +1,50 @@
+/**
+ * The ports each part of the app's state takes, wired by app/compose.ts; each part gets only what it calls.
+ * (Activity takes nothing from outside; features such as Share or Training take their own services.)
+ */
+import type { Preferences } from './browser';
+import type { MlServices } from './ml';
+import type { RepositoryWatcher, VersionStore } from './storage';
+
+/** The store's part the history uses: listing, live queries, refs and version housekeeping. */
+export type HistoryStore = Pick<
+  VersionStore & RepositoryWatcher,
+  | 'listRepositories'
+  | 'getRepository'
+  | 'listVersions'
+  | 'listRefs'
+  | 'watchRepository'
+  | 'watchRepositories'
+  | 'verify'
+  | 'setRef'
+  | 'renameRef'
+  | 'previewDeleteRef'
+  | 'deleteRef'
+  | 'refLog'
+  | 'amendMessage'
+  | 'deleteVersion'
+>;
+
+/** The store's part the live model uses: open, load and save versions, roll back, start a branch. */
+export type LiveModelStore = Pick<
+  VersionStore,
+  | 'commit'
+  | 'createRepository'
+  | 'getRepository'
+  | 'listRefs'
+  | 'load'
+  | 'loadOverlapped'
+  | 'rollback'
+  | 'setHead'
+  | 'startBranch'
+>;
+
+/** What the live model takes: its part of the store, the ML runtime, and preferences (the chosen backend). */
+export interface LiveModelServices<M> {
+  readonly store: LiveModelStore;
+  readonly ml: MlServices<M>;
+  readonly prefs: Preferences;
+}
+
+/** The store's part the storage status uses: usage figures and clean-up. */
+export type StorageStatusStore = Pick<VersionStore, 'usage' | 'gc'>;
