@@ -20,6 +20,8 @@ import { StorageCheck } from '../state/StorageCheck.svelte';
 import { verifyAll } from '../storage/verifyAll';
 import { createShareServices } from './shareServices';
 import { Builder } from '../state/Builder.svelte';
+import { DataSelection } from '../state/DataSelection.svelte';
+import { ModelSource } from '../state/ModelSource.svelte';
 import { Training } from '../state/Training.svelte';
 import { createTrainingServices } from './trainingServices';
 import { Tour } from '../state/Tour.svelte';
@@ -145,14 +147,18 @@ export function createApp(): Core & {
   const store = new DexieVersionStore(new GraftDb());
   const core = createCore(store);
   const { activity, history: repoHistory, liveModel: live, reader } = core;
-  const compare = new CompareState(activity, repoHistory, reader);
   const trainingServices = createTrainingServices(store);
   const shareServices = createShareServices(store);
-  const builder = new Builder(activity, repoHistory, live, trainingServices);
-  const training = new Training(activity, repoHistory, live, reader, trainingServices, compare);
+  // One data selection and one model source: data chosen on the Train tab is what the builder offers
+  // and what Compare runs versions on.
+  const data = new DataSelection(activity, trainingServices.datasets);
+  const models = new ModelSource(repoHistory, live, reader, trainingServices);
+  const compare = new CompareState(activity, repoHistory, reader, data, models);
+  const builder = new Builder(activity, repoHistory, live, trainingServices, data);
+  const training = new Training(activity, repoHistory, live, trainingServices, data, models);
   // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
   live.addLiveGuard({
-    inUse: () => training.running,
+    inUse: () => training.run.running,
     pendingEdits: () => builder.changes,
     keepEdits: async () => (await builder.apply()).ok,
     dropEdits: () => builder.discard(),

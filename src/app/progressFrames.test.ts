@@ -17,7 +17,7 @@ describe('progressFrames', () => {
   it('draws the first update at the next frame, then at most once per interval', () => {
     const next = progressFrames(250);
     const drawn: number[] = [];
-    // Training asks again as soon as each update is drawn, as Training.svelte.ts does while batches come.
+    // Training asks again as soon as each update is drawn, as RunProgress.svelte.ts does while batches come.
     const ask = () =>
       next(() => {
         drawn.push(performance.now());

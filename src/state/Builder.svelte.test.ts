@@ -3,6 +3,7 @@ import { createLayer, insertLayer, moveLayer, updateLayer } from '../core/model/
 import type { ModelSpec } from '../core/model/spec';
 import { DIGITS_CNN_SPEC, SEED_SPEC } from '../core/model/templates';
 import { adaptedSpec, Builder, describeSpecChanges, EDIT_SEED, summarizeChanges } from './Builder.svelte';
+import { DataSelection } from './DataSelection.svelte';
 import { FakeWorkspace, fakeModel, fakeServices } from './testWorkspace.svelte';
 
 const noTraining = () => Promise.reject(new Error('not in these tests'));
@@ -11,7 +12,8 @@ function setup(spec: ModelSpec = SEED_SPEC) {
   const model = fakeModel(spec, 7);
   const ws = new FakeWorkspace(model);
   const { services } = fakeServices(noTraining);
-  return { ws, model, builder: new Builder(ws.activity, ws.asHistory(), ws.asLive(), services) };
+  const data = new DataSelection(ws.activity, services.datasets);
+  return { ws, model, builder: new Builder(ws.activity, ws.asHistory(), ws.asLive(), services, data) };
 }
 
 describe('describeSpecChanges', () => {
@@ -152,7 +154,13 @@ describe('Builder', () => {
     const { services } = fakeServices(noTraining, {
       topologyOf: () => ({ class_name: 'Functional', config: { layers: [] } }),
     });
-    const builder = new Builder(ws.activity, ws.asHistory(), ws.asLive(), services);
+    const builder = new Builder(
+      ws.activity,
+      ws.asHistory(),
+      ws.asLive(),
+      services,
+      new DataSelection(ws.activity, services.datasets),
+    );
     expect(builder.spec).toBeNull();
     expect(builder.readOnlyReason).toMatch(/^It is a functional model/);
     builder.edit(SEED_SPEC);

@@ -10,6 +10,7 @@ import { setInputShape, updateLayer } from '../core/model/edit';
 import { graphFromSpec, graphFromTopology, type LayerGraph } from '../core/model/graph';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import { specFromTopology } from '../core/model/topology';
+import type { DataSelection } from './DataSelection.svelte';
 import { locale, t } from './i18n';
 import type { TrainingServices } from '../core/ports';
 import type { Activity } from './Activity.svelte';
@@ -148,6 +149,7 @@ export class Builder<M> {
   readonly #history: History;
   readonly #live: LiveModel<M>;
   readonly #svc: TrainingServices<M>;
+  readonly #data: DataSelection;
   /** The user's unapplied edits, and the live model they were made on: a new live model discards them. */
   #edit = $state.raw<{ readonly model: M; readonly spec: ModelSpec } | null>(null);
 
@@ -207,16 +209,29 @@ export class Builder<M> {
     const live = this.#live.live;
     return this.topology && live ? graphFromTopology(this.topology, live.layers) : null;
   });
+  /** The input shape the chosen data gives, for the editor to offer; null with no data chosen. */
+  readonly inputShapeHint: readonly number[] | null = $derived.by(() => {
+    const dataset = this.#data.dataset;
+    return dataset ? [dataset.features] : null;
+  });
   /** The report of the last edit, while the model it made is live. */
   readonly report: AppliedEdit<M> | null = $derived.by(() =>
     this.lastApplied && this.lastApplied.model === this.#live.live?.model ? this.lastApplied : null,
   );
 
-  constructor(activity: Activity, history: History, live: LiveModel<M>, services: TrainingServices<M>) {
+  /** `data` is the app's one data selection, chosen on the Train tab. */
+  constructor(
+    activity: Activity,
+    history: History,
+    live: LiveModel<M>,
+    services: TrainingServices<M>,
+    data: DataSelection,
+  ) {
     this.#activity = activity;
     this.#history = history;
     this.#live = live;
     this.#svc = services;
+    this.#data = data;
   }
 
   edit(spec: ModelSpec): void {

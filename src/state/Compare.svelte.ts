@@ -6,13 +6,15 @@ import { diffPredictions, type PredictionDiff, type PredictionMatrix } from '../
 import { diffTopology, parseTopology, weightLayerNames, type TopologyDiff } from '../core/diff/topology';
 import { diffWeights, tensorsToRead, valuesByName, type WeightDiff } from '../core/diff/weights';
 import type { Version } from '../core/versions/types';
+import type { DataPart, PreparedData } from '../core/data';
 import type { VersionReader } from '../core/ports';
 import type { Activity } from './Activity.svelte';
+import { evaluationRows, type DataSelection } from './DataSelection.svelte';
 import type { History } from './History.svelte';
 
 export const MAX_PICKS = 4;
 
-/** Predictions of two versions on the same rows, made by whoever holds the data set. */
+/** Predictions of two versions on the same rows of the chosen data. */
 export interface BehaviourSource {
   readonly label: string;
   readonly classNames?: readonly string[];
@@ -20,6 +22,26 @@ export interface BehaviourSource {
     a: VersionId,
     b: VersionId,
   ): Promise<{ a: PredictionMatrix; b: PredictionMatrix; labels?: ArrayLike<number> }>;
+}
+
+/** Runs a version on rows of the chosen data, in the data's own units (the Train tab's `ModelSource`). */
+export interface VersionRunner {
+  predictVersion(id: VersionId, prepared: PreparedData, part: DataPart): Promise<PredictionMatrix>;
+}
+
+/** Two versions' predictions on the evaluation rows of `prepared`, each with the scaling it was trained with. */
+export function behaviourOn(prepared: PreparedData, runner: VersionRunner): BehaviourSource {
+  const dataset = prepared.dataset;
+  const rows = evaluationRows(prepared);
+  return {
+    label: rows.label,
+    ...(dataset.classNames ? { classNames: dataset.classNames } : {}),
+    predict: async (a, b) => {
+      const pa = await runner.predictVersion(a, prepared, rows.part);
+      const pb = await runner.predictVersion(b, prepared, rows.part);
+      return { a: pa, b: pb, ...(dataset.task === 'classification' ? { labels: rows.part.y } : {}) };
+    },
+  };
 }
 
 export interface Comparison {
@@ -37,16 +59,34 @@ export class CompareState {
   readonly #activity: Activity;
   readonly #history: History;
   readonly #reader: VersionReader;
+  readonly #data: DataSelection;
+  readonly #runner: VersionRunner;
   #generation = 0;
 
   picks = $state.raw<readonly VersionId[]>([]);
   result = $state.raw<Comparison | null>(null);
-  behaviourSource = $state.raw<BehaviourSource | null>(null);
+  /** How to compare behaviour: on the app's chosen data, when there is one. */
+  readonly behaviourSource: BehaviourSource | null = $derived.by(() => {
+    const prepared = this.#data.prepared;
+    return prepared ? behaviourOn(prepared, this.#runner) : null;
+  });
 
-  constructor(activity: Activity, history: History, reader: VersionReader) {
+  /** `data` is the app's one data selection: choosing or splitting data again compares behaviour anew. */
+  constructor(
+    activity: Activity,
+    history: History,
+    reader: VersionReader,
+    data: DataSelection,
+    runner: VersionRunner,
+  ) {
     this.#activity = activity;
     this.#history = history;
     this.#reader = reader;
+    this.#data = data;
+    this.#runner = runner;
+    data.watch(() => {
+      if (this.picks.length >= 2) void this.compute();
+    });
   }
 
   /**
@@ -72,11 +112,6 @@ export class CompareState {
   clear(): void {
     this.picks = [];
     this.result = null;
-  }
-
-  setBehaviourSource(source: BehaviourSource | null): void {
-    this.behaviourSource = source;
-    if (this.picks.length >= 2) void this.compute();
   }
 
   /** The first pick is the baseline; topology, weights and behaviour compare it with the last pick. */

@@ -7,9 +7,13 @@ import type { ModelSpec } from '../core/model/spec';
 import { findTemplate, SEED_SPEC } from '../core/model/templates';
 import { DEFAULT_TRAIN_CONFIG, type EpochLogs, type TrainConfig } from '../core/model/training';
 import type { Version } from '../core/versions/types';
-import type { BehaviourSource } from './Compare.svelte';
+import { CompareState } from './Compare.svelte';
+import { DataSelection } from './DataSelection.svelte';
+import { ModelSource } from './ModelSource.svelte';
+import { classScores } from './Predictions.svelte';
 import type { TrainingServices } from '../core/ports';
-import { classScores, runIdAt, Training } from './Training.svelte';
+import { Training } from './Training.svelte';
+import { runIdAt } from './trainingRecord';
 import {
   FAKE_REPO,
   FakeWorkspace,
@@ -78,12 +82,13 @@ async function setup(options: { spec?: ModelSpec; run?: FakeRun; dataset?: Datas
   const model = fakeModel(options.spec ?? TOY, 0.25);
   const ws = new FakeWorkspace(model, options.base ?? null);
   const { services, log } = fakeServices(fakeTrain(options.run));
-  const sources: (BehaviourSource | null)[] = [];
-  const training = new Training(ws.activity, ws.asHistory(), ws.asLive(), ws.asReader(), services, {
-    setBehaviourSource: (s) => sources.push(s),
-  });
-  await training.useDataset(options.dataset ?? generateDataset('xor', { n: 40 }));
-  return { ws, model, training, log, sources };
+  const data = new DataSelection(ws.activity, services.datasets);
+  const models = new ModelSource(ws.asHistory(), ws.asLive(), ws.asReader(), services);
+  const compare = new CompareState(ws.activity, ws.asHistory(), ws.asReader(), data, models);
+  const training = new Training(ws.activity, ws.asHistory(), ws.asLive(), services, data, models);
+  await data.use(options.dataset ?? generateDataset('xor', { n: 40 }));
+  const { run } = training;
+  return { ws, model, training, run, data, log, compare };
 }
 
 function version(id: VersionId, parents: VersionId[], provenance: Record<string, unknown>): Version {
@@ -106,44 +111,44 @@ const id = (c: string) => c.repeat(64) as VersionId;
 
 describe('Training', () => {
   it('suggests the data’s template settings with the loss the model’s output needs', async () => {
-    const { training } = await setup();
-    expect(training.suggestedConfig).toMatchObject({
+    const { training, run, data } = await setup();
+    expect(training.fit.suggestedConfig).toMatchObject({
       learningRate: 0.03,
       epochs: 100,
       loss: 'categoricalCrossentropy',
     });
-    expect(training.suitedTemplates.map((t) => t.id)).toEqual(['toy-2d']);
-    expect(training.compatibility?.problems).toEqual([]);
-    expect(training.blockedReason).toBeNull();
-    expect(training.prepared?.split.validation.length).toBe(8);
+    expect(data.suitedTemplates.map((t) => t.id)).toEqual(['toy-2d']);
+    expect(training.fit.compatibility?.problems).toEqual([]);
+    expect(run.blockedReason).toBeNull();
+    expect(data.prepared?.split.validation.length).toBe(8);
   });
 
   it('brings progress to the screen once per frame, not once per batch', async () => {
     let seenMidRun: number | null = null;
     let framesMidRun = 0;
-    const { training, log } = await setup({
+    const { run, log } = await setup({
       run: {
         afterBatch: (n) => {
           if (n !== BATCHES) return;
           // Three batches in: nothing has been drawn yet, and only one frame was asked for.
-          seenMidRun = training.batchLosses.length;
+          seenMidRun = run.batchLosses.length;
           framesMidRun = log.frames.length;
           runFrames(log);
         },
       },
     });
-    await training.train(CONFIG);
+    await run.train(CONFIG);
     expect(seenMidRun).toBe(0);
     expect(framesMidRun).toBe(1);
-    expect(training.batchLosses).toHaveLength(2 * BATCHES);
-    expect(training.history).toHaveLength(2);
-    expect(training.progress).toEqual({ epoch: 1, epochs: 2, batch: BATCHES, batches: BATCHES });
-    expect(training.running).toBe(false);
+    expect(run.batchLosses).toHaveLength(2 * BATCHES);
+    expect(run.history).toHaveLength(2);
+    expect(run.progress).toEqual({ epoch: 1, epochs: 2, batch: BATCHES, batches: BATCHES });
+    expect(run.running).toBe(false);
   });
 
   it('makes the trained model a change to save that records how it was trained', async () => {
-    const { ws, training, model } = await setup({ run: { valLoss: [0.8, 0.6] } });
-    await training.train(CONFIG);
+    const { ws, run, data, model } = await setup({ run: { valLoss: [0.8, 0.6] } });
+    await run.train(CONFIG);
     expect(ws.activity.error).toBeNull();
     const [{ model: trained, pending }] = ws.replaced as [(typeof ws.replaced)[number]];
     expect(trained).toBe(model);
@@ -166,49 +171,49 @@ describe('Training', () => {
     expect(pending.provenance['dataset']).toMatchObject({
       name: 'XOR',
       rows: 40,
-      fingerprint: training.prepared?.fingerprint,
+      fingerprint: data.prepared?.fingerprint,
       split: { seed: 42, validationFraction: 0.2, trainRows: 32, validationRows: 8 },
     });
     expect(pending.metrics).toEqual({ loss: 0.5, acc: 0.6, val_loss: 0.6, val_acc: 0.5 });
   });
 
   it('offers the last run’s settings again, with a loss that fits the model', async () => {
-    const { training } = await setup();
-    await training.train({ ...CONFIG, epochs: 3, loss: 'sparseCategoricalCrossentropy' });
-    expect(training.config).toMatchObject({ epochs: 3, loss: 'sparseCategoricalCrossentropy' });
-    await training.train({ ...CONFIG, epochs: 3, loss: 'meanSquaredError' });
-    expect(training.config).toMatchObject({ epochs: 3, loss: 'categoricalCrossentropy' });
+    const { run } = await setup();
+    await run.train({ ...CONFIG, epochs: 3, loss: 'sparseCategoricalCrossentropy' });
+    expect(run.config).toMatchObject({ epochs: 3, loss: 'sparseCategoricalCrossentropy' });
+    await run.train({ ...CONFIG, epochs: 3, loss: 'meanSquaredError' });
+    expect(run.config).toMatchObject({ epochs: 3, loss: 'categoricalCrossentropy' });
   });
 
   it('splits again when a run asks for another seed or validation share', async () => {
-    const { ws, training } = await setup();
-    const before = training.prepared?.fingerprint;
-    await training.train({ ...CONFIG, seed: 7, validationSplit: 0.5 });
-    expect(training.prepared?.split.validation.length).toBe(20);
-    expect(training.prepared?.fingerprint).not.toBe(before);
+    const { ws, run, data } = await setup();
+    const before = data.prepared?.fingerprint;
+    await run.train({ ...CONFIG, seed: 7, validationSplit: 0.5 });
+    expect(data.prepared?.split.validation.length).toBe(20);
+    expect(data.prepared?.fingerprint).not.toBe(before);
     expect(ws.replaced[0]?.pending.provenance['dataset']).toMatchObject({
-      fingerprint: training.prepared?.fingerprint,
+      fingerprint: data.prepared?.fingerprint,
     });
   });
 
   it('stops at the next batch and keeps what was learned', async () => {
-    const { ws, training } = await setup({ run: { afterBatch: (n) => n === 4 && training.stop() } });
-    await training.train({ ...CONFIG, epochs: 10 });
-    expect(training.result?.stoppedEarly).toBe(true);
-    expect(training.history).toHaveLength(2);
+    const { ws, run } = await setup({ run: { afterBatch: (n) => n === 4 && run.stop() } });
+    await run.train({ ...CONFIG, epochs: 10 });
+    expect(run.result?.stoppedEarly).toBe(true);
+    expect(run.history).toHaveLength(2);
     expect(ws.replaced[0]?.pending.description).toBe('trained 2 epochs on XOR (stopped early)');
   });
 
   it('puts the model back after a NaN loss, saves nothing, and keeps the broken run only when asked', async () => {
-    const { ws, training, model } = await setup({ run: { nanAt: 1 } });
-    await training.train(CONFIG);
+    const { ws, run, model } = await setup({ run: { nanAt: 1 } });
+    await run.train(CONFIG);
     expect(ws.replaced).toEqual([]);
     expect(ws.activity.error).toBeNull();
-    expect(training.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
+    expect(run.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
     expect([...model.weights.values()].every((w) => w.every((v) => v === 0.25))).toBe(true);
 
-    await training.keepBrokenRun();
-    expect(training.failure).toBeNull();
+    expect((await run.keepBrokenRun()).ok).toBe(true);
+    expect(run.failure).toBeNull();
     const pending = ws.replaced[0]?.pending;
     expect(pending?.description).toBe('trained on XOR until the loss became NaN in epoch 2');
     expect(pending?.provenance['training']).toMatchObject({
@@ -220,8 +225,8 @@ describe('Training', () => {
 
   it('saves a checkpoint every N epochs on its own branch and keeps only the best and the last', async () => {
     const base = id('b');
-    const { ws, training, log } = await setup({ base, run: { valLoss: [0.5, 0.3, 0.4, 0.45] } });
-    await training.train({ ...CONFIG, epochs: 4, checkpointEvery: 1, checkpointRetention: 'best+last' });
+    const { ws, training, run, log } = await setup({ base, run: { valLoss: [0.5, 0.3, 0.4, 0.45] } });
+    await run.train({ ...CONFIG, epochs: 4, checkpointEvery: 1, checkpointRetention: 'best+last' });
     expect(log.checkpoints.map((c) => c.branch.replace(/^checkpoints\/[\d-]+\//, ''))).toEqual([
       'epoch-1',
       'epoch-2',
@@ -233,7 +238,7 @@ describe('Training', () => {
     expect(log.checkpoints[1]?.metrics).toMatchObject({ val_loss: 0.3 });
     const [first, second, third, fourth] = ['1', '2', '3', '4'].map((n) => n.padStart(64, '0'));
     expect(log.deleted).toEqual([first, third]);
-    expect(training.checkpoints.map((c) => c.epoch)).toEqual([2, 4]);
+    expect(training.checkpoints.list.map((c) => c.epoch)).toEqual([2, 4]);
     expect(ws.replaced[0]?.pending.provenance['training']).toMatchObject({
       checkpoints: [second, fourth],
       checkpointEvery: 1,
@@ -241,19 +246,19 @@ describe('Training', () => {
   });
 
   it('says why a model does not fit the data and will not train it', async () => {
-    const { ws, training, log } = await setup({ spec: SEED_SPEC });
-    expect(training.compatibility?.problems).toEqual([
+    const { ws, training, run, log } = await setup({ spec: SEED_SPEC });
+    expect(training.fit.compatibility?.problems).toEqual([
       'The model takes 100 values per example (input [100]), but XOR has 2 features.',
       'The model has 10 outputs, but XOR has 2 classes.',
     ]);
-    expect(training.compatibility?.fit).toEqual({
+    expect(training.fit.compatibility?.fit).toEqual({
       name: 'XOR',
       features: 2,
       outputs: 2,
       task: 'classification',
     });
-    expect(training.blockedReason).toMatch(/does not fit the data/);
-    await training.train(CONFIG);
+    expect(run.blockedReason).toMatch(/does not fit the data/);
+    await run.train(CONFIG);
     expect(ws.activity.error?.message).toMatch(/^The model takes 100 values per example/);
     expect(log.frames).toEqual([]);
   });
@@ -262,7 +267,7 @@ describe('Training', () => {
     const { ws, training } = await setup();
     // An imported LSTM that returns its whole sequence, of any length.
     ws.live = { ...ws.live!, summary: { ...ws.live!.summary, outputShape: [null, null, 2] } };
-    expect(training.compatibility?.problems).toContain(
+    expect(training.fit.compatibility?.problems).toContain(
       "The model's output [any, 2] is not one row of class scores; end it with a Dense layer.",
     );
   });
@@ -286,38 +291,39 @@ describe('Training', () => {
     );
     ws.stored.set(edited, version(edited, [trained], { edit: {} }));
     // The fake model answers with its first scaled input: (14 − 10) / 2 = 2, which is 2 × 10 + 100 in data units.
-    await training.predictExample([14]);
-    expect(training.tryError).toBeNull();
-    expect(training.currentTry?.value).toBe(120);
+    await training.predictions.predictExample([14]);
+    expect(training.predictions.error).toBeNull();
+    expect(training.predictions.current?.value).toBe(120);
 
-    await training.predictExample([Number.NaN]);
-    expect(training.tryError).toBe('“x” needs a number.');
+    await training.predictions.predictExample([Number.NaN]);
+    expect(training.predictions.error).toBe('“x” needs a number.');
   });
 
   it('evaluates a saved version and forgets a live result once the live model changes', async () => {
     const { ws, training } = await setup();
-    await training.evaluate('live');
-    expect(training.currentEvaluation?.rows).toBe('8 validation rows of XOR');
-    expect(training.currentEvaluation?.normalization).toMatch(/XOR’s own scaling/);
+    await training.evaluation.evaluate('live');
+    expect(ws.activity.busyLabels).toContain('Evaluating');
+    expect(training.evaluation.current?.rows).toBe('8 validation rows of XOR');
+    expect(training.evaluation.current?.normalization).toMatch(/XOR’s own scaling/);
     await ws.replaceLive(fakeModel(TOY), {
       change: 'trained',
       description: 't',
       provenance: {},
       metrics: {},
     });
-    expect(training.currentEvaluation).toBeNull();
+    expect(training.evaluation.current).toBeNull();
   });
 
   it('lets Compare run two versions on the validation rows, each with its own scaling', async () => {
     const a = id('a');
     const b = id('b');
-    const { ws, sources, training } = await setup();
+    const { ws, compare, data } = await setup();
     const norm = (offset: number) => ({
       normalization: { method: 'standard', offset: [offset, 0], scale: [1, 1] },
     });
     ws.stored.set(a, version(a, [], { spec: TOY, dataset: norm(0) }));
     ws.stored.set(b, version(b, [a], { spec: TOY, dataset: norm(1) }));
-    const source = sources.at(-1);
+    const source = compare.behaviourSource;
     expect(source?.label).toBe('8 validation rows of XOR');
     const p = (await source?.predict(a, b)) as {
       a: PredictionMatrix;
@@ -328,8 +334,8 @@ describe('Training', () => {
     expect(p.labels).toHaveLength(8);
     // Version b's stored offset of 1 shifts every answer by −1.
     expect((p.a.data[0] ?? 0) - (p.b.data[0] ?? 0)).toBeCloseTo(1, 5);
-    training.clearDataset();
-    expect(sources.at(-1)).toBeNull();
+    data.clear();
+    expect(compare.behaviourSource).toBeNull();
   });
 });
 

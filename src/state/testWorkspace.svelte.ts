@@ -3,7 +3,7 @@
  * and TrainingServices over a "model" that is plain data (a spec and one number array per layer), so the
  * state's logic runs in Node without TF.js or IndexedDB.
  */
-import { GraftError } from '../core/errors';
+import { GraftError, type Result } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import { analyzeSpec } from '../core/model/analyze';
@@ -53,12 +53,22 @@ export function fakeModel(spec: ModelSpec, fill = 0): FakeModel {
   return { spec, weights, disposed: false };
 }
 
+/** The real Activity, noting every busy label it shows, in order. */
+export class RecordingActivity extends Activity {
+  readonly busyLabels: string[] = [];
+
+  override run<T>(label: string, op: () => Promise<T>): Promise<Result<T>> {
+    this.busyLabels.push(label);
+    return super.run(label, op);
+  }
+}
+
 /**
  * The parts of the app's state the builder and trainer use — the history's open repository, the live
  * model, stored versions — in one object with the live model in runes; the activity is the real one.
  */
 export class FakeWorkspace {
-  readonly activity = new Activity();
+  readonly activity = new RecordingActivity();
   live = $state.raw<Live<FakeModel> | null>(null);
   repoId = $state.raw<RepoId | null>(FAKE_REPO);
   backend = { active: 'cpu', requested: 'cpu' as const };
