@@ -99,8 +99,6 @@ export interface GraftErrorJSON {
   readonly code: ErrorCode;
   readonly key: ErrorKey;
   readonly data: Record<string, unknown>;
-  /** Set only for an error still built from an English sentence (see GraftError's second constructor). */
-  readonly text?: string;
 }
 
 // Codes contain no '.', so the code is everything between `error.` and the next dot. Typed so that a
@@ -142,36 +140,15 @@ export class GraftError extends Error {
   readonly code: ErrorCode;
   readonly key: ErrorKey;
   readonly data: ErrorData;
-  /** The English sentence of an error built the old way; undefined for every catalogued one. */
-  readonly text: string | undefined;
 
-  constructor(key: ErrorKey, data?: ErrorData, options?: { cause?: unknown });
-  /**
-   * @deprecated A literal English sentence, kept only while the files on the allowlist of
-   * ./errors.test.ts are being restructured; use a catalogue key.
-   */
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown; data?: Record<string, unknown> },
-  );
-  constructor(
-    first: ErrorKey | ErrorCode,
-    second?: ErrorData | string,
-    options: { cause?: unknown; data?: Record<string, unknown> } = {},
-  ) {
-    const catalogued = first.startsWith('error.');
-    const key = (catalogued ? first : `error.${first}`) as ErrorKey;
-    const data: ErrorData = catalogued ? ((second as ErrorData | undefined) ?? {}) : (options.data ?? {});
-    const text = catalogued ? undefined : String(second);
+  constructor(key: ErrorKey, data: ErrorData = {}, options: { cause?: unknown } = {}) {
     super(
-      text ?? fillMessage(ERROR_TEXT[key], messageVars(data)),
+      fillMessage(ERROR_TEXT[key], messageVars(data)),
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = codeOf(key);
     this.key = key;
     this.data = data;
-    this.text = text;
   }
 
   /** The error as plain data that survives `postMessage`; data that cannot be cloned keeps its words. */
@@ -186,11 +163,10 @@ export class GraftError extends Error {
         ),
       );
     }
-    return { code: this.code, key: this.key, data, ...(this.text === undefined ? {} : { text: this.text }) };
+    return { code: this.code, key: this.key, data };
   }
 
   static fromJSON(j: GraftErrorJSON): GraftError {
-    if (j.text !== undefined) return new GraftError(j.code, j.text, { data: j.data });
     // A key this build's catalogue lacks (a worker from another version of Graft) still keeps its code.
     if (!(j.key in ERROR_TEXT)) return new GraftError(`error.${j.code}` as ErrorKey, j.data);
     return new GraftError(j.key, j.data);

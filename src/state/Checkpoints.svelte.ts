@@ -109,10 +109,15 @@ export class Checkpoints<M> {
         valLoss: r.logs.val_loss ?? null,
       }));
     } catch (e) {
+      // The cause is worded inside the sentence in the reader's language; a full disk keeps its code, so
+      // the storage alert still offers to clean up.
+      const cause = toGraftError(e);
       this.#activity.report(
         new GraftError(
-          toGraftError(e).code,
-          t('training.checkpoint.failed', { epoch: epoch + 1, reason: toGraftError(e).message }),
+          cause.code === 'storage/quota-exceeded'
+            ? 'error.storage/quota-exceeded.checkpoint'
+            : 'error.storage/failed.checkpoint',
+          { epoch: epoch + 1, reason: { part: cause.key, vars: cause.data, en: cause.message } },
           { cause: e },
         ),
       );

@@ -111,6 +111,8 @@ describe('DataSelection', () => {
     await training.evaluation.evaluate('live');
     expect(ws.activity.busyLabels).toEqual(['正在准备数据', '正在评估']);
     await training.predictions.predictExample([1]);
-    expect(training.predictions.error).toBe('请输入 2 个数字，每个特征一个；现在有 1 个。');
+    // Worded in the reader's language where it is shown (formatError); the state keeps key and data.
+    expect(training.predictions.error?.key).toBe('error.data/invalid.try-count');
+    expect(training.predictions.error?.data).toEqual({ features: 2, given: 1 });
   });
 });

@@ -56,7 +56,7 @@ export class Evaluation<M> {
       const dataset = this.#data.dataset;
       const prepared = this.#data.prepared;
       const chosen = this.#data.chosen;
-      if (!dataset || !prepared) throw new GraftError('data/invalid', t('training.evaluate.noData'));
+      if (!dataset || !prepared) throw new GraftError('error.data/invalid.evaluate-no-data');
       const live = this.#liveModel.live;
       const model = await this.#models.model(choice);
       const { stats, from } = await this.#models.scaling(choice, prepared);

@@ -78,7 +78,7 @@ export class ModelSource<M> {
   async model(choice: ModelChoice): Promise<M> {
     if (choice === 'live') {
       const live = openLive(this.#liveModel, this.#history);
-      if (!live) throw new GraftError('repo/not-found', t('training.blocked.noModel'));
+      if (!live) throw new GraftError('error.repo/not-found.no-model');
       return live.model;
     }
     const cached = this.#versionModel;

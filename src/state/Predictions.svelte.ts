@@ -2,7 +2,6 @@
 import { denormalizeTargets } from '../core/data';
 import { GraftError, toGraftError } from '../core/errors';
 import type { DataSelection } from './DataSelection.svelte';
-import { t } from './i18n';
 import type { Live, LiveModel } from './LiveModel.svelte';
 import { scaledInputs, type ModelChoice, type ModelSource } from './ModelSource.svelte';
 import type { TrainingServices } from '../core/ports';
@@ -33,7 +32,7 @@ export function classScores(row: ArrayLike<number>): number[] {
   return exps.map((e) => e / total);
 }
 
-type Outcome<M> = { readonly tried: TryResult<M> } | { readonly error: string };
+type Outcome<M> = { readonly tried: TryResult<M> } | { readonly error: GraftError };
 
 export class Predictions<M> {
   readonly #liveModel: LiveModel<M>;
@@ -49,7 +48,7 @@ export class Predictions<M> {
     this.#last && this.#last.chosen === this.#data.chosen ? this.#last.outcome : null,
   );
   /** Why the last example could not be predicted, in the active language when it was asked. */
-  readonly error: string | null = $derived(
+  readonly error: GraftError | null = $derived(
     this.#outcome && 'error' in this.#outcome ? this.#outcome.error : null,
   );
   /** The last answer, while the model it came from is still the one it names. */
@@ -95,20 +94,17 @@ export class Predictions<M> {
     const dataset = this.#data.dataset;
     const prepared = this.#data.prepared;
     try {
-      if (!dataset || !prepared) throw new GraftError('data/invalid', t('training.blocked.noData'));
+      if (!dataset || !prepared) throw new GraftError('error.data/invalid.no-data');
       if (values.length !== dataset.features)
-        throw new GraftError(
-          'data/invalid',
-          t('training.try.count', { features: dataset.features, given: values.length }),
-        );
+        throw new GraftError('error.data/invalid.try-count', {
+          features: dataset.features,
+          given: values.length,
+        });
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0)
-        throw new GraftError(
-          'data/invalid',
-          t('training.try.notNumber', {
-            feature: dataset.featureNames[bad] ?? t('training.try.featureN', { n: bad + 1 }),
-          }),
-        );
+        throw new GraftError('error.data/invalid.try-not-number', {
+          feature: dataset.featureNames[bad] ?? { part: 'errorPart.feature-n', vars: { n: bad + 1 } },
+        });
       const live = this.#liveModel.live;
       const model = await this.#models.model(choice);
       const { stats } = await this.#models.scaling(choice, prepared);
@@ -123,7 +119,7 @@ export class Predictions<M> {
       const best = scores.indexOf(Math.max(...scores));
       return { tried: { ...asked, scores, best, value: null, classNames: dataset.classNames } };
     } catch (e) {
-      return { error: toGraftError(e).message };
+      return { error: toGraftError(e) };
     }
   }
 }

@@ -48,8 +48,15 @@ function fakeTrain(run: FakeRun = {}): TrainingServices<FakeModel>['train'] {
         if (callbacks.shouldStop?.()) break;
         for (const w of model.weights.values()) w.fill(epoch + 1);
         if (run.nanAt === epoch)
-          throw new GraftError('train/nan-loss', `The loss became NaN in epoch ${epoch + 1}, batch 1.`, {
-            data: { epoch, batch, loss: NaN, history: [...history] },
+          throw new GraftError('error.train/nan-loss.at', {
+            what: 'NaN',
+            epochNumber: epoch + 1,
+            batchNumber: 1,
+            learningRate: config.learningRate,
+            epoch,
+            batch,
+            loss: NaN,
+            history: [...history],
           });
         callbacks.onBatch?.(epoch, batch, BATCHES, { loss: 1 / (epoch + 1), acc: 0.5 });
         trained++;
@@ -209,7 +216,9 @@ describe('Training', () => {
     await run.train(CONFIG);
     expect(ws.replaced).toEqual([]);
     expect(ws.activity.error).toBeNull();
-    expect(run.failure?.message).toBe('The loss became NaN in epoch 2, batch 1.');
+    expect(run.failure?.message).toBe(
+      'The loss became NaN in epoch 2, batch 1, so training stopped. A lower learning rate (now 0.01) or normalised inputs usually fix this.',
+    );
     expect([...model.weights.values()].every((w) => w.every((v) => v === 0.25))).toBe(true);
 
     expect((await run.keepBrokenRun()).ok).toBe(true);
@@ -296,7 +305,7 @@ describe('Training', () => {
     expect(training.predictions.current?.value).toBe(120);
 
     await training.predictions.predictExample([Number.NaN]);
-    expect(training.predictions.error).toBe('“x” needs a number.');
+    expect(training.predictions.error?.message).toBe('“x” needs a number.');
   });
 
   it('evaluates a saved version and forgets a live result once the live model changes', async () => {

@@ -108,9 +108,7 @@ export class TrainingRun<M> {
     if (this.running || !live || !dataset) return;
     const problem = this.#fit.compatibility?.problems[0];
     if (problem) {
-      this.#activity.report(
-        new GraftError('train/invalid-config', t('training.misfit.refused', { problem })),
-      );
+      this.#activity.report(new GraftError('error.train/invalid-config.misfit', { problem }));
       return;
     }
     this.#discardBroken();
@@ -201,7 +199,7 @@ export class TrainingRun<M> {
     const broken = this.#broken;
     return this.#activity.run(t('training.busy.keepBroken'), async () => {
       if (!broken || this.#liveModel.live?.model !== broken.model)
-        throw new GraftError('train/invalid-config', t('training.failure.gone'));
+        throw new GraftError('error.train/invalid-config.run-gone');
       broken.weights.restore();
       await this.#liveModel.replaceLive(broken.model, broken.pending);
       this.#discardBroken();

@@ -1,5 +1,5 @@
 /** Formatting helpers shared by components; everything follows the active UI language (see ../i18n). */
-import { isGraftError, messageVars, type ErrorCode, type ErrorPart } from '../../core/errors';
+import { isGraftError, messageVars, type ErrorPart } from '../../core/errors';
 import { CHANGE_KINDS } from '../../core/versions/types';
 import { parseCarryOverReason } from '../../core/model/carryOver';
 import type { SpecProblem } from '../../core/model/analyze';
@@ -71,10 +71,6 @@ const wordPart = (p: ErrorPart): string => t(p.part, messageVars(p.vars ?? {}, w
 export function formatError(e: unknown): string {
   if (!isGraftError(e)) return e instanceof Error ? e.message : String(e);
   const vars = messageVars(e.data, wordPart);
-  // An error still built from an English sentence (files not yet converted) has only its code's
-  // general line in other languages.
-  if (e.text !== undefined)
-    return locale.lang === 'en' ? e.text : t(`error.${e.code satisfies ErrorCode}`, vars);
   return t(e.key, vars);
 }
 
