@@ -1,15 +1,10 @@
-/** The one place that wires storage and ml into the app's state. */
-import * as tf from '@tensorflow/tfjs';
-import { GraftError } from '../core/errors';
-import { tensorBytes } from '../core/ports';
-import { activeBackend, startBackend, TFJS_VERSION } from '../ml/backend';
-import { describeLayers } from '../ml/describe';
-import { probeModel } from '../ml/probe';
-import { materializeModel, snapshotModel, summarize } from '../ml/snapshot';
-import { TEMPLATES } from '../ml/templates';
+/** The one place that wires storage and ml into the app's state: it constructs and connects, nothing else. */
+import type * as tf from '@tensorflow/tfjs';
+import { createMl } from '../ml/mlServices';
+import { BROWSER_LOCATION, BROWSER_PREFS, BROWSER_STORAGE } from './browser';
 import { DexieVersionStore } from '../storage/DexieVersionStore';
 import { GraftDb } from '../storage/db';
-import type { Location, MlServices, Preferences, StorageManagerPort, VersionReader } from '../core/ports';
+import type { VersionReader } from '../core/ports';
 import { Activity } from '../state/Activity.svelte';
 import { History } from '../state/History.svelte';
 import { LiveModel as Live } from '../state/LiveModel.svelte';
@@ -27,94 +22,6 @@ import { createTrainingServices } from './trainingServices';
 import { Tour } from '../state/Tour.svelte';
 
 export type LiveModel = tf.LayersModel;
-
-/** Small settings in localStorage. Private modes may refuse; preferences are a convenience, not data. */
-const BROWSER_PREFS: Preferences = {
-  get: (k) => {
-    try {
-      return localStorage.getItem(k);
-    } catch {
-      return null;
-    }
-  },
-  set: (k, v) => {
-    try {
-      localStorage.setItem(k, v);
-    } catch {
-      // Not remembered; the app works the same.
-    }
-  },
-};
-
-export function createMl(): MlServices<LiveModel> {
-  return {
-    templates: TEMPLATES.map(({ id, name, description, datasets, datasetIds }) => ({
-      id,
-      name,
-      description,
-      datasets,
-      datasetIds,
-    })),
-    startBackend,
-    async moveToBackend(model, choice) {
-      const snapshotFirst = await snapshotModel(model);
-      const backend = await startBackend(choice);
-      const rebuilt = await materializeModel({
-        topology: snapshotFirst.topology,
-        tensors: await Promise.all(
-          snapshotFirst.tensors.map(async (t) => ({ entry: t, data: (await tensorBytes(t)).slice().buffer })),
-        ),
-      });
-      return { model: rebuilt, backend };
-    },
-    createFromTemplate(id) {
-      const t = TEMPLATES.find((x) => x.id === id);
-      if (!t) throw new GraftError('error.ml/model-invalid.no-template', { id });
-      return t.create();
-    },
-    snapshot: snapshotModel,
-    materialize: materializeModel,
-    summarize,
-    describeLayers,
-    probe: probeModel,
-    dispose: (m) => m.dispose(),
-    environment: () => ({
-      backend: activeBackend(),
-      tfjsVersion: TFJS_VERSION,
-      userAgent: navigator.userAgent,
-    }),
-    tensorCount: () => tf.memory().numTensors,
-  };
-}
-
-/** The page's URL names the open repository and version, so a reload or a shared link opens them. */
-const BROWSER_LOCATION: Location = {
-  read: () => {
-    const params = new URL(location.href).searchParams;
-    return { repo: params.get('repo'), version: params.get('v') };
-  },
-  write: ({ repo, version }) => {
-    const url = new URL(location.href);
-    for (const [key, value] of [
-      ['repo', repo],
-      ['v', version],
-    ] as const) {
-      if (value) url.searchParams.set(key, value);
-      else url.searchParams.delete(key);
-    }
-    history.replaceState(history.state, '', url);
-  },
-};
-
-const BROWSER_STORAGE: StorageManagerPort = {
-  async estimate() {
-    if (!navigator.storage?.estimate) return null;
-    const e = await navigator.storage.estimate();
-    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
-  },
-  persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
-  persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
-};
 
 /** The parts of the app's state every feature draws on, over one store. */
 export interface Core {
