@@ -6,6 +6,10 @@ import { VitePWA } from 'vite-plugin-pwa';
 const THEME_COLOUR = '#1f6f5c';
 const BACKGROUND_COLOUR = '#f6f7f5';
 
+/** TF.js and Dexie change rarely: their own chunks stay cached across app updates (the bench builds alike). */
+export const manualChunks = (id: string): string | undefined =>
+  id.includes('node_modules/@tensorflow') ? 'tfjs' : id.includes('node_modules/dexie') ? 'dexie' : undefined;
+
 export default defineConfig({
   plugins: [
     svelte(),
@@ -62,13 +66,7 @@ export default defineConfig({
     rollupOptions: {
       input: { main: 'index.html' },
       output: {
-        // TF.js and Dexie change rarely: their own chunks stay cached across app updates.
-        manualChunks: (id: string) =>
-          id.includes('node_modules/@tensorflow')
-            ? 'tfjs'
-            : id.includes('node_modules/dexie')
-              ? 'dexie'
-              : undefined,
+        manualChunks,
       },
     },
   },

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { manualChunks } from '../vite.config';
 
 /** The repository root: the page stays at /bench/index.html and src/ resolves as in the app. */
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,12 +27,7 @@ export default defineConfig({
       input: { bench: fileURLToPath(new URL('index.html', import.meta.url)) },
       output: {
         // As in the app's build: TF.js and Dexie in chunks of their own.
-        manualChunks: (id: string) =>
-          id.includes('node_modules/@tensorflow')
-            ? 'tfjs'
-            : id.includes('node_modules/dexie')
-              ? 'dexie'
-              : undefined,
+        manualChunks,
       },
     },
   },

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isGraftError, type GraftError } from '../core/errors';
 import { hashBlob, type VersionId } from '../core/hashing';
 import { floats, tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { freshFactory, freshStore } from './testDb';
+import { freshFactory, freshStore, rejects } from './testDb';
 
 async function seeded(store: DexieVersionStore = freshStore()) {
   const repo = await store.createRepository('Seed model');
@@ -18,16 +17,6 @@ async function seeded(store: DexieVersionStore = freshStore()) {
       provenance: { app: 'graft', backend: 'cpu' },
     });
   return { store, repo, commit };
-}
-
-async function rejects(p: Promise<unknown>): Promise<GraftError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isGraftError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a GraftError');
 }
 
 describe('commit', () => {

@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FORMAT_VERSION, readManifest, type BundleManifest } from '../core/bundle/manifest';
 import { MANIFEST_FILE, blobPath, modelCardPath, modelJsonPath } from '../core/bundle/names';
-import type { ErrorCode, GraftError } from '../core/errors';
-import { isGraftError } from '../core/errors';
+import type { ErrorCode } from '../core/errors';
 import { toHex, type VersionId } from '../core/hashing';
 import type { ModelSnapshot } from '../core/ports';
 import { floats, tinySnapshot } from '../core/testVersions';
@@ -15,19 +14,9 @@ import { versionIdOf } from '../core/versions/version';
 import type { ImportReport } from '../core/ports';
 import { exportBundle, exportTfjsModel, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { dumpStore, freshStore } from './testDb';
+import { dumpStore, freshStore, rejects } from './testDb';
 
 // ---- helpers --------------------------------------------------------------------------------------
-
-async function rejects(p: Promise<unknown>): Promise<GraftError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isGraftError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a GraftError');
-}
 
 let clock = Date.parse('2026-03-01T10:00:00.000Z');
 const tick = () => new Date((clock += 60_000)).toISOString();

@@ -1,10 +1,9 @@
 /** The one commit path on the real store: where a save goes is decided and carried out in one transaction. */
 import { describe, expect, it } from 'vitest';
-import { isGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { tinySnapshot } from '../core/testVersions';
 import type { SaveTarget } from '../core/versions/placement';
-import { freshStore } from './testDb';
+import { freshStore, rejects } from './testDb';
 
 async function seeded() {
   const store = freshStore();
@@ -25,16 +24,6 @@ async function seeded() {
   const refs = async () =>
     Object.fromEntries((await store.listRefs(repo.id)).map((r) => [r.name, r.target] as const));
   return { store, repo, commit, v1, v2, head, refs };
-}
-
-async function rejects(p: Promise<unknown>): Promise<GraftError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isGraftError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a GraftError');
 }
 
 describe('a save of the live model', () => {

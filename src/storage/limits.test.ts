@@ -6,7 +6,6 @@
 import Dexie from 'dexie';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { isGraftError, type GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
@@ -14,17 +13,7 @@ import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';
 import type { SchemaEvent } from '../core/ports';
 import { DexieVersionStore } from './DexieVersionStore';
-import { dumpStore, freshFactory, freshStore } from './testDb';
-
-async function rejects(p: Promise<unknown>): Promise<GraftError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isGraftError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a GraftError');
-}
+import { dumpStore, freshFactory, freshStore, rejects } from './testDb';
 
 /** The promises a user relies on: every version verifies and every ref and log entry points at one. */
 async function expectIntact(store: DexieVersionStore, repoId: RepoId): Promise<VersionId[]> {

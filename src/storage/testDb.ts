@@ -1,6 +1,7 @@
 /** Fresh fake-indexeddb databases for storage tests (Node only). */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { GraftDb } from './db';
+import { isGraftError, type GraftError } from '../core/errors';
 import { toHex } from '../core/hashing';
 import { DexieVersionStore, type EstimateRoom } from './DexieVersionStore';
 
@@ -37,4 +38,15 @@ export async function dumpStore(store: DexieVersionStore): Promise<string> {
     refLog: await db.refLog.toArray(),
     blobs,
   });
+}
+
+/** The GraftError `p` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function rejects(p: Promise<unknown>): Promise<GraftError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isGraftError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a GraftError');
 }
