@@ -14,6 +14,11 @@ export interface BundleExportRequest {
   readonly scope: BundleScope;
   /** Versions the receiver already holds: the blobs they and their ancestors use are left out. */
   readonly thinAgainst?: readonly VersionId[];
+  /**
+   * Also pack the data the exported versions were trained on (off by default: the data leaves with the
+   * file). Optimizer states are always packed.
+   */
+  readonly includeData?: boolean;
 }
 
 export interface ExportStats {
@@ -24,6 +29,10 @@ export interface ExportStats {
   readonly blobBytes: number;
   /** Blobs a thin bundle leaves out. */
   readonly omittedBlobs: number;
+  /** Bytes of kept data the scope's versions have: packed when `includeData`, else left out. */
+  readonly dataBytes: number;
+  /** Whether that data was packed. */
+  readonly includesData: boolean;
   readonly bundleBytes: number;
 }
 

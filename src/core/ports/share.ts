@@ -81,6 +81,8 @@ export interface FileDownload {
 
 export interface ShareServices<M> {
   exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
+  /** Bytes of kept data the request's versions have (distinct blobs): what "include the data" would add. */
+  bundleDataBytes(request: BundleExportRequest): Promise<number>;
   importBundle(bytes: Uint8Array, onProgress: Progress): Promise<ImportReport>;
   /** A stored version as the two files `tf.io.browserDownloads` writes, named from `baseName`. */
   exportTfjsModel(versionId: VersionId, baseName: string): Promise<StandardModelFiles>;

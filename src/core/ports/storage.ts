@@ -5,6 +5,7 @@
 import type { BlobHash, VersionId } from '../hashing';
 import type { JsonObject } from '../json';
 import type { LoadedVersion, ModelSnapshot } from './snapshot';
+import type { OptimizerState } from './training';
 import type { SaveTarget } from '../versions/placement';
 import type {
   ChangeKind,
@@ -19,8 +20,15 @@ import type {
   Repository,
   TensorEntry,
   Version,
+  VersionAttachments,
   VersionRow,
 } from '../versions/types';
+
+/** A data set's bytes with their SHA-256, as a version keeps them (see core/data/kept.ts). */
+export interface DataBlob {
+  readonly hash: BlobHash;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+}
 
 export interface CommitRequest {
   readonly repoId: RepoId;
@@ -44,6 +52,10 @@ export interface CommitRequest {
   readonly provenance: Provenance;
   readonly metrics?: Metrics;
   readonly createdAt?: string;
+  /** The optimizer's state after the training this version records, kept beside it (not part of its id). */
+  readonly optimizer?: OptimizerState;
+  /** The data it was trained on, kept beside it (not part of its id; its hash is in `provenance.dataset`). */
+  readonly data?: DataBlob;
 }
 
 export interface CommitResult {
@@ -79,7 +91,17 @@ export interface GcReport {
   readonly dryRun: boolean;
   readonly versions: readonly VersionId[];
   readonly blobs: number;
+  /** Every byte freed, the extras' included. */
   readonly bytes: number;
+  /** With `dropExtras`: what dropping optimizer state and kept data frees (versions stay). */
+  readonly extras?: {
+    /** Versions that lose an optimizer state or kept data. */
+    readonly versions: readonly VersionId[];
+    readonly optimizerStates: number;
+    readonly dataSets: number;
+    /** Bytes freed by blobs no remaining version or attachment uses. */
+    readonly bytes: number;
+  };
 }
 
 export interface StorageUsage {
@@ -138,8 +160,26 @@ export interface VersionStore {
   amendMessage(id: VersionId, message: string): Promise<void>;
   deleteVersion(id: VersionId): Promise<void>;
 
+  /** What the version keeps beside its content: optimizer state and data, if any. */
+  getAttachments(id: VersionId): Promise<VersionAttachments>;
+  /** The version's optimizer state with its tensors read and verified; null when it keeps none. */
+  loadOptimizerState(id: VersionId): Promise<OptimizerState | null>;
+  /** The bytes of the data the version keeps, verified; null when it keeps none. */
+  loadData(id: VersionId): Promise<Uint8Array<ArrayBuffer> | null>;
+  /**
+   * Keeps `data` with the version again (a file picked again after its data was cleaned up; the caller
+   * checked that it is the same data). The blob's hash is checked against its bytes.
+   */
+  keepData(id: VersionId, data: DataBlob): Promise<void>;
+
+  /** Re-hashes every blob the version and its attachments use. */
   verify(id: VersionId): Promise<VerifyReport>;
-  gc(options: { dryRun: boolean }): Promise<GcReport>;
+  /**
+   * Deletes what no ref reaches. With `dropExtras` it first drops the optimizer state and kept data of every
+   * version that is neither a branch head nor tagged (nothing else: those versions stay, and blobs another
+   * version still uses stay).
+   */
+  gc(options: { dryRun: boolean; dropExtras?: boolean }): Promise<GcReport>;
   usage(repoId?: RepoId): Promise<StorageUsage>;
 }
 

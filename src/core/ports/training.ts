@@ -8,6 +8,9 @@ import type { JsonObject } from '../json';
 import type { CarryOverReport } from '../model/carryOver';
 import type { ConfusionMatrix } from '../model/metrics';
 import type { ModelSpec } from '../model/spec';
+import type { OptimizedWeight, OptimizerStateMeta } from '../model/optimizerState';
+import type { DataBlob } from './storage';
+import type { TensorData } from './snapshot';
 import type { Task } from '../model/templates';
 import type { BatchLogs, EpochLogs, LossName, TrainConfig, TrainResult } from '../model/training';
 import type { Metrics, RepoId } from '../versions/types';
@@ -26,14 +29,30 @@ export interface TrainingData {
   readonly yVal?: RowData;
 }
 
+/** An optimizer's state in memory: its meta and each tensor's bytes (TF.js's layout, `data` set). */
+export interface OptimizerState extends OptimizerStateMeta {
+  readonly tensors: readonly TensorData[];
+}
+
+/** What a run ends with: its result, where its epochs started, and the optimizer's state to keep. */
+export interface TrainOutcome extends TrainResult {
+  /** The run's first epoch, 0-based, counted over every run its optimizer state went through. */
+  readonly firstEpoch: number;
+  /** The optimizer's state after the last batch trained (epochs counted on from the state resumed). */
+  readonly optimizer: OptimizerState;
+}
+
 export interface TrainingCallbacks {
   /** After each batch, in order, once its loss has been read back (in groups, without stalling training). */
   onBatch?(epoch: number, batch: number, batches: number, logs: BatchLogs): void;
   onEpoch?(epoch: number, logs: EpochLogs): void | Promise<void>;
   /** Asked before every batch; true stops there, keeping every update made so far. */
   shouldStop?(): boolean;
-  /** After every `config.checkpointEvery`-th complete epoch; training waits for it, so the weights are that epoch's. */
-  onCheckpoint?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  /**
+   * After every `config.checkpointEvery`-th complete epoch; training waits for it, so the weights are that
+   * epoch's, and `optimizer` is the state to keep with the checkpoint.
+   */
+  onCheckpoint?(epoch: number, logs: EpochLogs, optimizer: OptimizerState): void | Promise<void>;
 }
 
 export interface EvaluateOptions {
@@ -78,6 +97,8 @@ export interface CheckpointRequest<M> {
   readonly model: M;
   readonly provenance: Readonly<Record<string, unknown>>;
   readonly metrics: Metrics;
+  readonly optimizer?: OptimizerState;
+  readonly data?: DataBlob;
 }
 
 export interface TrainingServices<M> {
@@ -89,13 +110,21 @@ export interface TrainingServices<M> {
   /** Copies trained weights from `from` into `to` for every layer the edit left intact. */
   carryOver(from: M, to: M, fromSpec: ModelSpec, toSpec: ModelSpec): CarryOverReport;
   holdWeights(model: M): HeldWeights;
-  /** Trains `model` in place. */
+  /** The weights the optimizer updates, in its order: what an optimizer state must match to continue. */
+  trainableWeights(model: M): OptimizedWeight[];
+  /**
+   * Trains `model` in place. With `resume` it continues that optimizer state (epochs numbered on from
+   * `resume.epochs`; the caller checked it fits with `planContinue`); with null the optimizer starts afresh
+   * at epoch 0. Shuffling and every random draw derive from `config.seed` and the global epoch and step, so
+   * N epochs in one run and the same N split over runs give the same weights (bit for bit on the CPU).
+   */
   train(
     model: M,
     data: TrainingData,
     config: TrainConfig,
     callbacks: TrainingCallbacks,
-  ): Promise<TrainResult>;
+    resume: OptimizerState | null,
+  ): Promise<TrainOutcome>;
   evaluate(model: M, x: RowData, y: RowData, options: EvaluateOptions): Promise<ModelEvaluation>;
   predict(model: M, x: RowData): Promise<Prediction>;
   dispose(model: M): void;

@@ -1,6 +1,7 @@
 /** The version model: repositories hold immutable, content-addressed versions; refs are the only things that move. */
 import type { BlobHash, VersionId } from '../hashing';
 import type { JsonObject } from '../json';
+import type { OptimizerStateMeta } from '../model/optimizerState';
 
 declare const repoBrand: unique symbol;
 export type RepoId = string & { readonly [repoBrand]: 'RepoId' };
@@ -101,6 +102,26 @@ export interface VersionRow {
   readonly restoredFrom?: VersionId;
   /** An amended message. Not part of the content address: the version itself never changes. */
   readonly note?: { readonly message: string; readonly at: string };
+}
+
+/** An optimizer's state as stored: its meta, and its tensors as content-addressed blobs like weights. */
+export interface StoredOptimizerState extends OptimizerStateMeta {
+  readonly tensors: readonly TensorEntry[];
+}
+
+/** The bytes of a data set a version was trained on, kept as one content-addressed blob. */
+export interface KeptData {
+  readonly hash: BlobHash;
+  readonly byteLength: number;
+}
+
+/**
+ * What a version keeps beside its content, outside its id: clean-up may drop either without changing the
+ * version (it then trains afresh, or asks for its data file again). Rollbacks carry their target's.
+ */
+export interface VersionAttachments {
+  readonly optimizer?: StoredOptimizerState;
+  readonly data?: KeptData;
 }
 
 export type RefKind = 'branch' | 'tag';
