@@ -25,7 +25,10 @@ export type HistoryStore = Pick<
   | 'deleteVersion'
 >;
 
-/** The store's part the live model uses: open, load and save versions, roll back, start a branch. */
+/**
+ * The store's part the live model uses: open, load and save versions, roll back, start a branch, and read
+ * what its version keeps beside it (the optimizer state a run continues).
+ */
 export type LiveModelStore = Pick<
   VersionStore,
   | 'commit'
@@ -37,6 +40,8 @@ export type LiveModelStore = Pick<
   | 'rollback'
   | 'setHead'
   | 'startBranch'
+  | 'getAttachments'
+  | 'loadOptimizerState'
 >;
 
 /** What the live model takes: its part of the store, the ML runtime, and preferences (the chosen backend). */

@@ -191,7 +191,10 @@ export interface RepositoryView {
 }
 
 /** The reads a feature makes of stored versions, without going through the app's state. */
-export type VersionReader = Pick<VersionStore, 'getVersion' | 'getTopology' | 'loadTensors'>;
+export type VersionReader = Pick<
+  VersionStore,
+  'getVersion' | 'getTopology' | 'loadTensors' | 'getAttachments'
+>;
 
 /** Live updates across tabs: call the listener now and after every change; returns an unsubscribe. */
 export interface RepositoryWatcher {
