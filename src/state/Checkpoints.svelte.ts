@@ -15,13 +15,13 @@ import type { Activity } from './Activity.svelte';
 import { dataLabel } from './DataSelection.svelte';
 import { t } from './i18n';
 import type { LiveModel } from './LiveModel.svelte';
-import type { TrainingServices } from '../core/ports';
-import { trainingRecord, type RunInfo } from './trainingRecord';
+import type { OptimizerState, TrainingServices } from '../core/ports';
+import { firstEpochOf, trainingRecord, type RunInfo } from './trainingRecord';
 
 export interface CheckpointInfo {
   readonly id: VersionId;
   readonly branch: string;
-  /** 1-based. */
+  /** 1-based, numbered on over every run the optimizer state went through. */
   readonly epoch: number;
   readonly loss: number;
   readonly valLoss: number | null;
@@ -65,8 +65,16 @@ export class Checkpoints<M> {
     return this.#records.map((r) => r.key);
   }
 
-  /** Saves `model` after `epoch` (0-based), given the run's epochs so far; a failure is reported, and the run goes on. */
-  async save(model: M, epoch: number, history: readonly EpochLogs[]): Promise<void> {
+  /**
+   * Saves `model` after `epoch` (0-based, numbered on from the state the run continues) with the optimizer's
+   * state then and the run's data, given the run's epochs so far; a failure is reported, and the run goes on.
+   */
+  async save(
+    model: M,
+    epoch: number,
+    history: readonly EpochLogs[],
+    optimizer?: OptimizerState,
+  ): Promise<void> {
     const run = this.#run;
     const logs = history[history.length - 1];
     if (!run || !logs) return;
@@ -77,7 +85,7 @@ export class Checkpoints<M> {
         parent: run.base,
         message: t('training.checkpoint.message', {
           epoch: epoch + 1,
-          epochs: run.config.epochs,
+          epochs: firstEpochOf(run.start) + run.config.epochs,
           data: dataLabel(run.prepared.dataset),
         }),
         model,
@@ -87,11 +95,14 @@ export class Checkpoints<M> {
             stoppedEarly: false,
             wallTimeMs: performance.now() - run.started,
             backend: this.#liveModel.backend?.active ?? 'unknown',
+            start: run.start,
           }),
           dataset: datasetProvenance(run.prepared),
           checkpoint: { run: run.runId, epoch: epoch + 1 },
         },
         metrics: finalMetrics(history),
+        ...(optimizer ? { optimizer } : {}),
+        ...(run.data ? { data: run.data } : {}),
       });
       this.#branches.set(saved.id, saved.branch);
       this.#records.push({ key: saved.id, epoch, logs });

@@ -5,10 +5,18 @@
 import { GraftError, ok, type Result } from '../core/errors';
 import { formatBytes } from '../core/units';
 import { shortId, type VersionId } from '../core/hashing';
-import type { BackendChoice, BackendInfo, LayerInfo, LiveModelServices, ProbeResult } from '../core/ports';
+import type { OptimizerStateMeta } from '../core/model/optimizerState';
+import type {
+  BackendChoice,
+  BackendInfo,
+  LayerInfo,
+  LiveModelServices,
+  OptimizerState,
+  ProbeResult,
+} from '../core/ports';
 import { assertRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
-import type { ModelSummary, RepoId, VersionRow } from '../core/versions/types';
+import type { KeptData, ModelSummary, RepoId, VersionRow } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { StorageStatus } from './StorageStatus.svelte';
@@ -27,8 +35,18 @@ export interface Live<M> {
   readonly base: VersionId | null;
   /** What changed since `base`; null when the live model is exactly `base`. */
   readonly pending: PendingChange | null;
+  /** What `base` keeps beside it: its optimizer state (without the tensors) and its data; empty without a base. */
+  readonly kept: KeptBeside;
   readonly probe: ProbeResult | null;
 }
+
+/** What a version keeps beside its content, as the live model needs to know it (no tensors read). */
+export interface KeptBeside {
+  readonly optimizer?: OptimizerStateMeta;
+  readonly data?: KeptData;
+}
+
+const NOTHING_KEPT: KeptBeside = {};
 
 /**
  * What other parts of the app hold over the live model, asked before anything replaces it: a training run
@@ -219,6 +237,7 @@ export class LiveModel<M> {
           repoId: repo.id,
           model,
           base: null,
+          kept: NOTHING_KEPT,
           pending: {
             change: 'created',
             description: `created from the template “${template.name}”`,
@@ -237,7 +256,7 @@ export class LiveModel<M> {
     return this.#replacing('create', name, () =>
       this.#activity.run(t('common.busy.creating'), async () => {
         const repo = await this.#s.store.createRepository(name);
-        await this.#setLive({ repoId: repo.id, model, base: null, pending });
+        await this.#setLive({ repoId: repo.id, model, base: null, kept: NOTHING_KEPT, pending });
         await this.#open(repo.id, { checkoutHead: false });
       }),
     );
@@ -250,12 +269,26 @@ export class LiveModel<M> {
   async replaceLive(model: M, pending: PendingChange): Promise<void> {
     const live = this.live;
     const repoId = this.#history.requireRepo();
+    const same = live?.repoId === repoId;
     await this.#setLive({
       repoId,
       model,
-      base: live?.repoId === repoId ? live.base : this.#history.branchHead,
+      base: same ? live.base : this.#history.branchHead,
+      kept: same ? live.kept : NOTHING_KEPT,
       pending: mergePending(live?.pending ?? null, pending),
     });
+  }
+
+  /**
+   * The optimizer state a run on the live model would continue: the last unsaved run's while nothing else
+   * changed the model, else the state its version keeps when the live model is that version unchanged.
+   */
+  async optimizerState(): Promise<OptimizerState | null> {
+    const live = this.live;
+    if (!live) return null;
+    if (live.pending) return live.pending.optimizer ?? null;
+    if (!live.base || !live.kept.optimizer) return null;
+    return this.#s.store.loadOptimizerState(live.base);
   }
 
   save(message: string): Promise<Result<void>> {
@@ -293,8 +326,20 @@ export class LiveModel<M> {
           saveTimeMs: Math.round(performance.now() - started),
         },
         metrics: pending.metrics,
+        ...(pending.optimizer ? { optimizer: pending.optimizer } : {}),
+        ...(pending.data ? { data: pending.data } : {}),
       });
-      this.live = { ...live, base: result.version.id, pending: null };
+      this.live = {
+        ...live,
+        base: result.version.id,
+        pending: null,
+        kept: {
+          ...(pending.optimizer ? { optimizer: metaOf(pending.optimizer) } : {}),
+          ...(pending.data
+            ? { data: { hash: pending.data.hash, byteLength: pending.data.bytes.byteLength } }
+            : {}),
+        },
+      };
       this.#history.select(result.version.id);
       if (result.conflict) {
         this.#activity.say(
@@ -414,7 +459,10 @@ export class LiveModel<M> {
 
   async #checkout(id: VersionId): Promise<void> {
     // The model is built while the weights are re-hashed; a mismatch throws it away unseen.
-    const loaded = await this.#s.store.loadOverlapped(id);
+    const [loaded, kept] = await Promise.all([
+      this.#s.store.loadOverlapped(id),
+      this.#s.store.getAttachments(id),
+    ]);
     const model = await this.#s.ml.materialize(loaded);
     try {
       await loaded.verified;
@@ -422,10 +470,19 @@ export class LiveModel<M> {
       this.#s.ml.dispose(model);
       throw e;
     }
-    await this.#setLive({ repoId: loaded.version.repoId, model, base: id, pending: null });
+    await this.#setLive({
+      repoId: loaded.version.repoId,
+      model,
+      base: id,
+      kept: {
+        ...(kept.optimizer ? { optimizer: metaOf(kept.optimizer) } : {}),
+        ...(kept.data ? { data: kept.data } : {}),
+      },
+      pending: null,
+    });
   }
 
-  async #setLive(next: Pick<Live<M>, 'repoId' | 'model' | 'base' | 'pending'>): Promise<void> {
+  async #setLive(next: Pick<Live<M>, 'repoId' | 'model' | 'base' | 'pending' | 'kept'>): Promise<void> {
     const previous = this.live;
     let probe: ProbeResult | null;
     try {
@@ -442,4 +499,10 @@ export class LiveModel<M> {
     if (previous && previous.model !== next.model) this.#s.ml.dispose(previous.model);
     this.tensorCount = this.#s.ml.tensorCount();
   }
+}
+
+/** An optimizer state's meta alone, without the tensors (which stay in the store or the pending change). */
+function metaOf(state: OptimizerStateMeta): OptimizerStateMeta {
+  const { optimizer, learningRate, iterations, epochs, weights } = state;
+  return { optimizer, learningRate, iterations, epochs, weights };
 }

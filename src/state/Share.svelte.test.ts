@@ -68,6 +68,7 @@ class FakeWorkspace {
       layers: [],
       base: null,
       pending,
+      kept: {},
       probe: null,
     };
   }
@@ -101,9 +102,19 @@ function services(overrides: Partial<ShareServices<string>> = {}): ShareServices
     exportBundle: vi.fn(async (_request, onProgress) => {
       onProgress(5, 10);
       onProgress(10, 10);
-      const stats = { versions: 3, refs: 1, blobs: 4, blobBytes: 10, omittedBlobs: 0, bundleBytes: 12 };
+      const stats = {
+        versions: 3,
+        refs: 1,
+        blobs: 4,
+        blobBytes: 10,
+        omittedBlobs: 0,
+        dataBytes: 0,
+        includesData: false,
+        bundleBytes: 12,
+      };
       return { bytes: new Uint8Array([1]), fileName: 'iris--all--cccccccc.graft.zip', stats };
     }),
+    bundleDataBytes: vi.fn(async (request) => (request.scope.kind === 'version' ? 0 : 4096)),
     importBundle: vi.fn(async () => REPORT),
     exportTfjsModel: vi.fn(async (_id, base) => ({
       modelJson: { modelTopology: {}, format: 'layers-model', weightsManifest: [] } as never,
@@ -187,6 +198,25 @@ describe('Share: export', () => {
     expect(s.saveFile).toHaveBeenCalledWith(new Uint8Array([1]), 'x.graft.zip', 'application/zip');
     expect(share.progress).toBeNull();
     expect(share.lastExport?.fileName).toBe('x.graft.zip');
+  });
+
+  it('leaves the data out unless asked, and measures what including it adds for the chosen scope', async () => {
+    const { ws, s, share } = setup();
+    history(ws);
+    expect(share.includeData).toBe(false);
+    expect(share.dataBytes).toBeNull();
+    await share.measureData();
+    expect(share.dataBytes).toBe(4096);
+    share.scopeKind = 'version';
+    expect(share.dataBytes).toBeNull(); // measured for another scope
+    await share.measureData();
+    expect(share.dataBytes).toBe(0);
+    share.scopeKind = 'repository';
+    await share.exportBundle();
+    expect(vi.mocked(s.exportBundle).mock.calls[0]?.[0]).not.toHaveProperty('includeData');
+    share.includeData = true;
+    await share.exportBundle();
+    expect(vi.mocked(s.exportBundle).mock.calls[1]?.[0]).toMatchObject({ includeData: true });
   });
 
   it('counts a range like git from..to and refuses an empty one', () => {
@@ -421,6 +451,7 @@ describe('Share: Keras files', () => {
       layers: [],
       base: id('c'),
       pending: null,
+      kept: {},
       probe: null,
     };
     await share.importModelFiles([file('iris.weights.h5')]);
@@ -466,6 +497,7 @@ describe('Share: Keras files', () => {
       layers: [],
       base: id('c'),
       pending: null,
+      kept: {},
       probe: null,
     };
     await share.importModelFiles([file('iris.weights.h5')]);
@@ -486,6 +518,7 @@ describe('Share: Keras files', () => {
       layers: [],
       base: id('c'),
       pending: null,
+      kept: {},
       probe: null,
     };
     await share.importModelFiles([file('iris.weights.h5')]);

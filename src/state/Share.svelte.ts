@@ -112,6 +112,10 @@ export class Share<M> {
   scopeKind = $state<ScopeKind>('repository');
   /** Whether to leave out what the receiver already holds (`thinBasis` and its ancestors). */
   thin = $state(false);
+  /** Whether the bundle carries the data the exported versions were trained on (it leaves with the file). */
+  includeData = $state(false);
+  /** The kept data's bytes for the scope they were measured for (see `measureData`). */
+  #dataBytes = $state.raw<{ readonly key: string; readonly bytes: number } | null>(null);
   #branchPick = $state<string | null>(null);
   #rangeFromPick = $state<VersionId | null>(null);
   #rangeToPick = $state<VersionId | null>(null);
@@ -255,6 +259,32 @@ export class Share<M> {
 
   // ---- export --------------------------------------------------------------------------------------
 
+  /** The bytes of kept data the chosen scope's versions have, what "include the data" adds; null until measured. */
+  get dataBytes(): number | null {
+    const measured = this.#dataBytes;
+    return measured && measured.key === this.#scopeKey ? measured.bytes : null;
+  }
+
+  get #scopeKey(): string | null {
+    const repoId = this.#view.repoId;
+    return repoId && this.scope ? JSON.stringify([repoId, this.scope]) : null;
+  }
+
+  /** Measures `dataBytes` for the scope chosen now (the Share panel asks whenever the scope changes). */
+  async measureData(): Promise<void> {
+    const repoId = this.#view.repoId;
+    const scope = this.scope;
+    const key = this.#scopeKey;
+    if (!repoId || !scope || !key) return;
+    try {
+      const bytes = await this.#s.bundleDataBytes({ repoId, scope });
+      // An answer for a scope chosen before the current one is not kept.
+      if (key === this.#scopeKey) this.#dataBytes = { key, bytes };
+    } catch (e) {
+      this.#activity.report(e);
+    }
+  }
+
   exportBundle(): Promise<Result<void>> {
     const repoId = this.#view.repoId;
     const scope = this.scope;
@@ -265,7 +295,12 @@ export class Share<M> {
       this.progress = { task: 'export', phase: t('share.phase.checkingWeights'), done: 0, total: 0 };
       try {
         const out = await this.#s.exportBundle(
-          { repoId, scope, ...(basis ? { thinAgainst: [basis] } : {}) },
+          {
+            repoId,
+            scope,
+            ...(basis ? { thinAgainst: [basis] } : {}),
+            ...(this.includeData ? { includeData: true } : {}),
+          },
           (done, total) =>
             (this.progress = {
               task: 'export',

@@ -34,6 +34,11 @@ export class StorageStatus {
   persistGranted = $state<boolean | null>(null);
   /** What “Clean up storage” would free, while its dialog is open. */
   cleanupPreview = $state.raw<GcReport | null>(null);
+  /**
+   * Whether clean-up also drops the optimizer state and kept data of versions that are neither branch heads
+   * nor tagged (they then train afresh, or ask for their data file again); off each time the dialog opens.
+   */
+  dropExtras = $state(false);
 
   /** `repoId` names the open repository, whose own share of the storage is shown too. */
   constructor(
@@ -81,13 +86,27 @@ export class StorageStatus {
   }
 
   previewCleanup(): Promise<GcReport> {
-    return this.#store.gc({ dryRun: true });
+    return this.#store.gc({ dryRun: true, dropExtras: this.dropExtras });
   }
 
   /** Opens the clean-up dialog with a preview of what it would free (from the storage bar or a full disk). */
   async askCleanup(): Promise<void> {
+    this.dropExtras = false;
+    await this.#preview();
+  }
+
+  /** Turns "also drop optimizer state and kept data" on or off, and previews what clean-up frees then. */
+  async chooseDropExtras(drop: boolean): Promise<void> {
+    this.dropExtras = drop;
+    await this.#preview();
+  }
+
+  async #preview(): Promise<void> {
+    const drop = this.dropExtras;
     try {
-      this.cleanupPreview = await this.previewCleanup();
+      const preview = await this.previewCleanup();
+      // A later choice's preview wins over an earlier one that came back late.
+      if (drop === this.dropExtras) this.cleanupPreview = preview;
     } catch (e) {
       this.#activity.report(e);
     }
@@ -98,14 +117,22 @@ export class StorageStatus {
   }
 
   cleanup(): Promise<Result<void>> {
+    const dropExtras = this.dropExtras;
     return this.#activity.run(t('common.busy.cleaning'), async () => {
-      const report = await this.#store.gc({ dryRun: false });
+      const report = await this.#store.gc({ dryRun: false, dropExtras });
+      const lightened = report.extras?.versions.length ?? 0;
+      const freed = {
+        size: formatBytes(report.bytes),
+        objects: t('common.storage.freedObjects', { count: report.blobs }),
+        versions: t('common.storage.freedVersions', { count: report.versions.length }),
+      };
       this.#activity.say(
-        t('common.storage.freed', {
-          size: formatBytes(report.bytes),
-          objects: t('common.storage.freedObjects', { count: report.blobs }),
-          versions: t('common.storage.freedVersions', { count: report.versions.length }),
-        }),
+        lightened > 0
+          ? t('common.storage.freedExtras', {
+              ...freed,
+              lightened: t('common.storage.extrasVersions', { count: lightened }),
+            })
+          : t('common.storage.freed', freed),
       );
       await this.refreshStorage();
     });

@@ -11,13 +11,14 @@ import { CompareState } from './Compare.svelte';
 import { DataSelection } from './DataSelection.svelte';
 import { ModelSource } from './ModelSource.svelte';
 import { classScores } from './Predictions.svelte';
-import type { TrainingServices } from '../core/ports';
+import type { OptimizerState, TrainingServices } from '../core/ports';
 import { Training } from './Training.svelte';
 import { runIdAt } from './trainingRecord';
 import {
   FAKE_REPO,
   FakeWorkspace,
   fakeModel,
+  fakeOptimizerState,
   fakeServices,
   runFrames,
   type FakeModel,
@@ -35,18 +36,34 @@ interface FakeRun {
   afterBatch?: (n: number) => void;
   /** Throws a NaN-loss error in this epoch (0-based), after changing the weights. */
   nanAt?: number;
+  /** Collects the state each run was asked to continue. */
+  resumed?: (OptimizerState | null)[];
 }
 
-/** A training loop with TF.js's callback order: batches, the epoch, then a checkpoint when due. */
+/**
+ * A training loop with TF.js's callback order: batches, the epoch, then a checkpoint when due; epochs are
+ * numbered on from the state it continues, and it ends with a state one step further per batch.
+ */
 function fakeTrain(run: FakeRun = {}): TrainingServices<FakeModel>['train'] {
-  return async (model, _data, config, callbacks) => {
+  return async (model, _data, config, callbacks, resume) => {
+    run.resumed?.push(resume);
     const history: EpochLogs[] = [];
+    const first = resume?.epochs ?? 0;
+    let steps = resume?.iterations ?? 0;
+    const state = () =>
+      fakeOptimizerState(model, {
+        optimizer: config.optimizer,
+        learningRate: config.learningRate,
+        iterations: steps,
+        epochs: first + history.length,
+      });
     let n = 0;
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let epoch = first; epoch < first + config.epochs; epoch++) {
       let trained = 0;
       for (let batch = 0; batch < BATCHES; batch++) {
         if (callbacks.shouldStop?.()) break;
         for (const w of model.weights.values()) w.fill(epoch + 1);
+        steps++;
         if (run.nanAt === epoch)
           throw new GraftError('error.train/nan-loss.at', {
             what: 'NaN',
@@ -67,7 +84,7 @@ function fakeTrain(run: FakeRun = {}): TrainingServices<FakeModel>['train'] {
         epoch,
         loss: 1 / (epoch + 1),
         acc: 0.5 + epoch / 10,
-        val_loss: run.valLoss?.[epoch] ?? 1,
+        val_loss: run.valLoss?.[epoch - first] ?? 1,
         val_acc: 0.5,
         batches: trained,
         totalBatches: BATCHES,
@@ -77,17 +94,43 @@ function fakeTrain(run: FakeRun = {}): TrainingServices<FakeModel>['train'] {
       await callbacks.onEpoch?.(epoch, logs);
       const every = config.checkpointEvery ?? 0;
       if (trained === BATCHES && every > 0 && (epoch + 1) % every === 0)
-        await callbacks.onCheckpoint?.(epoch, logs);
+        await callbacks.onCheckpoint?.(epoch, logs, state());
       if (trained < BATCHES) break;
     }
     const stoppedEarly = history.length < config.epochs || (history.at(-1)?.batches ?? 0) < BATCHES;
-    return { history, epochsRun: history.length, stoppedEarly, wallTimeMs: 12, backend: 'cpu' };
+    return {
+      history,
+      epochsRun: history.length,
+      stoppedEarly,
+      wallTimeMs: 12,
+      backend: 'cpu',
+      firstEpoch: first,
+      optimizer: state(),
+    };
   };
 }
 
-async function setup(options: { spec?: ModelSpec; run?: FakeRun; dataset?: Dataset; base?: VersionId } = {}) {
+async function setup(
+  options: {
+    spec?: ModelSpec;
+    run?: FakeRun;
+    dataset?: Dataset;
+    base?: VersionId;
+    /** The state `base` keeps, made on a model of this spec (default: the live model's). */
+    kept?: { iterations: number; epochs: number; optimizer?: OptimizerState['optimizer']; spec?: ModelSpec };
+  } = {},
+) {
   const model = fakeModel(options.spec ?? TOY, 0.25);
-  const ws = new FakeWorkspace(model, options.base ?? null);
+  const k = options.kept;
+  const kept = k
+    ? fakeOptimizerState(k.spec ? fakeModel(k.spec) : model, {
+        optimizer: k.optimizer ?? 'adam',
+        learningRate: 0.01,
+        iterations: k.iterations,
+        epochs: k.epochs,
+      })
+    : undefined;
+  const ws = new FakeWorkspace(model, options.base ?? null, kept);
   const { services, log } = fakeServices(fakeTrain(options.run));
   const data = new DataSelection(ws.activity, services.datasets);
   const models = new ModelSource(ws.asHistory(), ws.asLive(), ws.asReader(), services);
@@ -174,7 +217,9 @@ describe('Training', () => {
       backend: 'cpu',
       history: { loss: [1, 0.5], acc: [0.5, 0.6], val_loss: [0.8, 0.6], val_acc: [0.5, 0.5] },
       wallTimeMs: 12,
+      optimizerState: { continued: false, afreshBecause: 'none-kept' },
     });
+    expect(pending.optimizer).toMatchObject({ optimizer: 'adam', iterations: 2 * BATCHES, epochs: 2 });
     expect(pending.provenance['dataset']).toMatchObject({
       name: 'XOR',
       rows: 40,
@@ -345,6 +390,103 @@ describe('Training', () => {
     expect((p.a.data[0] ?? 0) - (p.b.data[0] ?? 0)).toBeCloseTo(1, 5);
     data.clear();
     expect(compare.behaviourSource).toBeNull();
+  });
+});
+
+describe('continuing the optimizer state', () => {
+  const ITERS = 2 * BATCHES;
+
+  it('continues the last unsaved run’s state, numbering epochs on, and keeps the newer state', async () => {
+    const resumed: (OptimizerState | null)[] = [];
+    const { ws, run } = await setup({ run: { resumed } });
+    expect(run.planFor(CONFIG)).toEqual({ kind: 'afresh', reason: 'none-kept' });
+    await run.train(CONFIG);
+    const first = ws.live?.pending?.optimizer;
+    expect(run.planFor(CONFIG)).toEqual({
+      kind: 'continue',
+      firstEpoch: 2,
+      iterations: ITERS,
+      optimizer: 'adam',
+      from: null,
+    });
+    await run.train(CONFIG);
+    expect(resumed).toEqual([null, first]);
+    expect(run.firstEpoch).toBe(2);
+    expect(run.history.map((h) => h.epoch)).toEqual([2, 3]);
+    // Progress counts this run's epochs: the bar fills once per run.
+    expect(run.progress).toEqual({ epoch: 1, epochs: 2, batch: BATCHES, batches: BATCHES });
+    const pending = ws.live?.pending;
+    expect(pending?.optimizer).toMatchObject({ iterations: 2 * ITERS, epochs: 4 });
+    expect(pending?.provenance['training']).toMatchObject({
+      optimizerState: { continued: true, epochsBefore: 2, stepsBefore: ITERS },
+    });
+  });
+
+  it('continues the state a saved version keeps, read from the store when the run starts', async () => {
+    const resumed: (OptimizerState | null)[] = [];
+    const base = id('b');
+    const { ws, run } = await setup({ base, kept: { iterations: 30, epochs: 5 }, run: { resumed } });
+    expect(run.planFor(CONFIG)).toEqual({
+      kind: 'continue',
+      firstEpoch: 5,
+      iterations: 30,
+      optimizer: 'adam',
+      from: base,
+    });
+    expect(ws.statesRead).toEqual([]);
+    await run.train(CONFIG);
+    expect(ws.statesRead).toEqual([base]);
+    expect(resumed[0]).toBe(ws.keptStates.get(base));
+    expect(run.history.map((h) => h.epoch)).toEqual([5, 6]);
+    expect(ws.live?.pending?.provenance['training']).toMatchObject({
+      optimizerState: { continued: true, continuedFrom: base, epochsBefore: 5, stepsBefore: 30 },
+    });
+    // Saved, then trained again: the version just saved keeps the newer state.
+    const saved = id('c');
+    ws.saveAs(saved);
+    expect(run.planFor(CONFIG)).toMatchObject({ kind: 'continue', firstEpoch: 7, from: saved });
+  });
+
+  it('starts afresh when switched off, for another optimizer, or on other weights, and says why', async () => {
+    const resumed: (OptimizerState | null)[] = [];
+    const base = id('b');
+    const { run } = await setup({ base, kept: { iterations: 30, epochs: 5 }, run: { resumed } });
+    const kept = { optimizer: 'adam', from: base };
+    expect(run.planFor({ optimizer: 'sgd' })).toEqual({ kind: 'afresh', reason: 'other-optimizer', kept });
+    run.continueWanted = false;
+    expect(run.planFor(CONFIG)).toEqual({ kind: 'afresh', reason: 'chosen', kept });
+    await run.train(CONFIG);
+    expect(resumed).toEqual([null]);
+    expect(run.firstEpoch).toBe(0);
+    expect(run.history.map((h) => h.epoch)).toEqual([0, 1]);
+
+    const other = await setup({ base, kept: { iterations: 30, epochs: 5, spec: SINE } });
+    expect(other.run.planFor(CONFIG)).toEqual({ kind: 'afresh', reason: 'other-weights', kept });
+  });
+
+  it('drops the state when the model is edited after the run, and says the model changed', async () => {
+    const base = id('b');
+    const { ws, run, model } = await setup({ base, kept: { iterations: 30, epochs: 5 } });
+    await run.train(CONFIG);
+    expect(ws.live?.pending?.optimizer).toBeDefined();
+    await ws.replaceLive(model, { change: 'edited', description: 'edited', provenance: {}, metrics: {} });
+    expect(ws.live?.pending?.optimizer).toBeUndefined();
+    expect(run.planFor(CONFIG)).toEqual({ kind: 'afresh', reason: 'edited' });
+  });
+
+  it('keeps each checkpoint’s own state, epochs numbered on', async () => {
+    const base = id('b');
+    const { run, log } = await setup({ base, kept: { iterations: 30, epochs: 2 } });
+    await run.train({ ...CONFIG, epochs: 2, checkpointEvery: 1, checkpointRetention: 'all' });
+    expect(log.checkpoints.map((c) => c.branch.replace(/^checkpoints\/[\d-]+\//, ''))).toEqual([
+      'epoch-3',
+      'epoch-4',
+    ]);
+    expect(log.checkpoints[0]?.message).toBe('Checkpoint after epoch 3 of 4 on XOR');
+    expect(log.checkpoints.map((c) => [c.optimizer?.iterations, c.optimizer?.epochs])).toEqual([
+      [30 + BATCHES, 3],
+      [30 + 2 * BATCHES, 4],
+    ]);
   });
 });
 

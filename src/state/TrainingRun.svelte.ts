@@ -1,17 +1,21 @@
 /**
- * Training the live model on the chosen data: the settings to offer, why it cannot start, a run with live
+ * Training the live model on the chosen data: the settings to offer, why it cannot start, whether the run
+ * continues the optimizer state the live model keeps (by default) or starts afresh, a run with live
  * progress and Stop, and a NaN loss undone (the broken weights kept aside in case the user wants them).
  */
 import { datasetProvenance, type Dataset } from '../core/data';
 import { GraftError, toGraftError, type Result } from '../core/errors';
 import type { JsonValue } from '../core/json';
+import { planContinue } from '../core/model/optimizerState';
 import {
   finalMetrics,
   type EpochLogs,
+  type OptimizerName,
   type TrainConfig,
   type TrainProgress,
   type TrainResult,
 } from '../core/model/training';
+import type { VersionId } from '../core/hashing';
 import type { Activity } from './Activity.svelte';
 import type { Checkpoints } from './Checkpoints.svelte';
 import { dataLabel, type DataSelection } from './DataSelection.svelte';
@@ -20,12 +24,29 @@ import type { LiveModel, PendingChange } from './LiveModel.svelte';
 import type { ModelFit } from './ModelFit.svelte';
 import { RunProgress } from './RunProgress.svelte';
 import type { HeldWeights, TrainingCallbacks, TrainingServices } from '../core/ports';
-import { runIdAt, trainingData, trainingRecord, type RunInfo } from './trainingRecord';
+import {
+  firstEpochOf,
+  runIdAt,
+  trainingData,
+  trainingRecord,
+  type RunInfo,
+  type RunStart,
+} from './trainingRecord';
+
+/** What a run with given settings would do with the optimizer, for the Train panel to say before it starts. */
+export type TrainPlan = RunStart & {
+  /** The kept state a run starting afresh leaves alone (its optimizer and version), when there is one. */
+  readonly kept?: { readonly optimizer: OptimizerName; readonly from: VersionId | null };
+};
+
+const NONE_KEPT: RunStart = { kind: 'afresh', reason: 'none-kept' };
+
+type Services<M> = Pick<TrainingServices<M>, 'holdWeights' | 'train' | 'trainableWeights'>;
 
 export class TrainingRun<M> {
   readonly #activity: Activity;
   readonly #liveModel: LiveModel<M>;
-  readonly #svc: Pick<TrainingServices<M>, 'holdWeights' | 'train'>;
+  readonly #svc: Services<M>;
   readonly #data: DataSelection;
   readonly #fit: ModelFit<M>;
   readonly #checkpoints: Checkpoints<M>;
@@ -33,6 +54,8 @@ export class TrainingRun<M> {
   readonly #progress: RunProgress;
   #running = $state(false);
   #result = $state.raw<TrainResult | null>(null);
+  /** The current or last run's first epoch, 0-based over every run its optimizer state went through. */
+  #firstEpoch = $state(0);
   #failure = $state.raw<{ readonly message: string } | null>(null);
 
   #stopRequested = false;
@@ -64,7 +87,7 @@ export class TrainingRun<M> {
   constructor(
     activity: Activity,
     live: LiveModel<M>,
-    services: Pick<TrainingServices<M>, 'holdWeights' | 'train' | 'nextFrame'>,
+    services: Services<M> & Pick<TrainingServices<M>, 'nextFrame'>,
     parts: { data: DataSelection; fit: ModelFit<M>; checkpoints: Checkpoints<M> },
   ) {
     this.#activity = activity;
@@ -78,6 +101,39 @@ export class TrainingRun<M> {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /**
+   * Whether a run continues the optimizer state the live model keeps (the Train panel's switch); on by
+   * default, and where nothing is kept it changes nothing.
+   */
+  continueWanted = $state(true);
+
+  /** The kept optimizer state a run would continue and where it is: the unsaved run's, or the version's. */
+  readonly #kept = $derived.by(() => {
+    const live = this.#liveModel.live;
+    if (!live) return null;
+    if (live.pending) return live.pending.optimizer ? { meta: live.pending.optimizer, from: null } : null;
+    return live.kept.optimizer && live.base ? { meta: live.kept.optimizer, from: live.base } : null;
+  });
+
+  /** What a run with `config` would do with the optimizer: continue the kept state, or start afresh and why. */
+  planFor(config: Pick<TrainConfig, 'optimizer'>, wanted = this.continueWanted): TrainPlan {
+    const live = this.#liveModel.live;
+    const kept = this.#kept;
+    const trainable = live && kept ? this.#svc.trainableWeights(live.model) : [];
+    const plan = planContinue(kept?.meta ?? null, config, trainable, wanted);
+    if (plan.kind === 'continue')
+      return { ...plan, optimizer: kept?.meta.optimizer ?? config.optimizer, from: kept?.from ?? null };
+    if (kept) return { ...plan, kept: { optimizer: kept.meta.optimizer, from: kept.from } };
+    // The version keeps a state, but the model changed since (an edit, other weights) and its run left none.
+    const edited = live?.pending && live.base && live.kept.optimizer;
+    return { kind: 'afresh', reason: edited ? 'edited' : plan.reason };
+  }
+
+  /** The current or last run's first epoch (0-based), over every run its optimizer state went through. */
+  get firstEpoch(): number {
+    return this.#firstEpoch;
   }
 
   /** How the last run ended. */
@@ -111,6 +167,7 @@ export class TrainingRun<M> {
       this.#activity.report(new GraftError('error.train/invalid-config.misfit', { problem }));
       return;
     }
+    const planned = this.planFor(config);
     this.#discardBroken();
     this.#lastRun = { dataset, config };
     this.#stopRequested = false;
@@ -118,10 +175,15 @@ export class TrainingRun<M> {
     this.#result = null;
     this.#failure = null;
     this.#checkpoints.begin(null);
+    this.#firstEpoch = firstEpochOf(planned);
     this.#running = true;
     const model = live.model;
     try {
       await this.#activity.run(t('training.busy.train', { data: dataLabel(dataset) }), async () => {
+        const resume = planned.kind === 'continue' ? await this.#liveModel.optimizerState() : null;
+        // Another tab's clean-up may have dropped the state since the plan was made: start afresh then.
+        const start: RunStart = planned.kind === 'continue' && !resume ? NONE_KEPT : planned;
+        this.#firstEpoch = firstEpochOf(start);
         const prepared = await this.#data.splitFor(dataset, config);
         const run: RunInfo = {
           runId: runIdAt(new Date()),
@@ -129,6 +191,7 @@ export class TrainingRun<M> {
           base: live.base,
           config,
           prepared,
+          start,
           started: performance.now(),
         };
         this.#checkpoints.begin(run);
@@ -139,8 +202,10 @@ export class TrainingRun<M> {
             trainingData(prepared),
             config,
             this.#callbacks(run, model),
+            resume,
           );
           this.#progress.flush();
+          this.#firstEpoch = result.firstEpoch;
           this.#result = result;
           if (result.epochsRun === 0) {
             held.restore();
@@ -157,12 +222,14 @@ export class TrainingRun<M> {
             provenance: {
               wallTimeMs: Math.round(result.wallTimeMs),
               training: {
-                ...trainingRecord(config, result),
+                ...trainingRecord(config, { ...result, start }),
                 ...(checkpoints.length ? { checkpoints } : {}),
               },
               dataset: datasetProvenance(prepared),
             },
             metrics: finalMetrics(result.history),
+            optimizer: result.optimizer,
+            ...(run.data ? { data: run.data } : {}),
           });
         } catch (e) {
           this.#progress.flush();
@@ -231,6 +298,7 @@ export class TrainingRun<M> {
             stoppedEarly: true,
             wallTimeMs: performance.now() - run.started,
             backend: this.#liveModel.backend?.active ?? 'unknown',
+            start: run.start,
           }),
           nonFiniteLoss: {
             epoch: error.data['epoch'] as JsonValue,
@@ -240,20 +308,30 @@ export class TrainingRun<M> {
         dataset: datasetProvenance(run.prepared),
       },
       metrics: {},
+      ...(run.data ? { data: run.data } : {}),
     };
   }
 
+  /**
+   * The trainer numbers epochs on from the state it continues; progress counts this run's epochs from 0
+   * (the bar fills once per run), and the panel adds `firstEpoch` back where it shows numbers.
+   */
   #callbacks(run: RunInfo, model: M): TrainingCallbacks {
     const epochs = run.config.epochs;
+    const first = firstEpochOf(run.start);
     return {
       onBatch: (epoch, batch, batches, logs) => {
-        this.#progress.batch({ epoch, epochs, batch: batch + 1, batches }, logs.loss);
+        this.#progress.batch({ epoch: epoch - first, epochs, batch: batch + 1, batches }, logs.loss);
       },
       onEpoch: (epoch, logs) => {
-        this.#progress.epoch({ epoch, epochs, batch: logs.batches, batches: logs.totalBatches }, logs);
+        this.#progress.epoch(
+          { epoch: epoch - first, epochs, batch: logs.batches, batches: logs.totalBatches },
+          logs,
+        );
       },
       shouldStop: () => this.#stopRequested,
-      onCheckpoint: (epoch) => this.#checkpoints.save(model, epoch, this.#progress.epochs.slice()),
+      onCheckpoint: (epoch, _logs, optimizer) =>
+        this.#checkpoints.save(model, epoch, this.#progress.epochs.slice(), optimizer),
     };
   }
 }

@@ -8,13 +8,15 @@ import type { VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import { analyzeSpec } from '../core/model/analyze';
 import { planCarryOver } from '../core/model/carryOver';
+import type { OptimizedWeight } from '../core/model/optimizerState';
 import type { LayerSpec, ModelSpec } from '../core/model/spec';
 import type { RepoId, Version } from '../core/versions/types';
-import type { CheckpointRequest, TrainingServices } from '../core/ports';
+import type { CheckpointRequest, OptimizerState, TrainingServices } from '../core/ports';
 import type { VersionReader } from '../core/ports';
 import { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
-import type { Live, LiveModel, PendingChange } from './LiveModel.svelte';
+import type { KeptBeside, Live, LiveModel, PendingChange } from './LiveModel.svelte';
+import { mergePending } from './pending';
 
 export interface FakeModel {
   readonly spec: ModelSpec;
@@ -78,12 +80,28 @@ export class FakeWorkspace {
     return [...this.stored.values()];
   }
   readonly replaced: { model: FakeModel; pending: PendingChange }[] = [];
+  /** Optimizer states kept beside stored versions, as the store would give them back. */
+  readonly keptStates = new Map<VersionId, OptimizerState>();
+  /** The versions whose optimizer state was read, in order. */
+  readonly statesRead: VersionId[] = [];
 
-  constructor(model: FakeModel | null, base: VersionId | null = null) {
-    if (model) this.live = this.#liveOf(model, base, null);
+  /** `kept`: the optimizer state `base` keeps, as a save would have stored it. */
+  constructor(model: FakeModel | null, base: VersionId | null = null, kept?: OptimizerState) {
+    if (base && kept) this.keptStates.set(base, kept);
+    if (model) this.live = this.#liveOf(model, base, null, this.#keptOf(base));
   }
 
-  #liveOf(model: FakeModel, base: VersionId | null, pending: PendingChange | null): Live<FakeModel> {
+  #keptOf(base: VersionId | null): KeptBeside {
+    const state = base ? this.keptStates.get(base) : undefined;
+    return state ? { optimizer: state } : {};
+  }
+
+  #liveOf(
+    model: FakeModel,
+    base: VersionId | null,
+    pending: PendingChange | null,
+    kept: KeptBeside,
+  ): Live<FakeModel> {
     const analysis = analyzeSpec(model.spec);
     return {
       repoId: FAKE_REPO,
@@ -98,6 +116,7 @@ export class FakeWorkspace {
       layers: [],
       base,
       pending,
+      kept,
       probe: null,
     };
   }
@@ -106,7 +125,30 @@ export class FakeWorkspace {
     const live = this.live;
     if (live && live.model !== model) live.model.disposed = true;
     this.replaced.push({ model, pending });
-    this.live = this.#liveOf(model, live?.base ?? null, pending);
+    this.live = this.#liveOf(
+      model,
+      live?.base ?? null,
+      mergePending(live?.pending ?? null, pending),
+      live?.kept ?? {},
+    );
+  }
+
+  /** Saves the live model as version `id`, keeping its pending optimizer state beside it, as the store would. */
+  saveAs(id: VersionId): void {
+    const live = this.live;
+    if (!live) return;
+    this.keptStates.delete(id);
+    if (live.pending?.optimizer) this.keptStates.set(id, live.pending.optimizer);
+    this.live = this.#liveOf(live.model, id, null, this.#keptOf(id));
+  }
+
+  async optimizerState(): Promise<OptimizerState | null> {
+    const live = this.live;
+    if (!live) return null;
+    if (live.pending) return live.pending.optimizer ?? null;
+    if (!live.base) return null;
+    this.statesRead.push(live.base);
+    return this.keptStates.get(live.base) ?? null;
   }
 
   select(): void {}
@@ -145,6 +187,37 @@ export interface FakeServiceLog {
   frames: (() => void)[];
 }
 
+/** The weights an optimizer would update: each trainable layer's one list, as `<layer>/kernel`. */
+export function fakeTrainable(model: FakeModel): OptimizedWeight[] {
+  return model.spec.layers.flatMap((layer) => {
+    const values = model.weights.get(layer.name);
+    return values && layer.trainable !== false
+      ? [{ name: `${layer.name}/kernel`, shape: [values.length] }]
+      : [];
+  });
+}
+
+/**
+ * An optimizer state as a trainer would leave it on `model` after `iterations` steps and `epochs` epochs:
+ * one moment per trainable weight, every value the step count, so tests can tell states apart.
+ */
+export function fakeOptimizerState(
+  model: FakeModel,
+  meta: Pick<OptimizerState, 'optimizer' | 'learningRate' | 'iterations' | 'epochs'>,
+): OptimizerState {
+  const weights = fakeTrainable(model);
+  return {
+    ...meta,
+    weights,
+    tensors: weights.map((w) => ({
+      name: `${w.name}/m`,
+      shape: w.shape,
+      dtype: 'float32' as const,
+      data: new Uint8Array(new Float32Array(w.shape[0] ?? 0).fill(meta.iterations).buffer),
+    })),
+  };
+}
+
 /** TrainingServices over FakeModel; `train` is the test's to give. */
 export function fakeServices(
   train: TrainingServices<FakeModel>['train'],
@@ -177,6 +250,7 @@ export function fakeServices(
       }
       return { kept, initialised };
     },
+    trainableWeights: fakeTrainable,
     holdWeights(model) {
       const copy = new Map([...model.weights].map(([k, v]) => [k, [...v]]));
       return {

@@ -2,9 +2,32 @@
 import type { PreparedData } from '../core/data';
 import type { VersionId } from '../core/hashing';
 import type { JsonObject, JsonValue } from '../core/json';
-import { historyColumns, type EpochLogs, type TrainConfig } from '../core/model/training';
+import type { AfreshReason } from '../core/model/optimizerState';
+import { historyColumns, type EpochLogs, type OptimizerName, type TrainConfig } from '../core/model/training';
 import type { RepoId } from '../core/versions/types';
-import type { TrainingData } from '../core/ports';
+import type { DataBlob, TrainingData } from '../core/ports';
+
+/** Why a run starts its optimizer afresh: the plan's reasons, or an edit since the state was kept. */
+export type AfreshWhy = AfreshReason | 'edited';
+
+/** Where a run's optimizer starts: continuing a kept state, or afresh for a reason. */
+export type RunStart =
+  | {
+      readonly kind: 'continue';
+      /** 0-based: the run's first epoch, numbered on from the state's. */
+      readonly firstEpoch: number;
+      /** Optimizer steps the state has taken already. */
+      readonly iterations: number;
+      readonly optimizer: OptimizerName;
+      /** The version that keeps the state; null for the live model's last unsaved run's. */
+      readonly from: VersionId | null;
+    }
+  | { readonly kind: 'afresh'; readonly reason: AfreshWhy };
+
+/** The run's first epoch, 0-based, counted over every run its optimizer state went through. */
+export function firstEpochOf(start: RunStart): number {
+  return start.kind === 'continue' ? start.firstEpoch : 0;
+}
 
 /** One run, as its checkpoints and the version it ends in need to know it. */
 export interface RunInfo {
@@ -15,6 +38,10 @@ export interface RunInfo {
   readonly base: VersionId | null;
   readonly config: TrainConfig;
   readonly prepared: PreparedData;
+  /** Whether its optimizer continues a kept state, and which. */
+  readonly start: RunStart;
+  /** The data's bytes, kept with the versions the run makes when they can be. */
+  readonly data?: DataBlob;
   /** `performance.now()` when it started. */
   readonly started: number;
 }
@@ -25,7 +52,11 @@ export function runIdAt(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** What a run records in the version it makes (`provenance.training`): every setting, and how it went. */
+/**
+ * What a run records in the version it makes (`provenance.training`): every setting, how it went, and
+ * whether its optimizer continued a kept state (after how many epochs and steps, from which version) or
+ * started afresh (and why).
+ */
 export function trainingRecord(
   config: TrainConfig,
   run: {
@@ -34,6 +65,7 @@ export function trainingRecord(
     wallTimeMs: number;
     backend: string;
     thread?: 'worker' | 'page';
+    start: RunStart;
   },
 ): JsonObject {
   const record: { [key: string]: JsonValue } = {
@@ -50,6 +82,7 @@ export function trainingRecord(
     ...(run.thread ? { thread: run.thread } : {}),
     history: historyColumns(run.history),
     wallTimeMs: Math.round(run.wallTimeMs),
+    optimizerState: startRecord(run.start),
   };
   if (config.checkpointEvery) {
     record['checkpointEvery'] = config.checkpointEvery;
@@ -71,5 +104,15 @@ export function trainingData(prepared: PreparedData): TrainingData {
           yVal: { values: validation.y, shape: [validation.rows] },
         }
       : {}),
+  };
+}
+
+function startRecord(start: RunStart): JsonObject {
+  if (start.kind === 'afresh') return { continued: false, afreshBecause: start.reason };
+  return {
+    continued: true,
+    ...(start.from ? { continuedFrom: start.from } : {}),
+    epochsBefore: start.firstEpoch,
+    stepsBefore: start.iterations,
   };
 }

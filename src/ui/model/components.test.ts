@@ -63,6 +63,7 @@ const LIVE: Live<unknown> = {
   layers: LAYERS,
   base: null,
   pending: null,
+  kept: {},
   probe: null,
 };
 

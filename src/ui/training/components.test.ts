@@ -17,6 +17,8 @@ import ConfusionMatrix from './ConfusionMatrix.svelte';
 import DigitPad from './DigitPad.svelte';
 import LineChart from './LineChart.svelte';
 import TrainingPanel from './TrainingPanel.svelte';
+import type { VersionId } from '../../core/hashing';
+import type { TrainPlan } from '../../state/TrainingRun.svelte';
 
 const noop = () => {};
 
@@ -214,6 +216,85 @@ describe('LineChart', () => {
   it('shows an empty state', () => {
     const body = html(LineChart, { title: 'Loss', series: [] });
     expect(body).toContain('No data yet');
+  });
+});
+
+describe('what a run does with the optimizer', () => {
+  const V = 'ab12cd34'.padEnd(64, '0') as VersionId;
+  const panel = (plan: TrainPlan | null, extra: Partial<Parameters<typeof TrainingPanel>[1]> = {}) =>
+    html(TrainingPanel, {
+      config: DEFAULT_TRAIN_CONFIG,
+      running: false,
+      progress: null,
+      history: [],
+      planFor: plan ? () => plan : null,
+      ontrain: noop,
+      onstop: noop,
+      ...extra,
+    });
+  const line = (body: string) => /data-testid="optimizer-plan"[^>]*>([^<]*)</.exec(body)?.[1];
+
+  it('says it continues a version’s state from the epoch and step it stopped at, with the switch on', () => {
+    const body = panel(
+      { kind: 'continue', firstEpoch: 4, iterations: 120, optimizer: 'adam', from: V },
+      { version: V },
+    );
+    expect(line(body)).toBe('Continues version ab12cd34’s Adam state: epoch 5 onward, after step 120.');
+    expect(body).toMatch(
+      /<input type="checkbox" role="switch" checked[^>]*\/>\s*Continue the optimizer state/,
+    );
+    const run = panel({ kind: 'continue', firstEpoch: 2, iterations: 10, optimizer: 'sgd', from: null });
+    expect(line(run)).toBe(
+      'Continues the last run’s SGD state (not saved yet): epoch 3 onward, after step 10.',
+    );
+  });
+
+  it('says why it starts afresh, offering the switch only where a state is kept', () => {
+    const kept = { optimizer: 'adam', from: V } as const;
+    const cases: [TrainPlan, VersionId | null, string][] = [
+      [{ kind: 'afresh', reason: 'chosen', kept }, V, 'you switched continuing off'],
+      [
+        { kind: 'afresh', reason: 'other-optimizer', kept },
+        V,
+        'the kept state is Adam’s, and this run uses another optimizer',
+      ],
+      [
+        { kind: 'afresh', reason: 'other-weights', kept },
+        V,
+        'the model’s trainable weights are not the ones the kept state was made for',
+      ],
+      [{ kind: 'afresh', reason: 'edited' }, null, 'the model changed since its optimizer state was kept'],
+      [
+        { kind: 'afresh', reason: 'none-kept' },
+        V,
+        'version ab12cd34 keeps no optimizer state (saved before Graft kept it, imported without it, or cleaned up)',
+      ],
+      [{ kind: 'afresh', reason: 'none-kept' }, null, 'the live model has no optimizer state yet'],
+    ];
+    for (const [plan, version, reason] of cases) {
+      const body = panel(plan, {
+        version,
+        continueWanted: !(plan.kind === 'afresh' && plan.reason === 'chosen'),
+      });
+      expect(line(body)).toBe(`Optimizer starts afresh: ${reason}.`);
+      expect(body.includes('role="switch"')).toBe('kept' in plan);
+    }
+    expect(panel(null)).not.toContain('optimizer-plan');
+  });
+
+  it('numbers a continued run’s epochs on, in the progress and the curves', () => {
+    const body = panel(
+      { kind: 'continue', firstEpoch: 4, iterations: 120, optimizer: 'adam', from: V },
+      {
+        running: true,
+        firstEpoch: 4,
+        progress: { epoch: 0, epochs: 2, batch: 5, batches: 10 },
+        history: history(1).map((h) => ({ ...h, epoch: 4 })),
+      },
+    );
+    expect(body).toContain('aria-valuetext="Epoch 5 of 6, batch 5 of 10"');
+    expect(body).toContain('aria-valuenow="25"');
+    expect(body).toContain('Loss. train: 1 after 5; validation: 1.1 after 5');
   });
 });
 
