@@ -60,6 +60,8 @@ describe('Clean up storage', () => {
     expect(storage.dropExtras).toBe(false);
     await storage.cleanup();
     expect(asked.at(-1)).toEqual({ dryRun: false, dropExtras: false });
-    expect(activity.notice).toMatch(/^Freed 100 B: 1 unused weight object and 1 unreachable version removed\.$/);
+    expect(activity.notice).toMatch(
+      /^Freed 100 B: 1 unused weight object and 1 unreachable version removed\.$/,
+    );
   });
 });
