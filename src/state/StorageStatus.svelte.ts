@@ -128,10 +128,7 @@ export class StorageStatus {
       };
       this.#activity.say(
         lightened > 0
-          ? t('common.storage.freedExtras', {
-              ...freed,
-              lightened: t('common.storage.extrasVersions', { count: lightened }),
-            })
+          ? t('common.storage.freedExtras', { ...freed, count: lightened })
           : t('common.storage.freed', freed),
       );
       await this.refreshStorage();

@@ -99,13 +99,16 @@ export async function save(page: Page, message: string): Promise<string> {
   return (await selected.getAttribute('data-version')) ?? '';
 }
 
-/** Trains the live model on the data set in use for `epochs` epochs and waits until the run has ended. */
-export async function train(page: Page, epochs: number): Promise<void> {
+/**
+ * Trains the live model on the data set in use for `epochs` epochs and waits until the run has ended; a run
+ * that continues an optimizer state numbers its epochs on, so its curves end `through` (default `epochs`).
+ */
+export async function train(page: Page, epochs: number, through = epochs): Promise<void> {
   const settings = page.getByRole('form', { name: 'Training settings' });
   await setNumber(settings, 'Epochs', epochs);
-  await settings.getByRole('button', { name: 'Train', exact: true }).click();
+  await settings.getByRole('button', { name: /^Train( again)?$/ }).click();
   await expect(
-    page.getByRole('img', { name: new RegExp(`^Loss\\. .*train: [\\d.e-]+ after ${epochs}`) }),
+    page.getByRole('img', { name: new RegExp(`^Loss\\. .*train: [\\d.e-]+ after ${through}\\b`) }),
   ).toBeVisible(TRAINING);
   await waitIdle(page);
 }

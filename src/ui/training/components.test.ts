@@ -264,11 +264,7 @@ describe('what a run does with the optimizer', () => {
         'the model’s trainable weights are not the ones the kept state was made for',
       ],
       [{ kind: 'afresh', reason: 'edited' }, null, 'the model changed since its optimizer state was kept'],
-      [
-        { kind: 'afresh', reason: 'none-kept' },
-        V,
-        'version ab12cd34 keeps no optimizer state (saved before Graft kept it, imported without it, or cleaned up)',
-      ],
+      [{ kind: 'afresh', reason: 'none-kept' }, V, 'version ab12cd34 keeps no optimizer state'],
       [{ kind: 'afresh', reason: 'none-kept' }, null, 'the live model has no optimizer state yet'],
     ];
     for (const [plan, version, reason] of cases) {
