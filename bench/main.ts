@@ -18,6 +18,7 @@ import { GraftDb } from '../src/storage/db';
 import { benchBundles } from './bundles';
 import { buildModel, commitModel, HIDDEN, INPUTS, OUTPUTS, randomizeLayer, rng } from './model';
 import { benchHistory } from './history';
+import { benchResume } from './resume';
 import { benchTraining } from './training';
 import { median, ms, round, settle, timed } from './util';
 
@@ -486,6 +487,7 @@ async function bench(): Promise<BenchReport> {
   if (ONLY.has('training')) {
     log('training');
     results.push(...tagged('training', await benchTraining(log, REPS)));
+    results.push(...tagged('training', await benchResume(log, REPS)));
     await tf.setBackend(backend.active);
   }
   if (ONLY.has('bundles')) {

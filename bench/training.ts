@@ -23,7 +23,7 @@ const TRAIN_ROWS = 1437;
 const VAL_ROWS = 360;
 const EPOCHS = 4;
 const FIRST_RUNS = 2;
-const BASE_CONFIG: TrainConfig = {
+export const BASE_CONFIG: TrainConfig = {
   optimizer: 'adam',
   learningRate: 0.01,
   loss: 'categoricalCrossentropy',
@@ -50,7 +50,7 @@ function syntheticDigits(rows: number, seed: number): { x: Float32Array; labels:
 
 const trainSet = syntheticDigits(TRAIN_ROWS, 1);
 const valSet = syntheticDigits(VAL_ROWS, 2);
-const data: TrainingData = {
+export const data: TrainingData = {
   xTrain: { values: trainSet.x, shape: [TRAIN_ROWS, FEATURES] },
   yTrain: { values: trainSet.labels, shape: [TRAIN_ROWS, 1] },
   xVal: { values: valSet.x, shape: [VAL_ROWS, FEATURES] },
@@ -58,7 +58,7 @@ const data: TrainingData = {
 };
 
 /** The seed template's shape (inputs → Dense relu → Dense softmax); `width` differs per run so that each run compiles its own shaders. */
-function makeModel(width: number): tf.LayersModel {
+export function makeModel(width: number): tf.LayersModel {
   const model = tf.sequential();
   model.add(
     tf.layers.dense({
