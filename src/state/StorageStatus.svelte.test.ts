@@ -41,8 +41,11 @@ describe('Clean up storage', () => {
     expect(storage.cleanupPreview?.bytes).toBe(100);
     expect(storage.cleanupPreview?.extras).toBeUndefined();
     await storage.chooseDropExtras(true);
-    expect(storage.cleanupPreview?.extras?.bytes).toBe(900);
-    expect(storage.cleanupPreview?.bytes).toBe(1000);
+    expect(storage.cleanupPreview?.bytes).toBe(100);
+    expect(storage.extrasPreview?.extras?.bytes).toBe(900);
+    expect(storage.extrasPreview?.bytes).toBe(1000);
+    await storage.chooseDropExtras(false);
+    expect(storage.extrasPreview).toBeNull();
     expect(asked).toEqual([
       { dryRun: true, dropExtras: false },
       { dryRun: true, dropExtras: true },

@@ -39,6 +39,8 @@ export class StorageStatus {
    * nor tagged (they then train afresh, or ask for their data file again); off each time the dialog opens.
    */
   dropExtras = $state(false);
+  /** What clean-up frees with `dropExtras`, the extras included; null while it is off or not known yet. */
+  extrasPreview = $state.raw<GcReport | null>(null);
 
   /** `repoId` names the open repository, whose own share of the storage is shown too. */
   constructor(
@@ -85,28 +87,30 @@ export class StorageStatus {
     }
   }
 
-  previewCleanup(): Promise<GcReport> {
-    return this.#store.gc({ dryRun: true, dropExtras: this.dropExtras });
+  previewCleanup(options: { dropExtras?: boolean } = {}): Promise<GcReport> {
+    return this.#store.gc({ dryRun: true, dropExtras: options.dropExtras ?? false });
   }
 
   /** Opens the clean-up dialog with a preview of what it would free (from the storage bar or a full disk). */
   async askCleanup(): Promise<void> {
     this.dropExtras = false;
-    await this.#preview();
+    this.extrasPreview = null;
+    try {
+      this.cleanupPreview = await this.previewCleanup();
+    } catch (e) {
+      this.#activity.report(e);
+    }
   }
 
-  /** Turns "also drop optimizer state and kept data" on or off, and previews what clean-up frees then. */
+  /** Turns "also drop optimizer state and kept data" on or off; on, previews what clean-up frees then. */
   async chooseDropExtras(drop: boolean): Promise<void> {
     this.dropExtras = drop;
-    await this.#preview();
-  }
-
-  async #preview(): Promise<void> {
-    const drop = this.dropExtras;
+    this.extrasPreview = null;
+    if (!drop) return;
     try {
-      const preview = await this.previewCleanup();
-      // A later choice's preview wins over an earlier one that came back late.
-      if (drop === this.dropExtras) this.cleanupPreview = preview;
+      const preview = await this.previewCleanup({ dropExtras: true });
+      // Switched off again meanwhile: the answer is for a choice no longer made.
+      if (this.dropExtras) this.extrasPreview = preview;
     } catch (e) {
       this.#activity.report(e);
     }
@@ -114,6 +118,7 @@ export class StorageStatus {
 
   closeCleanup(): void {
     this.cleanupPreview = null;
+    this.extrasPreview = null;
   }
 
   cleanup(): Promise<Result<void>> {

@@ -221,7 +221,7 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   const dialog = page.getByRole('dialog', { name: 'Clean up storage' });
   await dialog.getByRole('checkbox', { name: /^Also drop the optimizer state and kept data/ }).check();
   await expect(dialog.getByTestId('cleanup-extras')).toHaveText(
-    /^Dropping the optimizer state and data of 1 older version frees [\d.]+ (B|KiB)\.$/,
+    /^Dropping the optimizer state and data of 1 older version frees [\d.]+ (B|KiB) more\.$/,
   );
   await page.screenshot({ path: `${SHOTS}/continue-04-cleanup.png`, fullPage: true });
   await dialog.getByRole('button', { name: /^Free / }).click();
