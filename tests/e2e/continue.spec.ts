@@ -98,6 +98,9 @@ test('Iris on the CPU: 4 epochs straight and 2 + reload + 2 export byte-identica
   );
   await expect(page.getByRole('switch', { name: 'Continue the optimizer state' })).toBeChecked();
   await page.screenshot({ path: `${SHOTS}/continue-01-train-panel.png`, fullPage: true });
+  await page
+    .getByRole('form', { name: 'Training settings' })
+    .screenshot({ path: `${SHOTS}/continue-01-plan.png` });
   await train(page, 2, 4);
   await expect(page.getByRole('progressbar', { name: 'Training progress' })).toHaveAttribute(
     'aria-valuetext',
@@ -113,6 +116,7 @@ test('Iris on the CPU: 4 epochs straight and 2 + reload + 2 export byte-identica
   const details = page.getByRole('region', { name: 'Version details' });
   await expect(details).toContainText('Epochs before');
   await page.screenshot({ path: `${SHOTS}/continue-02-version-details.png`, fullPage: true });
+  await details.screenshot({ path: `${SHOTS}/continue-02-details.png` });
 
   const a = await exportedWeights(page, straight);
   const b = await exportedWeights(page, split);
@@ -191,6 +195,9 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   ).toBeVisible();
   await include.check();
   await page.screenshot({ path: `${SHOTS}/continue-03-share-include-data.png`, fullPage: true });
+  await page
+    .getByRole('region', { name: 'Export a bundle' })
+    .screenshot({ path: `${SHOTS}/continue-03-export.png` });
   const download = page.waitForEvent('download');
   await page.getByLabel('Whole repository').check();
   await page.getByRole('button', { name: 'Export bundle' }).click();
@@ -224,6 +231,7 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
     /^Dropping the optimizer state and data of 1 older version frees [\d.]+ (B|KiB) more\.$/,
   );
   await page.screenshot({ path: `${SHOTS}/continue-04-cleanup.png`, fullPage: true });
+  await dialog.screenshot({ path: `${SHOTS}/continue-04-dialog.png` });
   await dialog.getByRole('button', { name: /^Free / }).click();
   await expect(
     notice(page, /; 1 older version keeps its weights but no longer its optimizer state or data\.$/),
