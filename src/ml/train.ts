@@ -366,9 +366,13 @@ async function warmShaders(
     tf.env().set('ENGINE_COMPILE_ONLY', true);
     try {
       tf.tidy(() => {
-        for (const batchIds of ids)
+        for (const batchIds of ids) {
+          const outs = step([tf.gather(data.x, batchIds), tf.gather(data.y, batchIds)]);
           // As BatchReader reads losses back: stacked.
-          tf.stack(step([tf.gather(data.x, batchIds), tf.gather(data.y, batchIds)]));
+          tf.stack(outs);
+          // TF.js keeps a step's metrics out of every tidy (BatchReader disposes them in the loop).
+          tf.dispose(outs);
+        }
         const { xVal, yVal } = data;
         if (xVal && yVal) {
           const core = compiledCore(model);
