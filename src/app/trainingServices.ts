@@ -5,6 +5,7 @@ import { activeBackend, TFJS_VERSION } from '../ml/backend';
 import { buildModel } from '../ml/build';
 import { carryOverWeights } from '../ml/carryOver';
 import { evaluateModel, predict } from '../ml/evaluate';
+import { trainableWeightsOf } from '../ml/optimizerState';
 import { snapshotModel } from '../ml/snapshot';
 import { trainInBackground } from '../ml/backgroundTraining';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
@@ -26,8 +27,10 @@ export function createTrainingServices(store: DexieVersionStore): TrainingServic
         dispose: () => tf.dispose(held),
       };
     },
+    trainableWeights: trainableWeightsOf,
     // In a worker when the browser can run the active backend there; the page only draws progress.
-    train: (model, data, config, callbacks) => trainInBackground(model, data, config, callbacks),
+    train: (model, data, config, callbacks, resume) =>
+      trainInBackground(model, data, config, callbacks, {}, resume),
     evaluate: (model, x, y, options) => evaluateModel(model, x, y, options),
     predict: (model, x) => predict(model, x),
     dispose: (model) => model.dispose(),
@@ -49,6 +52,8 @@ export function createTrainingServices(store: DexieVersionStore): TrainingServic
           ...request.provenance,
         },
         metrics: request.metrics,
+        ...(request.optimizer ? { optimizer: request.optimizer } : {}),
+        ...(request.data ? { data: request.data } : {}),
       });
       return { id: result.version.id, branch: result.branch };
     },

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
-import type { TrainConfig, TrainResult } from '../core/model/training';
-import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import type { TrainConfig } from '../core/model/training';
+import type { OptimizerState, TrainingCallbacks, TrainingData, TrainOutcome } from '../core/ports';
 import { train, type TrainOptions } from './train';
 import { TrainingClient, type TrainPort } from './trainRemote';
 
@@ -41,22 +41,23 @@ function client(): TrainingClient | null {
   return made.client;
 }
 
-/** Trains `model` in place, as `train()` does, preferably off the page's main thread. */
+/** Trains `model` in place, continuing `resume` if given, as `train()` does, preferably off the page's main thread. */
 export async function trainInBackground(
   model: tf.LayersModel,
   data: TrainingData,
   config: TrainConfig,
   callbacks: TrainingCallbacks = {},
   options: TrainOptions = {},
-): Promise<TrainResult> {
+  resume: OptimizerState | null = null,
+): Promise<TrainOutcome> {
   const backend = tf.getBackend();
   const remote = unavailable.has(backend) ? null : client();
   if (remote) {
-    const outcome = await remote.run(model, data, config, callbacks, options);
+    const outcome = await remote.run(model, data, config, callbacks, options, resume);
     if (!('unavailable' in outcome)) return { ...outcome, thread: 'worker' };
     // A model the worker cannot rebuild trains in the page this once; a backend or worker that cannot
     // start there is not tried again.
     if (outcome.unavailable !== 'model') unavailable.add(backend);
   }
-  return { ...(await train(model, data, config, callbacks, options)), thread: 'page' };
+  return { ...(await train(model, data, config, callbacks, options, resume)), thread: 'page' };
 }

@@ -1,11 +1,15 @@
-/** What the training tests share: the toy model, XOR data, weights as plain numbers, an expected GraftError. */
+/**
+ * What the training tests share: the toy model, XOR data, weights as plain numbers and as bits, an expected
+ * GraftError, and a model and an optimizer state taken apart into bytes and put together again.
+ */
 import type * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
 import type { ModelSpec } from '../core/model/spec';
 import { findTemplate } from '../core/model/templates';
 import type { TrainConfig } from '../core/model/training';
 import { mulberry32 } from '../core/random';
-import type { TrainingData } from '../core/ports';
+import { tensorBytes, type OptimizerState, type TrainingData } from '../core/ports';
+import { materializeModel, snapshotModel } from './snapshot';
 
 export const TOY = findTemplate('toy-2d')?.spec as ModelSpec;
 
@@ -45,4 +49,66 @@ export async function caught(p: Promise<unknown>): Promise<GraftError> {
     throw e;
   }
   throw new Error('expected a GraftError');
+}
+
+/** Every weight's bits, as signed 32-bit integers: equal only when bit for bit equal (NaN and -0 included). */
+export function weightBits(model: tf.LayersModel): number[][] {
+  return model.getWeights().map((w) => {
+    const values = w.dataSync();
+    return Array.from(new Int32Array(values.buffer, values.byteOffset, values.length));
+  });
+}
+
+/** A model rebuilt from its topology and weights' bytes, as a stored version is after a reload. */
+export async function rebuilt(model: tf.LayersModel): Promise<tf.LayersModel> {
+  const snapshot = await snapshotModel(model);
+  return materializeModel({
+    topology: snapshot.topology,
+    tensors: await Promise.all(
+      snapshot.tensors.map(async (t) => ({
+        entry: { name: t.name, shape: [...t.shape], dtype: t.dtype },
+        data: (await tensorBytes(t)).slice().buffer,
+      })),
+    ),
+  });
+}
+
+/**
+ * `state` as a store gives it back: its meta through JSON, its tensors' bytes copied into one buffer at
+ * odd offsets (no typed array of 4-byte values can start there), nothing shared with the original.
+ */
+export async function throughBytes(state: OptimizerState): Promise<OptimizerState> {
+  const bytes = await Promise.all(state.tensors.map((t) => tensorBytes(t)));
+  const blob = new Uint8Array(bytes.reduce((n, b) => n + b.byteLength + 1, 0));
+  const tensors = [];
+  let at = 1;
+  for (const [i, t] of state.tensors.entries()) {
+    const b = bytes[i] as Uint8Array;
+    blob.set(b, at);
+    tensors.push({
+      name: t.name,
+      shape: [...t.shape],
+      dtype: t.dtype,
+      data: blob.subarray(at, at + b.byteLength),
+    });
+    at += b.byteLength + 1;
+  }
+  const { tensors: _, ...meta } = state;
+  return { ...(JSON.parse(JSON.stringify(meta)) as Omit<OptimizerState, 'tensors'>), tensors };
+}
+
+/** A state's meta and every tensor's name, shape, dtype and bytes, for comparing states bit for bit. */
+export async function stateContents(state: OptimizerState) {
+  const { tensors, ...meta } = state;
+  return {
+    meta,
+    tensors: await Promise.all(
+      tensors.map(async (t) => ({
+        name: t.name,
+        shape: [...t.shape],
+        dtype: t.dtype,
+        bytes: Array.from(await tensorBytes(t)),
+      })),
+    ),
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Graft's training loop: TF.js's own per-batch step with a seeded shuffle, per-batch progress, a Stop that
- * takes effect at the next batch, NaN detection, and regular yields so the page stays responsive.
+ * takes effect at the next batch, NaN detection, and regular yields so the page stays responsive. A run can
+ * continue an earlier run's optimizer state (ml/optimizerState.ts) and ends with its own: every random draw
+ * is a function of the seed and the global epoch or step, so a run split in parts repeats one in one go.
  *
  * It costs no more than `model.fit` because it does what fit does per batch (gather the batch, run the
  * compiled train step) and never waits for the GPU inside an epoch: the losses of the batches trained
@@ -15,12 +17,17 @@ import {
   isClassificationLoss,
   type EpochLogs,
   type LossName,
-  type OptimizerName,
   type TrainConfig,
-  type TrainResult,
 } from '../core/model/training';
-import type { RowData, TrainingCallbacks, TrainingData } from '../core/ports';
-import { mulberry32 } from '../core/random';
+import type { OptimizerState, RowData, TrainingCallbacks, TrainingData, TrainOutcome } from '../core/ports';
+import { mixSeed, mulberry32 } from '../core/random';
+import { BatchReader } from './batchReader';
+import {
+  compiledTrainableWeights,
+  makeOptimizer,
+  optimizerStateOf,
+  restoreOptimizerState,
+} from './optimizerState';
 
 export interface TrainOptions {
   /**
@@ -54,19 +61,6 @@ export type DataRole =
   | 'rows-to-predict'
   | 'evaluation-inputs'
   | 'evaluation-targets';
-
-function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
-    case 'adagrad':
-      return tf.train.adagrad(learningRate);
-  }
-}
 
 /**
  * The compiled LayersModel behind `model`: a Sequential compiles and fits an inner functional model it
@@ -192,6 +186,33 @@ function permutation(n: number, next: () => number): Int32Array {
   return order;
 }
 
+/** Which of a run's random streams a seed is for: independent of each other for the same seed. */
+const SHUFFLE_STREAM = 1;
+const STEP_STREAM = 2;
+
+/** Epoch `epoch`'s order of the rows: from the seed and the epoch alone, however the run was split. */
+function epochOrder(rows: number, seed: number, epoch: number): Int32Array {
+  return permutation(rows, mulberry32(mixSeed(seed, SHUFFLE_STREAM, epoch)));
+}
+
+/**
+ * Runs one synchronous train step with `Math.random` drawing from a generator seeded by the run's seed and
+ * the global step. Every TF.js random op given no seed of its own (Dropout, GaussianNoise, GaussianDropout,
+ * AlphaDropout, through randomUniform / randomNormal) seeds itself from one `Math.random()` call, so this
+ * makes each step's masks and noise a function of (seed, step), whichever layers a model has, without
+ * touching the layers. A Dropout layer given a seed of its own keeps using it, as TF.js does. Nothing else
+ * runs while a synchronous step does, so no other code sees the swapped function.
+ */
+function withStepRandom<T>(seed: number, step: number, run: () => T): T {
+  const original = Math.random;
+  Math.random = mulberry32(mixSeed(seed, STEP_STREAM, step));
+  try {
+    return run();
+  } finally {
+    Math.random = original;
+  }
+}
+
 /** Hands the main thread back for one task: input and rendering run, then training continues (no 4 ms timer clamp). */
 export function makeYielder(): { yieldNow: () => Promise<void>; close: () => void } {
   const channel = new MessageChannel();
@@ -208,135 +229,6 @@ export function makeYielder(): { yieldNow: () => Promise<void>; close: () => voi
       channel.port2.close();
     },
   };
-}
-
-interface PendingBatch {
-  readonly epoch: number;
-  readonly batch: number;
-  readonly size: number;
-  readonly outs: tf.Scalar[];
-}
-
-interface EpochTotals {
-  seen: number;
-  lossSum: number;
-  accSum: number;
-  batches: number;
-}
-
-/**
- * Collects each batch's loss tensors and reads them back in groups, one asynchronous read per group,
- * awaited one group later so the GPU never idles waiting for the CPU to look at a number.
- */
-class BatchReader {
-  #pending: PendingBatch[] = [];
-  #inFlight: Promise<void> | null = null;
-  // A failed read is kept here and rethrown when awaited: a rejected promise left unawaited for a whole
-  // interval would be reported as unhandled.
-  #failure: { error: unknown } | null = null;
-  #totals: EpochTotals = { seen: 0, lossSum: 0, accSum: 0, batches: 0 };
-  nonFinite: { epoch: number; batch: number; loss: number } | null = null;
-
-  constructor(
-    private readonly batches: number,
-    private readonly hasAcc: boolean,
-    private readonly onBatch: TrainingCallbacks['onBatch'],
-  ) {}
-
-  add(batch: PendingBatch): void {
-    this.#pending.push(batch);
-  }
-
-  /** Starts reading what has been trained since the last call, and waits for the previous read. */
-  async flush(): Promise<void> {
-    const group = this.#pending;
-    this.#pending = [];
-    const previous = this.#inFlight;
-    // After the read in flight, so batches are still reported in order.
-    const read = () => this.#read(group);
-    this.#inFlight =
-      group.length === 0
-        ? null
-        : (previous ? previous.then(read) : read()).catch((error: unknown) => {
-            this.#failure ??= { error };
-          });
-    await previous;
-    if (this.#failure) throw this.#failure.error;
-  }
-
-  /**
-   * Starts reading what has been trained since the last read, unless that read is still in flight: the
-   * loop never waits for the GPU inside an epoch (on WebGL a read waits for every queued batch, and
-   * waiting for it once per yield left the GPU idle while the CPU queued nothing).
-   */
-  poll(): void {
-    if (this.#failure) throw this.#failure.error;
-    if (this.#inFlight !== null || this.#pending.length === 0) return;
-    const group = this.#pending;
-    this.#pending = [];
-    const read: Promise<void> = this.#read(group)
-      .catch((error: unknown) => {
-        this.#failure ??= { error };
-      })
-      .finally(() => {
-        if (this.#inFlight === read) this.#inFlight = null;
-      });
-    this.#inFlight = read;
-  }
-
-  /** Waits until every batch trained so far has been read and reported. */
-  async drain(): Promise<void> {
-    await this.flush();
-    await this.flush();
-  }
-
-  takeEpochTotals(): EpochTotals {
-    const t = this.#totals;
-    this.#totals = { seen: 0, lossSum: 0, accSum: 0, batches: 0 };
-    return t;
-  }
-
-  /** Releases every tensor still held, after any read in flight has finished with its own. */
-  async dispose(): Promise<void> {
-    for (const p of this.#pending) tf.dispose(p.outs);
-    this.#pending = [];
-    await this.#inFlight;
-  }
-
-  async #read(group: PendingBatch[]): Promise<void> {
-    // Padded to a power of two: on WebGL every distinct count is a shader of its own, compiled in a
-    // blocking call the first time it comes up, so free counts meant a compile every few reads.
-    const stacked = tf.tidy(() => {
-      const outs: tf.Tensor[] = group.flatMap((g) => g.outs);
-      const size = 2 ** Math.ceil(Math.log2(Math.max(1, outs.length)));
-      if (size > outs.length) {
-        const zero = tf.scalar(0);
-        while (outs.length < size) outs.push(zero);
-      }
-      return tf.stack(outs);
-    });
-    for (const g of group) tf.dispose(g.outs);
-    let values: Float32Array;
-    try {
-      values = (await stacked.data()) as Float32Array;
-    } finally {
-      stacked.dispose();
-    }
-    let k = 0;
-    for (const g of group) {
-      const loss = values[k] as number;
-      const acc = this.hasAcc ? (values[k + 1] as number) : undefined;
-      k += g.outs.length;
-      if (!Number.isFinite(loss) && this.nonFinite === null)
-        this.nonFinite = { epoch: g.epoch, batch: g.batch, loss };
-      if (this.nonFinite !== null) continue;
-      this.#totals.seen += g.size;
-      this.#totals.batches += 1;
-      this.#totals.lossSum += loss * g.size;
-      if (acc !== undefined) this.#totals.accSum += acc * g.size;
-      this.onBatch?.(g.epoch, g.batch, this.batches, acc === undefined ? { loss } : { loss, acc });
-    }
-  }
 }
 
 interface PreparedData {
@@ -474,9 +366,13 @@ async function warmShaders(
     tf.env().set('ENGINE_COMPILE_ONLY', true);
     try {
       tf.tidy(() => {
-        for (const batchIds of ids)
+        for (const batchIds of ids) {
+          const outs = step([tf.gather(data.x, batchIds), tf.gather(data.y, batchIds)]);
           // As BatchReader reads losses back: stacked.
-          tf.stack(step([tf.gather(data.x, batchIds), tf.gather(data.y, batchIds)]));
+          tf.stack(outs);
+          // TF.js keeps a step's metrics out of every tidy (BatchReader disposes them in the loop).
+          tf.dispose(outs);
+        }
         const { xVal, yVal } = data;
         if (xVal && yVal) {
           const core = compiledCore(model);
@@ -508,10 +404,17 @@ async function warmShaders(
 }
 
 /**
- * Trains `model` in place. Compiles it with a fresh optimiser (its state is disposed at the end: Graft
- * versions keep weights, not optimiser moments, so a later run starts the optimiser afresh either way).
- * Frozen layers (`trainable` false) are respected. On a non-finite loss it throws `train/nan-loss` with
- * the epoch and batch where it happened and the history so far, and leaves the model as it is.
+ * Trains `model` in place, for `config.epochs` epochs. With `resume` it continues that optimizer state
+ * (which must fit: `planContinue`), numbering epochs on from `resume.epochs`; with null the optimizer starts
+ * afresh at epoch 0. Epoch e's shuffle derives from (seed, e) and each step's random draws from (seed,
+ * global step), so N epochs in one run and the same N split at epoch boundaries over several runs, each
+ * resuming the last one's state, give bit-identical weights and state on the CPU.
+ *
+ * A Stop inside an epoch ends that epoch short: it counts as run (the state's `epochs` includes it, and a
+ * continued run starts with the next epoch), so continuing after a Stop is deterministic but not the same
+ * as an uninterrupted run. Frozen layers (`trainable` false) are respected. On a non-finite loss it throws
+ * `train/nan-loss` with the (global) epoch and batch where it happened and the history so far, and leaves
+ * the model as it is.
  */
 export async function train(
   model: tf.LayersModel,
@@ -519,7 +422,8 @@ export async function train(
   config: TrainConfig,
   callbacks: TrainingCallbacks = {},
   options: TrainOptions = {},
-): Promise<TrainResult> {
+  resume: OptimizerState | null = null,
+): Promise<TrainOutcome> {
   assertValidTrainConfig(config);
   if (active.has(model)) throw new GraftError('error.train/busy.already');
   const started = performance.now();
@@ -541,10 +445,16 @@ export async function train(
     const batchSize = Math.min(config.batchSize, rows);
     if (options.warmUp ?? true) await warmShaders(model, config, { x, y, xVal, yVal }, batchSize, hasAcc);
     model.compile({ optimizer, loss: config.loss, metrics: hasAcc ? ['acc'] : [] });
-    const step = trainStepOf(compiledCore(model));
+    const core = compiledCore(model);
+    const step = trainStepOf(core);
+    const weights = compiledTrainableWeights(core);
+    if (resume) await restoreOptimizerState(optimizer, config.optimizer, weights, resume);
+    const firstEpoch = resume?.epochs ?? 0;
+    let globalStep = resume?.iterations ?? 0;
+    const stateAfter = (epochs: number) =>
+      optimizerStateOf(optimizer, config.optimizer, config.learningRate, weights, epochs);
 
     const batches = Math.ceil(rows / batchSize);
-    const next = mulberry32(config.seed);
     const history: EpochLogs[] = [];
     const batchReader = new BatchReader(batches, hasAcc, callbacks.onBatch);
     reader = batchReader;
@@ -572,9 +482,9 @@ export async function train(
     };
 
     let stopped = false;
-    for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
+    for (let epoch = firstEpoch; epoch < firstEpoch + config.epochs && !stopped; epoch++) {
       const epochStart = performance.now();
-      const indices = tf.tensor1d(permutation(rows, next), 'int32');
+      const indices = tf.tensor1d(epochOrder(rows, config.seed, epoch), 'int32');
       let trained = 0;
       try {
         for (let batch = 0; batch < batches; batch++) {
@@ -584,10 +494,13 @@ export async function train(
           }
           const start = batch * batchSize;
           const size = Math.min(batchSize, rows - start);
-          const outs = tf.tidy(() => {
-            const ids = indices.slice(start, size);
-            return step([tf.gather(x, ids), tf.gather(y, ids)]);
-          });
+          const outs = withStepRandom(config.seed, globalStep, () =>
+            tf.tidy(() => {
+              const ids = indices.slice(start, size);
+              return step([tf.gather(x, ids), tf.gather(y, ids)]);
+            }),
+          );
+          globalStep++;
           batchReader.add({ epoch, batch, size, outs });
           trained++;
           await yieldIfDue();
@@ -618,8 +531,10 @@ export async function train(
       logs = { ...logs, timeMs: performance.now() - epochStart };
       history.push(logs);
       await callbacks.onEpoch?.(epoch, logs);
+      // Every N-th epoch counted globally, so a run split in parts checkpoints where one run would.
       const every = config.checkpointEvery ?? 0;
-      if (!stopped && every > 0 && (epoch + 1) % every === 0) await callbacks.onCheckpoint?.(epoch, logs);
+      if (!stopped && every > 0 && (epoch + 1) % every === 0 && callbacks.onCheckpoint)
+        await callbacks.onCheckpoint(epoch, logs, await stateAfter(epoch + 1));
     }
     return {
       history,
@@ -627,6 +542,8 @@ export async function train(
       stoppedEarly: stopped,
       wallTimeMs: performance.now() - started,
       backend: tf.getBackend(),
+      firstEpoch,
+      optimizer: await stateAfter(firstEpoch + history.length),
     };
   } finally {
     await reader?.dispose();

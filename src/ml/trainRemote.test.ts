@@ -10,8 +10,18 @@ import { createLayer, insertLayer, updateLayer } from '../core/model/edit';
 import type { ModelSpec } from '../core/model/spec';
 import type { EpochLogs, TrainConfig, TrainResult } from '../core/model/training';
 import { buildModel } from './build';
-import { caught, TOY, TOY_CONFIG, values, xor } from './testTraining';
-import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import {
+  caught,
+  rebuilt,
+  stateContents,
+  throughBytes,
+  TOY,
+  TOY_CONFIG,
+  values,
+  weightBits,
+  xor,
+} from './testTraining';
+import type { OptimizerState, TrainingCallbacks, TrainingData, TrainOutcome } from '../core/ports';
 import { train } from './train';
 import { serveTraining, TrainingClient, type TrainPort } from './trainRemote';
 
@@ -21,7 +31,7 @@ beforeAll(async () => {
 
 const CONFIG: TrainConfig = { ...TOY_CONFIG, validationSplit: 0.25 };
 
-const withoutTimes = (r: TrainResult) => ({
+const withoutTimes = <R extends TrainResult>(r: R) => ({
   ...r,
   wallTimeMs: 0,
   history: r.history.map((h) => ({ ...h, timeMs: 0 })),
@@ -50,8 +60,9 @@ async function remote(
   data: TrainingData,
   config: TrainConfig,
   callbacks: TrainingCallbacks = {},
-): Promise<TrainResult> {
-  const outcome = await client.run(model, data, config, callbacks, { yieldEvery: 0 });
+  resume: OptimizerState | null = null,
+): Promise<TrainOutcome> {
+  const outcome = await client.run(model, data, config, callbacks, { yieldEvery: 0 }, resume);
   if ('unavailable' in outcome) throw new Error(`unavailable: ${outcome.unavailable}`);
   return outcome;
 }
@@ -299,5 +310,72 @@ describe('training in a worker', () => {
     });
     expect(epochs).toEqual(result.history);
     model.dispose();
+  });
+  it('continues an optimizer state there as in place, bringing back the final state and each checkpoint’s', async () => {
+    const { client } = connected();
+    const data = xor(96);
+    const config = { ...CONFIG, epochs: 2, checkpointEvery: 1 };
+    const first = buildModel(TOY, { seed: 3 });
+    const half = await train(first, data, config, {}, { yieldEvery: 0 });
+    const resume = await throughBytes(half.optimizer);
+    const kept = await stateContents(resume);
+    const continued = async (where: 'here' | 'worker') => {
+      const model = await rebuilt(first);
+      const checkpoints: unknown[] = [];
+      const epochs: number[] = [];
+      const callbacks: TrainingCallbacks = {
+        onEpoch: (e) => {
+          epochs.push(e);
+        },
+        onCheckpoint: async (e, logs, optimizer) => {
+          checkpoints.push({ e, epoch: logs.epoch, state: await stateContents(optimizer) });
+        },
+      };
+      const outcome =
+        where === 'here'
+          ? await train(model, data, config, callbacks, { yieldEvery: 0 }, resume)
+          : await remote(client, model, data, config, callbacks, resume);
+      const out = {
+        weights: weightBits(model),
+        result: withoutTimes(outcome),
+        state: await stateContents(outcome.optimizer),
+        checkpoints,
+        epochs,
+      };
+      model.dispose();
+      return out;
+    };
+    const here = await continued('here');
+    expect(here.result.firstEpoch).toBe(2);
+    expect(here.epochs).toEqual([2, 3]);
+    expect(here.state.meta).toMatchObject({ epochs: 4, iterations: 20 });
+    expect(here.checkpoints).toHaveLength(2);
+    const there = await continued('worker');
+    expect(there).toEqual(here);
+    // The caller's state went as a copy: it is whole and unchanged.
+    expect(await stateContents(resume)).toEqual(kept);
+    first.dispose();
+  });
+
+  it('sends a state whose tensors are read on demand, as a stored one may be', async () => {
+    const { client } = connected();
+    const data = xor(64);
+    const model = buildModel(TOY, { seed: 3 });
+    const half = await train(model, data, CONFIG, {}, { yieldEvery: 0 });
+    const lazy: OptimizerState = {
+      ...half.optimizer,
+      tensors: half.optimizer.tensors.map(({ data: bytes, ...t }) => ({
+        ...t,
+        read: () => Promise.resolve((bytes as Uint8Array<ArrayBuffer>).slice()),
+        onHashed: () => undefined,
+      })),
+    };
+    const here = await rebuilt(model);
+    const there = await rebuilt(model);
+    const a = await train(here, data, CONFIG, {}, { yieldEvery: 0 }, half.optimizer);
+    const b = await remote(client, there, data, CONFIG, {}, lazy);
+    expect(weightBits(there)).toEqual(weightBits(here));
+    expect(await stateContents(b.optimizer)).toEqual(await stateContents(a.optimizer));
+    for (const m of [model, here, there]) m.dispose();
   });
 });

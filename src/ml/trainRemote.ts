@@ -7,9 +7,11 @@
  *
  * Both ends speak over anything shaped like a `MessagePort` (a Worker, the worker's own scope, or a
  * MessageChannel in tests). The protocol, one run at a time per id:
- *   page → worker  train {topology, weights, data, config, options} · stop · resume (after a checkpoint)
- *   worker → page  batches [..] · epoch · checkpoint {changed weights} (waits for resume) ·
- *                  done {result, changed weights} · failed {error, changed weights | null, unavailable}
+ *   page → worker  train {topology, weights, data, config, options, optimizer state to continue | null} ·
+ *                  stop · resume (after a checkpoint)
+ *   worker → page  batches [..] · epoch · checkpoint {changed weights, optimizer state} (waits for resume) ·
+ *                  done {outcome with its optimizer state, changed weights} ·
+ *                  failed {error, changed weights | null, unavailable}
  * The worker's loop does not wait for the page's `onEpoch` (it does wait at a checkpoint, whose callback
  * must see that epoch's weights).
  * "Changed weights" are the variables the run replaced (a frozen layer's are never sent, so a save after
@@ -18,8 +20,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraftError, toGraftError, type GraftErrorJSON } from '../core/errors';
-import type { EpochLogs, BatchLogs, TrainConfig, TrainResult } from '../core/model/training';
-import type { TrainingCallbacks, TrainingData } from '../core/ports';
+import type { EpochLogs, BatchLogs, TrainConfig } from '../core/model/training';
+import {
+  tensorBytes,
+  type OptimizerState,
+  type TrainingCallbacks,
+  type TrainingData,
+  type TrainOutcome,
+} from '../core/ports';
 import type { StoredDType } from '../core/versions/types';
 import { materializeModel } from './snapshot';
 import { train, type TrainOptions } from './train';
@@ -56,6 +64,7 @@ type ToWorker =
       readonly data: TrainingData;
       readonly config: TrainConfig;
       readonly options: TrainOptions;
+      readonly resume: OptimizerState | null;
     }
   | { readonly type: 'stop'; readonly id: number }
   | { readonly type: 'resume'; readonly id: number };
@@ -69,11 +78,12 @@ type FromWorker =
       readonly epoch: number;
       readonly logs: EpochLogs;
       readonly weights: readonly WeightPayload[];
+      readonly optimizer: OptimizerState;
     }
   | {
       readonly type: 'done';
       readonly id: number;
-      readonly result: TrainResult;
+      readonly result: TrainOutcome;
       readonly weights: readonly WeightPayload[];
     }
   | {
@@ -109,6 +119,37 @@ async function payloadOf(variables: readonly tf.LayerVariable[]): Promise<Weight
 }
 
 const buffersOf = (weights: readonly WeightPayload[] | null) => (weights ?? []).map((w) => w.data);
+
+/** The buffers of a state the sender made for this message alone (each tensor's bytes fill a buffer of their own). */
+const stateBuffers = (state: OptimizerState) =>
+  state.tensors.flatMap((t) =>
+    t.data && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength
+      ? [t.data.buffer]
+      : [],
+  );
+
+/**
+ * `state` as plain data that survives structured clone: its tensors' bytes read (a stored state may read
+ * them lazily) and nothing but name, shape, dtype and bytes kept. The caller's state is left as it is.
+ */
+async function plainState(state: OptimizerState): Promise<OptimizerState> {
+  const tensors = await Promise.all(
+    state.tensors.map(async (t) => ({
+      name: t.name,
+      shape: [...t.shape],
+      dtype: t.dtype,
+      data: await tensorBytes(t),
+    })),
+  );
+  return {
+    optimizer: state.optimizer,
+    learningRate: state.learningRate,
+    iterations: state.iterations,
+    epochs: state.epochs,
+    weights: state.weights.map((w) => ({ name: w.name, shape: [...w.shape] })),
+    tensors,
+  };
+}
 
 function typed(w: WeightPayload): Float32Array | Int32Array | Uint8Array {
   return w.dtype === 'float32'
@@ -191,20 +232,26 @@ export function serveTraining(port: TrainPort): void {
           post({ type: 'epoch', id: msg.id, epoch, logs });
         },
         shouldStop: () => state.stop,
-        onCheckpoint: async (epoch, logs) => {
+        onCheckpoint: async (epoch, logs, optimizer) => {
           flush();
           const weights = await changed();
           await new Promise<void>((resolve) => {
             state.resume = resolve;
-            post({ type: 'checkpoint', id: msg.id, epoch, logs, weights }, buffersOf(weights));
+            post({ type: 'checkpoint', id: msg.id, epoch, logs, weights, optimizer }, [
+              ...buffersOf(weights),
+              ...stateBuffers(optimizer),
+            ]);
           });
         },
       };
       try {
-        const result = await train(trained, msg.data, msg.config, callbacks, msg.options);
+        const result = await train(trained, msg.data, msg.config, callbacks, msg.options, msg.resume);
         flush();
         const weights = await changed();
-        post({ type: 'done', id: msg.id, result, weights }, buffersOf(weights));
+        post({ type: 'done', id: msg.id, result, weights }, [
+          ...buffersOf(weights),
+          ...stateBuffers(result.optimizer),
+        ]);
       } catch (e) {
         flush();
         const weights = await changed().catch(() => null);
@@ -278,14 +325,18 @@ export class TrainingClient {
     for (const run of [...this.#runs.values()]) run.fail(error);
   }
 
-  /** Trains `model` in the worker; its weights change only when the run ends (and at each checkpoint). */
+  /**
+   * Trains `model` in the worker, continuing `resume` if given (a copy travels: the caller keeps its own);
+   * its weights change only when the run ends (and at each checkpoint).
+   */
   async run(
     model: tf.LayersModel,
     data: TrainingData,
     config: TrainConfig,
     callbacks: TrainingCallbacks = {},
     options: TrainOptions = {},
-  ): Promise<TrainResult | Unavailable> {
+    resume: OptimizerState | null = null,
+  ): Promise<TrainOutcome | Unavailable> {
     if (this.#training.has(model)) throw new GraftError('error.train/busy.already');
     const names = model.weights.map((w) => w.originalName);
     // Weights travel by name: a model whose names repeat cannot make the trip.
@@ -295,7 +346,8 @@ export class TrainingClient {
     let stopTimer: ReturnType<typeof setInterval> | null = null;
     try {
       const weights = await payloadOf(model.weights);
-      return await new Promise<TrainResult | Unavailable>((resolve, reject) => {
+      const resumed = resume ? await plainState(resume) : null;
+      return await new Promise<TrainOutcome | Unavailable>((resolve, reject) => {
         let stopSent = false;
         const checkStop = () => {
           if (stopSent || !callbacks.shouldStop?.()) return;
@@ -323,7 +375,7 @@ export class TrainingClient {
             case 'checkpoint':
               try {
                 writeWeights(model, msg.weights);
-                await callbacks.onCheckpoint?.(msg.epoch, msg.logs);
+                await callbacks.onCheckpoint?.(msg.epoch, msg.logs, msg.optimizer);
               } finally {
                 this.#port.postMessage({ type: 'resume', id } satisfies ToWorker, []);
               }
@@ -366,6 +418,7 @@ export class TrainingClient {
           data,
           config,
           options,
+          resume: resumed,
         };
         this.#port.postMessage(message, buffersOf(weights));
       });

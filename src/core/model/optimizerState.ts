@@ -18,7 +18,11 @@ export interface OptimizerStateMeta {
   readonly learningRate: number;
   /** Optimizer steps taken so far, over every run that built this state (TF.js's `iterations`). */
   readonly iterations: number;
-  /** Epochs completed over every run that built this state: a continued run's first epoch is this number (0-based). */
+  /**
+   * Epochs run over every run that built this state: a continued run's first epoch is this number (0-based).
+   * An epoch a Stop cut short counts (the next run starts with the next epoch), so only runs split at epoch
+   * boundaries repeat an unsplit run exactly.
+   */
   readonly epochs: number;
   /** The model's trainable weights in the optimizer's order; continuing needs the same list. */
   readonly weights: readonly OptimizedWeight[];

@@ -36,7 +36,10 @@ export interface TrainConfig {
   readonly loss: LossName;
   readonly batchSize: number;
   readonly epochs: number;
-  /** Decides the shuffling order; with a seeded model, a CPU run repeats bit for bit (Dropout aside). */
+  /**
+   * Decides the shuffling order of each epoch and every random draw of each step (Dropout, noise); with a
+   * seeded model, a CPU run repeats bit for bit.
+   */
   readonly seed: number;
   /** Fraction of the training rows, taken from the end, kept for validation when no validation set is given. */
   readonly validationSplit?: number;

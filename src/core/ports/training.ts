@@ -49,8 +49,9 @@ export interface TrainingCallbacks {
   /** Asked before every batch; true stops there, keeping every update made so far. */
   shouldStop?(): boolean;
   /**
-   * After every `config.checkpointEvery`-th complete epoch; training waits for it, so the weights are that
-   * epoch's, and `optimizer` is the state to keep with the checkpoint.
+   * After every `config.checkpointEvery`-th complete epoch, counted over every run the optimizer state went
+   * through (so a run split in parts checkpoints where one run would); training waits for it, so the
+   * weights are that epoch's, and `optimizer` is the state to keep with the checkpoint.
    */
   onCheckpoint?(epoch: number, logs: EpochLogs, optimizer: OptimizerState): void | Promise<void>;
 }
