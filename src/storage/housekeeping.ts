@@ -60,7 +60,9 @@ export async function collect(
   const extrasKept = new Set<BlobHash>();
   const extrasDropped = new Set<BlobHash>();
   const dropFrom: ManifestRow[] = [];
-  for (const m of await db.manifests.bulkGet([...reachable])) {
+  // In the rows' order (by id), so a preview and the run it previews list versions alike.
+  const live = rows.filter((v) => reachable.has(v.id)).map((v) => v.id);
+  for (const m of await db.manifests.bulkGet(live)) {
     if (!m) continue;
     for (const t of m.tensors) content.add(t.hash);
     if (!hasAttachments(m.attachments)) continue;
@@ -68,8 +70,8 @@ export async function collect(
     if (drop) dropFrom.push(m);
     for (const b of attachmentBlobs(m.attachments)) (drop ? extrasDropped : extrasKept).add(b.hash);
   }
-  const live = (h: BlobHash) => content.has(h) || extrasKept.has(h);
-  const garbage = (await db.blobs.toCollection().primaryKeys()).filter((h) => !live(h));
+  const needed = (h: BlobHash) => content.has(h) || extrasKept.has(h);
+  const garbage = (await db.blobs.toCollection().primaryKeys()).filter((h) => !needed(h));
   let bytes = 0;
   let extrasBytes = 0;
   for (const row of await db.blobs.bulkGet(garbage)) {

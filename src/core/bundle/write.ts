@@ -91,14 +91,22 @@ export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
   const files: ZipFile[] = [
     { name: MANIFEST_FILE, data: encode(JSON.stringify(manifest, null, 2)), compress: true },
   ];
+  const kept = new Map((manifest.attachments ?? []).map((a) => [a.version, a]));
   for (const v of manifest.versions) {
     const topology = topologies.get(v.topologyHash) as JsonObject;
+    const attachments = kept.get(v.id);
     const modelJson = bundleModelJson(v, topology, blobPathFromModelJson);
     files.push(
       { name: modelJsonPath(v.id), data: encode(JSON.stringify(modelJson)), compress: true },
       {
         name: modelCardPath(v.id),
-        data: encode(modelCard(v, { repositoryName: manifest.repository.name, topology })),
+        data: encode(
+          modelCard(v, {
+            repositoryName: manifest.repository.name,
+            topology,
+            ...(attachments ? { attachments } : {}),
+          }),
+        ),
         compress: true,
       },
     );

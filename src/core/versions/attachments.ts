@@ -36,16 +36,3 @@ export function attachmentLabel(b: Pick<AttachmentBlob, 'attachment' | 'name'>):
 export function hasAttachments(a: VersionAttachments | undefined): a is VersionAttachments {
   return a?.optimizer !== undefined || a?.data !== undefined;
 }
-
-/** `a` without what `drop` names; undefined when nothing is left. */
-export function withoutAttachments(
-  a: VersionAttachments | undefined,
-  drop: readonly AttachmentKind[],
-): VersionAttachments | undefined {
-  if (!a) return undefined;
-  const left: VersionAttachments = {
-    ...(a.optimizer && !drop.includes('optimizer') ? { optimizer: a.optimizer } : {}),
-    ...(a.data && !drop.includes('data') ? { data: a.data } : {}),
-  };
-  return hasAttachments(left) ? left : undefined;
-}
