@@ -117,6 +117,18 @@ describe('optimizer state and data kept with a version', () => {
     expect((await rejects(store.getAttachments('f'.repeat(64) as VersionId))).code).toBe('storage/not-found');
   });
 
+  it('a version saved again (same content, same time) keeps what it kept and gains what it lacked', async () => {
+    const { store, repo } = await repoWith();
+    const data = await dataBlob(CSV);
+    const at = tick();
+    const first = await save(store, repo.id, null, [1, 2, 3, 4], { optimizer: ADAM, createdAt: at });
+    const again = await save(store, repo.id, null, [1, 2, 3, 4], { data, createdAt: at });
+    expect(again.version.id).toBe(first.version.id);
+    const kept = await store.getAttachments(first.version.id);
+    expect(kept.optimizer?.iterations).toBe(8);
+    expect(kept.data?.hash).toBe(data.hash);
+  });
+
   it('stores identical optimizer tensors and data once, however many versions keep them', async () => {
     const { store, repo } = await repoWith();
     const data = await dataBlob(CSV);
@@ -152,6 +164,25 @@ describe('optimizer state and data kept with a version', () => {
     expect(f.key).toBe('error.internal.optimizer-size');
     expect(f.data).toMatchObject({ tensor: 'dense/kernel/m', bytes: 12, expected: 16 });
     expect(await dumpStore(store)).toBe(before);
+  });
+
+  it('needs room for them too: a save whose optimizer state and data do not fit is refused whole', async () => {
+    const data = await dataBlob(CSV);
+    const room = { usage: 0, quota: 1_000_000 };
+    const store = freshStore(undefined, undefined, { estimate: async () => room });
+    const { repo } = await repoWith(store);
+    const topology = new TextEncoder().encode(
+      JSON.stringify(tinySnapshot([1, 2, 3, 4], [0.5, -0.5]).topology),
+    );
+    const needed = topology.byteLength + 24 + 48 + data.bytes.byteLength;
+    room.usage = room.quota - needed + 1;
+    const before = await dumpStore(store);
+    const e = await rejects(save(store, repo.id, null, [1, 2, 3, 4], { optimizer: ADAM, data }));
+    expect(e.key).toBe('error.storage/quota-exceeded.needs-save');
+    expect(e.data.neededBytes).toBe(needed);
+    expect(await dumpStore(store)).toBe(before);
+    room.usage -= 1;
+    await save(store, repo.id, null, [1, 2, 3, 4], { optimizer: ADAM, data });
   });
 
   it('verify re-hashes them: a damaged optimizer tensor or missing data is named, its read refused, the weights still open', async () => {

@@ -205,11 +205,13 @@ function writeVersion(
 
       const row = toRow(version);
       await db.versions.put(row);
+      // The same version saved again (same content, same time) keeps what it kept, and gains what it lacked.
+      const kept = { ...attachments, ...(await db.manifests.get(version.id))?.attachments };
       await db.manifests.put({
         id: version.id,
         tensors: version.tensors,
         provenance: version.provenance,
-        ...(attachments.optimizer || attachments.data ? { attachments } : {}),
+        ...(kept.optimizer || kept.data ? { attachments: kept } : {}),
       });
       const base = { repoId: version.repoId, name: plan.branch, kind: 'branch' as const, at: row.createdAt };
       if (plan.create) {
