@@ -13,7 +13,7 @@ import { isHdf5, looksLikeSafetensors } from '../core/keras/sniff';
 import type { WeightsFile } from '../ml/kerasWeights';
 import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
-import { exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
+import { bundleDataBytes, exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
 import {
   tensorBytes,
@@ -82,6 +82,7 @@ export function createShareServices(
   };
   return {
     exportBundle: (request, onProgress) => exportBundle(store, request, onProgress),
+    bundleDataBytes: (request) => bundleDataBytes(store, request),
     importBundle: (bytes, onProgress) => importBundle(store, bytes, onProgress),
     exportTfjsModel: (versionId, baseName) => exportTfjsModel(store, versionId, { baseName }),
     async readModelFiles(files) {

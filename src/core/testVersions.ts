@@ -1,6 +1,6 @@
 /** Builders shared by unit tests: small, valid versions without TF.js. */
 import { hashBlob, type BlobHash, type VersionId } from './hashing';
-import type { ModelSnapshot } from './ports';
+import type { DataBlob, ModelSnapshot, OptimizerState } from './ports';
 import type { RepoId, VersionContent } from './versions/types';
 
 export const TEST_REPO = 'repo-1' as RepoId;
@@ -60,4 +60,44 @@ export async function contentOf(
     metrics: {},
     ...overrides,
   };
+}
+
+/**
+ * Adam's state for `tinySnapshot`'s two weights (2 × 2 kernel, 2 biases): first and second moments, each
+ * from the values given, after `iterations` steps over `epochs` epochs.
+ */
+export function tinyOptimizer(
+  m: { kernel: number[]; bias: number[] },
+  v: { kernel: number[]; bias: number[] },
+  progress: { iterations: number; epochs: number } = { iterations: 8, epochs: 2 },
+  layerName = 'dense',
+): OptimizerState {
+  const kernelShape = [m.kernel.length / m.bias.length, m.bias.length];
+  const tensor = (name: string, shape: number[], values: number[]) => ({
+    name,
+    shape,
+    dtype: 'float32' as const,
+    data: floats(values),
+  });
+  return {
+    optimizer: 'adam',
+    learningRate: 0.01,
+    ...progress,
+    weights: [
+      { name: `${layerName}/kernel`, shape: kernelShape },
+      { name: `${layerName}/bias`, shape: [m.bias.length] },
+    ],
+    tensors: [
+      tensor(`${layerName}/kernel/m`, kernelShape, m.kernel),
+      tensor(`${layerName}/kernel/v`, kernelShape, v.kernel),
+      tensor(`${layerName}/bias/m`, [m.bias.length], m.bias),
+      tensor(`${layerName}/bias/v`, [v.bias.length], v.bias),
+    ],
+  };
+}
+
+/** A data set's bytes, as a version keeps them. */
+export async function dataBlob(text: string): Promise<DataBlob> {
+  const bytes = new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+  return { hash: await hashBlob(bytes), bytes };
 }

@@ -11,8 +11,10 @@ import type { JsonObject } from '../core/json';
 import type {
   CommitRequest,
   CommitResult,
+  DataBlob,
   GcReport,
   LoadedVersion,
+  OptimizerState,
   RepositoryView,
   RepositoryWatcher,
   SchemaEvent,
@@ -22,7 +24,6 @@ import type {
   VerifyReport,
   VersionStore,
 } from '../core/ports';
-import { tensorBytes } from '../core/ports';
 import { assertRefName } from '../core/versions/refs';
 import type { SaveTarget } from '../core/versions/placement';
 import { planRollback } from '../core/versions/rollback';
@@ -36,11 +37,13 @@ import {
   type RepoId,
   type Repository,
   type Version,
+  type VersionAttachments,
   type VersionContent,
   type VersionRow,
 } from '../core/versions/types';
-import { expectedByteLength, makeVersion } from '../core/versions/version';
-import { commitVersion, type BlobSource } from './commitWrite';
+import { makeVersion } from '../core/versions/version';
+import * as attached from './attachments';
+import { commitVersion, dataSource, hashTensors, storedOptimizer, type BlobSource } from './commitWrite';
 import { GraftDb } from './db';
 import { guard, mapStorageError } from './errors';
 import { collect, gc, usage } from './housekeeping';
@@ -231,31 +234,14 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
       const topologyBytes = new TextEncoder().encode(
         canonicalJson(req.snapshot.topology),
       ) as Uint8Array<ArrayBuffer>;
-      const snapshotTensors = req.snapshot.tensors;
-      // Bytes read so far; tensors whose hash the runtime already knows are read only if the store lacks them.
-      const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
-      // Unknown tensors are almost always new ones: their Blobs are made while the hashes compute.
-      const made = new Map<number, Blob>();
-      const [topologyHash, ...hashes] = await Promise.all([
+      // Weights, optimizer tensors and the data are hashed together; tensors whose hash the runtime
+      // already knows are read only if the store lacks them.
+      const [topologyHash, weights, optimizer, data] = await Promise.all([
         hashBlob(topologyBytes),
-        ...snapshotTensors.map(async (t, i) => {
-          if (t.hash) return t.hash;
-          const b = await tensorBytes(t);
-          bytes.set(i, b);
-          const hashing = hashBlob(b);
-          made.set(i, new Blob([b]));
-          const h = await hashing;
-          t.onHashed?.(h);
-          return h;
-        }),
+        hashTensors(req.snapshot.tensors, 'tensor'),
+        req.optimizer ? hashTensors(req.optimizer.tensors, 'optimizer') : null,
+        req.data ? dataSource(req.data) : null,
       ]);
-      const tensors = snapshotTensors.map((t, i) => ({
-        name: t.name,
-        shape: [...t.shape],
-        dtype: t.dtype,
-        hash: hashes[i] as BlobHash,
-        byteLength: bytes.get(i)?.byteLength ?? expectedByteLength(t),
-      }));
       const parents = [...(req.parent ? [req.parent] : []), ...(req.otherParents ?? [])];
       const version = await makeVersion({
         repoId: req.repoId,
@@ -265,30 +251,31 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
         change: req.change,
         topologyHash: topologyHash as BlobHash,
         summary: req.snapshot.summary,
-        tensors,
+        tensors: weights.entries,
         provenance: { ...req.provenance },
         metrics: { ...(req.metrics ?? {}) },
       });
-      const sources = new Map<BlobHash, BlobSource>();
+      const sources = new Map<BlobHash, BlobSource>(weights.sources);
       sources.set(version.topologyHash, { kind: 'topology', get: async () => topologyBytes });
-      snapshotTensors.forEach((t, i) => {
-        const hash = hashes[i] as BlobHash;
-        const blob = made.get(i);
-        sources.set(hash, {
-          kind: 'tensor',
-          ...(blob ? { blob } : {}),
-          get: async () => {
-            const known = bytes.get(i);
-            if (known) return known;
-            const b = await tensorBytes(t);
-            // The runtime vouched for this hash without showing bytes; check it before storing them.
-            if ((await hashBlob(b)) !== hash)
-              throw new GraftError('error.internal.weights-changed', { tensor: t.name });
-            return b;
-          },
-        });
-      });
-      return commitVersion(this.db, version, target, req.parent, sources, (b) => this.checkRoom(b, 'save'));
+      const attachments: VersionAttachments = {
+        ...(req.optimizer && optimizer
+          ? { optimizer: storedOptimizer(req.optimizer, optimizer.entries) }
+          : {}),
+        ...(req.data && data ? { data: { hash: req.data.hash, byteLength: req.data.bytes.byteLength } } : {}),
+      };
+      // A blob a weight or the topology already brings is stored once, under the kind it came with.
+      for (const [hash, source] of optimizer?.sources ?? [])
+        if (!sources.has(hash)) sources.set(hash, source);
+      if (req.data && data && !sources.has(req.data.hash)) sources.set(req.data.hash, data);
+      return commitVersion(
+        this.db,
+        version,
+        target,
+        req.parent,
+        sources,
+        (b) => this.checkRoom(b, 'save'),
+        attachments,
+      );
     });
   }
 
@@ -318,8 +305,16 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
         ...(options.message ? { message: options.message } : {}),
       });
       const version = await makeVersion(content);
-      return commitVersion(this.db, version, { kind: 'branch', name: branch }, current.id, new Map(), () =>
-        Promise.resolve(),
+      // The restored version trains on from where its target stopped, with the target's data.
+      const attachments = await attached.carriedAttachments(this.db, targetId);
+      return commitVersion(
+        this.db,
+        version,
+        { kind: 'branch', name: branch },
+        current.id,
+        new Map(),
+        () => Promise.resolve(),
+        attachments,
       );
     });
   }
@@ -344,6 +339,24 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
 
   verify(id: VersionId): Promise<VerifyReport> {
     return guard(() => reads.verify(this.db, id));
+  }
+
+  // ---- what a version keeps beside its content (attachments.ts) -------------------------------------
+
+  getAttachments(id: VersionId): Promise<VersionAttachments> {
+    return guard(() => attached.getAttachments(this.db, id));
+  }
+
+  loadOptimizerState(id: VersionId): Promise<OptimizerState | null> {
+    return guard(() => attached.loadOptimizerState(this.db, id));
+  }
+
+  loadData(id: VersionId): Promise<Uint8Array<ArrayBuffer> | null> {
+    return guard(() => attached.loadData(this.db, id));
+  }
+
+  keepData(id: VersionId, data: DataBlob): Promise<void> {
+    return guard(() => attached.keepData(this.db, id, data, (b) => this.checkRoom(b, 'save')));
   }
 
   // ---- refs ---------------------------------------------------------------------------------------
@@ -413,7 +426,7 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
     return guard(() =>
       db.transaction('r', [db.repositories, db.versions, db.manifests, db.refs, db.blobs], async () => {
         if (!(await db.refs.get([repoId, name]))) throw new GraftError('error.ref/not-found.named', { name });
-        const { garbage: _g, ...report } = await collect(db, { exceptRef: [repoId, name] });
+        const { garbage: _g, dropFrom: _d, ...report } = await collect(db, { exceptRef: [repoId, name] });
         return report;
       }),
     );
@@ -493,13 +506,17 @@ export class DexieVersionStore implements VersionStore, RepositoryWatcher, Schem
 
   /**
    * Removes versions no branch, tag or HEAD reaches (they only exist after a user deleted a ref) and every
-   * blob no remaining version needs, in one transaction.
+   * blob no remaining version or attachment needs, in one transaction. With `dropExtras`, first drops the
+   * optimizer state and kept data of versions that are not a branch head, tagged or HEAD.
    */
-  gc(options: { dryRun: boolean }): Promise<GcReport> {
+  gc(options: { dryRun: boolean; dropExtras?: boolean }): Promise<GcReport> {
     return gc(this.db, options);
   }
 
-  /** Bytes of distinct blobs: all of them, or those one repository's versions need. */
+  /**
+   * Bytes of distinct blobs: all of them, or those one repository's versions need, their optimizer state
+   * and kept data included (a version row's `totalBytes` stays its weights alone).
+   */
   usage(repoId?: RepoId): Promise<StorageUsage> {
     return usage(this.db, repoId);
   }

@@ -7,13 +7,14 @@
 import { GraftError, isGraftError } from '../core/errors';
 import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
-import type { BundleManifest } from '../core/bundle/manifest';
+import type { BundleAttachment, BundleManifest } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
 import { bundleFileName } from '../core/bundle/names';
 import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
 import { planRefImport, type RefImport } from '../core/bundle/refPlan';
 import { selectScope } from '../core/bundle/scope';
-import { blobsOf, buildManifest, writeBundle } from '../core/bundle/write';
+import { allBlobsOf, blobsOf, buildManifest, writeBundle } from '../core/bundle/write';
+import { attachmentBlobs, hasAttachments, type AttachmentKind } from '../core/versions/attachments';
 import { ancestors, graphOf } from '../core/versions/dag';
 import {
   toRow,
@@ -21,14 +22,15 @@ import {
   type Repository,
   type RepoId,
   type Version,
-  type VersionRow,
+  type VersionAttachments,
 } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
 import type { BundleExportRequest, ExportedBundle, ExportStats, ImportReport } from '../core/ports';
 import { version as APP_VERSION } from '../../package.json';
-import type { GraftDb, BlobRow, ManifestRow } from './db';
+import type { GraftDb, BlobKind, BlobRow, ManifestRow } from './db';
 import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
 import { guard } from './errors';
+import { joinVersion } from './versionReads';
 
 const now = () => new Date().toISOString();
 
@@ -41,14 +43,14 @@ export function exportBundle(
 ): Promise<ExportedBundle> {
   return guard(async () => {
     const db = store.db;
-    const repo = await store.getRepository(options.repoId);
-    const [rows, refs] = await Promise.all([store.listVersions(repo.id), store.listRefs(repo.id)]);
-    const selection = selectScope(graphOf(rows), refs, repo.head, options.scope);
-    const versions = await readVersions(db, selection.versionIds);
+    const { repo, selection } = await scopeOf(store, options);
+    const { versions, kept } = await readVersions(db, selection.versionIds);
+    const includeData = options.includeData === true;
+    const attachments = bundleAttachments(versions, kept, includeData);
     const thin = options.thinAgainst?.length
       ? { basis: [...options.thinAgainst], omitted: await blobsHeldBy(db, options.thinAgainst) }
       : undefined;
-    const needed = blobsOf(versions);
+    const needed = allBlobsOf(versions, attachments);
     const topologyHashes = new Set(versions.map((v) => v.topologyHash));
     // Topologies are read even when left out: each version's model.json and README need them.
     const toRead = needed.filter((h) => !thin?.omitted.has(h) || topologyHashes.has(h));
@@ -67,6 +69,7 @@ export function exportBundle(
       head: selection.head,
       refs: selection.refs,
       versions,
+      attachments,
       blobSizes,
       ...(thin ? { thin } : {}),
     });
@@ -74,12 +77,52 @@ export function exportBundle(
     return {
       bytes,
       fileName: bundleFileName(repo.name, options.scope, selection.tip, thin !== undefined),
-      stats: exportStats(manifest, bytes),
+      stats: exportStats(manifest, bytes, { dataBytes: keptDataBytes(kept), includesData: includeData }),
     };
   });
 }
 
-function exportStats(manifest: BundleManifest, bytes: Uint8Array): ExportStats {
+/** Bytes of the distinct data the request's versions keep: what `includeData` adds, without exporting. */
+export function bundleDataBytes(store: DexieVersionStore, options: BundleExportRequest): Promise<number> {
+  return guard(async () => {
+    const { selection } = await scopeOf(store, options);
+    const manifests = await store.db.manifests.bulkGet([...selection.versionIds]);
+    return keptDataBytes(manifests.map((m) => m?.attachments ?? {}));
+  });
+}
+
+async function scopeOf(store: DexieVersionStore, options: BundleExportRequest) {
+  const repo = await store.getRepository(options.repoId);
+  const [rows, refs] = await Promise.all([store.listVersions(repo.id), store.listRefs(repo.id)]);
+  return { repo, selection: selectScope(graphOf(rows), refs, repo.head, options.scope) };
+}
+
+/** Each version's attachments as the bundle carries them: optimizer state always, data when asked. */
+function bundleAttachments(
+  versions: readonly Version[],
+  kept: readonly VersionAttachments[],
+  includeData: boolean,
+): BundleAttachment[] {
+  return versions.flatMap((v, i) => {
+    const { optimizer, data } = kept[i] ?? {};
+    const carried = { ...(optimizer ? { optimizer } : {}), ...(data && includeData ? { data } : {}) };
+    return hasAttachments(carried) ? [{ version: v.id, ...carried }] : [];
+  });
+}
+
+function keptDataBytes(kept: readonly VersionAttachments[]): number {
+  const sizes = new Map<BlobHash, number>();
+  for (const a of kept) if (a.data) sizes.set(a.data.hash, a.data.byteLength);
+  let bytes = 0;
+  for (const n of sizes.values()) bytes += n;
+  return bytes;
+}
+
+function exportStats(
+  manifest: BundleManifest,
+  bytes: Uint8Array,
+  data: Pick<ExportStats, 'dataBytes' | 'includesData'>,
+): ExportStats {
   const omitted = new Set(manifest.thin?.omitted ?? []);
   const carried = manifest.blobs.filter((b) => !omitted.has(b.hash));
   return {
@@ -88,11 +131,15 @@ function exportStats(manifest: BundleManifest, bytes: Uint8Array): ExportStats {
     blobs: carried.length,
     blobBytes: carried.reduce((n, b) => n + b.size, 0),
     omittedBlobs: omitted.size,
+    ...data,
     bundleBytes: bytes.byteLength,
   };
 }
 
-async function readVersions(db: GraftDb, ids: readonly VersionId[]): Promise<Version[]> {
+async function readVersions(
+  db: GraftDb,
+  ids: readonly VersionId[],
+): Promise<{ versions: Version[]; kept: VersionAttachments[] }> {
   const [rows, manifests] = await Promise.all([
     db.versions.bulkGet([...ids]),
     db.manifests.bulkGet([...ids]),
@@ -107,12 +154,7 @@ async function readVersions(db: GraftDb, ids: readonly VersionId[]): Promise<Ver
   for (const v of versions)
     if (!(await checkVersionId(v)))
       throw new GraftError('error.version/invalid.altered', { id: v.id, short: shortId(v.id) });
-  return versions;
-}
-
-function joinVersion(row: VersionRow, manifest: ManifestRow): Version {
-  const { tensorCount: _n, totalBytes: _b, ...rest } = row;
-  return { ...rest, tensors: manifest.tensors, provenance: manifest.provenance };
+  return { versions, kept: manifests.map((m) => m?.attachments ?? {}) };
 }
 
 /** Every blob that the given versions and all their ancestors use: what a thin bundle's receiver holds. */
@@ -240,7 +282,8 @@ function writeImport(db: GraftDb, opened: OpenedBundle): Promise<ImportReport> {
       const have = new Set((await db.versions.bulkGet(ids)).flatMap((r) => (r ? [r.id] : [])));
       const fresh = manifest.versions.filter((v) => !have.has(v.id));
       await checkParents(db, fresh, new Set(ids), repoId);
-      await checkOmittedBlobs(db, fresh, manifest);
+      const attached = await attachmentsToWrite(db, manifest, fresh, have);
+      await checkOmittedBlobs(db, [...blobsOf(fresh), ...attached.blobs], manifest);
       const localRows = await db.versions.where('repoId').equals(repoId).toArray();
       const plan = planRefImport({
         graph: graphOf([...localRows, ...fresh.map(toRow)]),
@@ -254,8 +297,17 @@ function writeImport(db: GraftDb, opened: OpenedBundle): Promise<ImportReport> {
       if (!repo) await db.repositories.add(newRepository(manifest, plan.head));
       await db.versions.bulkAdd(fresh.map(toRow));
       await db.manifests.bulkAdd(
-        fresh.map((v) => ({ id: v.id, tensors: v.tensors, provenance: v.provenance })),
+        fresh.map((v): ManifestRow => {
+          const attachments = attached.fresh.get(v.id);
+          return {
+            id: v.id,
+            tensors: v.tensors,
+            provenance: v.provenance,
+            ...(attachments ? { attachments } : {}),
+          };
+        }),
       );
+      await db.manifests.bulkPut(attached.gained);
       await applyRefs(db, repoId, plan.refs);
       return {
         repository: { id: repoId, name: repo?.name ?? manifest.repository.name, created: !repo },
@@ -291,15 +343,58 @@ async function checkParents(
   });
 }
 
-/** A thin bundle leaves out blobs the receiver should hold; the new versions need them here. */
+/**
+ * What the import attaches: the bundle's attachments of new versions, and those a version already here
+ * lacks (what it keeps already stays: a version's attachments came with it, so they agree).
+ */
+async function attachmentsToWrite(
+  db: GraftDb,
+  manifest: BundleManifest,
+  fresh: readonly Version[],
+  have: ReadonlySet<VersionId>,
+): Promise<{
+  fresh: Map<VersionId, VersionAttachments>;
+  gained: ManifestRow[];
+  blobs: BlobHash[];
+}> {
+  const incoming = new Map((manifest.attachments ?? []).map((a) => [a.version, a]));
+  const freshOnes = new Map<VersionId, VersionAttachments>();
+  const blobs: BlobHash[] = [];
+  const take = (a: VersionAttachments) => blobs.push(...attachmentBlobs(a).map((b) => b.hash));
+  for (const v of fresh) {
+    const a = incoming.get(v.id);
+    if (!a) continue;
+    const { version: _id, ...attachments } = a;
+    freshOnes.set(v.id, attachments);
+    take(attachments);
+  }
+  const existing = (manifest.attachments ?? []).filter((a) => have.has(a.version));
+  const gained: ManifestRow[] = [];
+  const rows = await db.manifests.bulkGet(existing.map((a) => a.version));
+  existing.forEach((a, i) => {
+    const row = rows[i];
+    if (!row) return;
+    const lacking = (kind: AttachmentKind) => a[kind] !== undefined && row.attachments?.[kind] === undefined;
+    const added: VersionAttachments = {
+      ...(lacking('optimizer') ? { optimizer: a.optimizer } : {}),
+      ...(lacking('data') ? { data: a.data } : {}),
+    };
+    if (!hasAttachments(added)) return;
+    gained.push({ ...row, attachments: { ...row.attachments, ...added } });
+    take(added);
+  });
+  return { fresh: freshOnes, gained, blobs };
+}
+
+/** A thin bundle leaves out blobs the receiver should hold; what the import writes needs them here. */
 async function checkOmittedBlobs(
   db: GraftDb,
-  fresh: readonly Version[],
+  used: readonly BlobHash[],
   manifest: BundleManifest,
 ): Promise<void> {
   const omitted = new Set(manifest.thin?.omitted ?? []);
   if (omitted.size === 0) return;
-  const needed = blobsOf(fresh).filter((h) => omitted.has(h));
+  const needed = [...new Set(used)].filter((h) => omitted.has(h));
   const rows = await db.blobs.bulkGet(needed);
   const sizes = new Map(manifest.blobs.map((b) => [b.hash, b.size]));
   const missing = needed.filter((h, i) => rows[i]?.size !== sizes.get(h));
@@ -311,15 +406,23 @@ async function checkOmittedBlobs(
 async function putBlobs(db: GraftDb, opened: OpenedBundle): Promise<{ blobs: number; bytes: number }> {
   const hashes = [...opened.blobs.keys()];
   const present = new Set(await db.blobs.where(':id').anyOf(hashes).primaryKeys());
-  const topologies = new Set(opened.manifest.versions.map((v) => v.topologyHash));
+  const kinds = blobKinds(opened.manifest);
   const rows: BlobRow[] = [];
   for (const [hash, data] of opened.blobs) {
     if (present.has(hash)) continue;
-    const kind = topologies.has(hash) ? 'topology' : 'tensor';
-    rows.push({ hash, size: data.byteLength, kind, data: new Blob([data]) });
+    rows.push({ hash, size: data.byteLength, kind: kinds.get(hash) ?? 'tensor', data: new Blob([data]) });
   }
   if (rows.length) await db.blobs.bulkAdd(rows);
   return { blobs: rows.length, bytes: rows.reduce((n, r) => n + r.size, 0) };
+}
+
+/** What each blob of a bundle holds; a blob a weight or topology uses is counted as that. */
+function blobKinds(m: BundleManifest): Map<BlobHash, BlobKind> {
+  const kinds = new Map<BlobHash, BlobKind>();
+  for (const a of m.attachments ?? []) for (const b of attachmentBlobs(a)) kinds.set(b.hash, b.attachment);
+  for (const v of m.versions) for (const t of v.tensors) kinds.set(t.hash, 'tensor');
+  for (const v of m.versions) kinds.set(v.topologyHash, 'topology');
+  return kinds;
 }
 
 function newRepository(manifest: BundleManifest, head: Repository['head']): Repository {

@@ -2,12 +2,28 @@
  * Making a version visible, git's way: objects first (blobs, idempotent, safe to repeat), then one small
  * transaction that checks them, adds the version and carries out where the save goes — a branch created,
  * the ref moved, HEAD moved — as `placeSave` (core/versions/placement) decides from what it reads there.
+ * What the version keeps beside its content (optimizer state, data) is written the same way: its blobs
+ * with the others, its entries in the version's manifest row in that same transaction.
  */
 import { GraftError } from '../core/errors';
-import { shortId, type BlobHash, type VersionId } from '../core/hashing';
-import type { CommitResult } from '../core/ports';
+import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
+import {
+  tensorBytes,
+  type CommitResult,
+  type DataBlob,
+  type OptimizerState,
+  type TensorData,
+} from '../core/ports';
 import { placeSave, type SaveTarget } from '../core/versions/placement';
-import { toRow, type Version } from '../core/versions/types';
+import {
+  toRow,
+  type StoredOptimizerState,
+  type TensorEntry,
+  type Version,
+  type VersionAttachments,
+} from '../core/versions/types';
+import { expectedByteLength } from '../core/versions/version';
+import { attachmentBlobs } from '../core/versions/attachments';
 import type { BlobKind, BlobRow, GraftDb } from './db';
 
 /** Where a blob's bytes come from if the store does not hold it yet. */
@@ -21,6 +37,88 @@ export interface BlobSource {
 /** Refuses, before anything is written, a save of `bytes` new bytes that the browser has no room for. */
 export type RoomCheck = (bytes: number) => Promise<void>;
 
+/**
+ * Hashes the tensors a runtime hands over, reading only those whose hash it does not vouch for yet, and
+ * says where each one's bytes come from should the store lack them. Unknown tensors are almost always new
+ * ones: their Blobs are made while the hashes compute.
+ */
+export async function hashTensors(
+  list: readonly TensorData[],
+  kind: BlobKind,
+): Promise<{ entries: TensorEntry[]; sources: Map<BlobHash, BlobSource> }> {
+  const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
+  const made = new Map<number, Blob>();
+  const hashes = await Promise.all(
+    list.map(async (t, i) => {
+      if (t.hash) return t.hash;
+      const b = await tensorBytes(t);
+      bytes.set(i, b);
+      const hashing = hashBlob(b);
+      made.set(i, new Blob([b]));
+      const h = await hashing;
+      t.onHashed?.(h);
+      return h;
+    }),
+  );
+  const entries = list.map((t, i) => ({
+    name: t.name,
+    shape: [...t.shape],
+    dtype: t.dtype,
+    hash: hashes[i] as BlobHash,
+    byteLength: bytes.get(i)?.byteLength ?? expectedByteLength(t),
+  }));
+  const sources = new Map<BlobHash, BlobSource>();
+  list.forEach((t, i) => {
+    const hash = hashes[i] as BlobHash;
+    const blob = made.get(i);
+    sources.set(hash, {
+      kind,
+      ...(blob ? { blob } : {}),
+      get: async () => {
+        const known = bytes.get(i);
+        if (known) return known;
+        const b = await tensorBytes(t);
+        // The runtime vouched for this hash without showing bytes; check it before storing them.
+        if ((await hashBlob(b)) !== hash)
+          throw new GraftError('error.internal.weights-changed', { tensor: t.name });
+        return b;
+      },
+    });
+  });
+  return { entries, sources };
+}
+
+/** An optimizer's state as the version keeps it: its meta, and its tensors as the entries just hashed. */
+export function storedOptimizer(
+  state: OptimizerState,
+  entries: readonly TensorEntry[],
+): StoredOptimizerState {
+  for (const t of entries)
+    if (t.byteLength !== expectedByteLength(t))
+      throw new GraftError('error.internal.optimizer-size', {
+        tensor: t.name,
+        bytes: t.byteLength,
+        expected: expectedByteLength(t),
+      });
+  const { tensors: _bytes, ...meta } = state;
+  return {
+    optimizer: meta.optimizer,
+    learningRate: meta.learningRate,
+    iterations: meta.iterations,
+    epochs: meta.epochs,
+    weights: meta.weights.map((w) => ({ name: w.name, shape: [...w.shape] })),
+    tensors: [...entries],
+  };
+}
+
+/** The data's bytes as a blob source, once they are checked to hash to what the caller says. */
+export async function dataSource(data: DataBlob): Promise<BlobSource> {
+  if ((await hashBlob(data.bytes)) !== data.hash)
+    throw new GraftError('error.internal.data-changed', { short: data.hash.slice(0, 12) });
+  const blob = new Blob([data.bytes]);
+  return { kind: 'data', blob, get: async () => data.bytes };
+}
+
 export async function commitVersion(
   db: GraftDb,
   version: Version,
@@ -28,12 +126,13 @@ export async function commitVersion(
   parent: VersionId | null,
   sources: ReadonlyMap<BlobHash, BlobSource>,
   checkRoom: RoomCheck,
+  attachments: VersionAttachments = {},
 ): Promise<CommitResult> {
   // A GC in another tab may remove blobs between our write and our commit; then write them again.
   for (let attempt = 0; ; attempt++) {
     const { blobsWritten, bytesWritten } = await putBlobs(db, sources, checkRoom);
     try {
-      const result = await writeVersion(db, version, target, parent);
+      const result = await writeVersion(db, version, target, parent, attachments);
       return { ...result, tensors: version.tensors, blobsWritten, bytesWritten };
     } catch (e) {
       if (attempt < 2 && e instanceof GraftError && e.code === 'storage/blob-missing' && sources.size > 0)
@@ -44,7 +143,7 @@ export async function commitVersion(
 }
 
 /** Writes the blobs not already stored, in one transaction. Safe to repeat. */
-async function putBlobs(
+export async function putBlobs(
   db: GraftDb,
   sources: ReadonlyMap<BlobHash, BlobSource>,
   checkRoom: RoomCheck,
@@ -80,12 +179,17 @@ function writeVersion(
   version: Version,
   target: SaveTarget,
   parent: VersionId | null,
+  attachments: VersionAttachments,
 ): Promise<Omit<CommitResult, 'blobsWritten' | 'bytesWritten' | 'tensors'>> {
   return db.transaction(
     'rw',
     [db.repositories, db.versions, db.manifests, db.refs, db.refLog, db.blobs],
     async () => {
-      const needed = [version.topologyHash, ...version.tensors.map((t) => t.hash)];
+      const needed = [
+        version.topologyHash,
+        ...version.tensors.map((t) => t.hash),
+        ...attachmentBlobs(attachments).map((b) => b.hash),
+      ];
       const present = new Set(await db.blobs.where(':id').anyOf(needed).primaryKeys());
       const missing = needed.filter((h) => !present.has(h));
       if (missing.length) throw new GraftError('error.storage/blob-missing.vanished', { missing });
@@ -101,7 +205,14 @@ function writeVersion(
 
       const row = toRow(version);
       await db.versions.put(row);
-      await db.manifests.put({ id: version.id, tensors: version.tensors, provenance: version.provenance });
+      // The same version saved again (same content, same time) keeps what it kept, and gains what it lacked.
+      const kept = { ...attachments, ...(await db.manifests.get(version.id))?.attachments };
+      await db.manifests.put({
+        id: version.id,
+        tensors: version.tensors,
+        provenance: version.provenance,
+        ...(kept.optimizer || kept.data ? { attachments: kept } : {}),
+      });
       const base = { repoId: version.repoId, name: plan.branch, kind: 'branch' as const, at: row.createdAt };
       if (plan.create) {
         await db.refs.put({ ...ref(base), target: plan.create.at });

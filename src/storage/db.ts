@@ -14,6 +14,7 @@ import type {
   RepoId,
   Repository,
   TensorEntry,
+  VersionAttachments,
   VersionRow,
 } from '../core/versions/types';
 
@@ -28,14 +29,22 @@ export const TABLES = {
   blobs: 'blobs',
 } as const;
 
-/** The part of a version the history never needs: its tensor list and full provenance. */
+/**
+ * The part of a version the history never needs: its tensor list and full provenance, and what it keeps
+ * beside its content (optimizer state, kept data; not part of its id, so clean-up may drop them).
+ *
+ * `attachments` is an optional field of an existing row, added without a schema version: it is not
+ * indexed, and a row written before it existed simply has none (its version "starts afresh").
+ */
 export interface ManifestRow {
   readonly id: VersionId;
   readonly tensors: readonly TensorEntry[];
   readonly provenance: Provenance;
+  readonly attachments?: VersionAttachments;
 }
 
-export type BlobKind = 'tensor' | 'topology';
+/** What a blob holds; informative only (a blob's bytes may serve several kinds, and it is stored once). */
+export type BlobKind = 'tensor' | 'topology' | 'optimizer' | 'data';
 
 /** One content-addressed object. `data` is a Blob so large weights never sit in the JS heap when listed. */
 export interface BlobRow {

@@ -166,4 +166,29 @@ describe('schema migrations', () => {
     const [a, b] = await Promise.all([store.load(forward.version.id), store.load(second)]);
     expect(a.tensors.map((t) => t.entry.hash)).toEqual(b.tensors.map((t) => t.entry.hash));
   });
+
+  it('opens a database written before versions kept optimizer state or data: every version keeps none, clean-up drops nothing', async () => {
+    // Attachments are an optional field of manifest rows, added without a schema version.
+    for (const file of ['schema-v1.json', 'schema-v2.json']) {
+      const { store } = await restoreFixture(file);
+      const [repo] = await store.listRepositories();
+      const versions = await store.listVersions(repo!.id);
+      expect(versions.length).toBeGreaterThan(0);
+      for (const v of versions) {
+        expect(await store.getAttachments(v.id)).toEqual({});
+        expect(await store.loadOptimizerState(v.id)).toBeNull();
+        expect(await store.loadData(v.id)).toBeNull();
+      }
+      const before = await store.usage();
+      expect(await store.gc({ dryRun: false, dropExtras: true })).toEqual({
+        dryRun: false,
+        versions: [],
+        blobs: 0,
+        bytes: 0,
+        extras: { versions: [], optimizerStates: 0, dataSets: 0, bytes: 0 },
+      });
+      expect(await store.usage()).toEqual(before);
+      store.close();
+    }
+  });
 });

@@ -14,6 +14,7 @@ import type {
   StorageCheckReport,
   VerifyAllOptions,
 } from '../core/ports';
+import { attachmentBlobs, attachmentLabel } from '../core/versions/attachments';
 import { ancestors, graphOf } from '../core/versions/dag';
 import type { Ref, RepoId, Version, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
@@ -97,7 +98,10 @@ export function verifyAll(
   });
 }
 
-/** Every blob versions use, with the byte length their tensors need (null for topologies). */
+/**
+ * Every blob versions use, their attachments' included, with the byte length their tensors or data need
+ * (null for topologies).
+ */
 function expectedSizes(
   rows: readonly VersionRow[],
   manifests: ReadonlyMap<VersionId, ManifestRow>,
@@ -105,7 +109,9 @@ function expectedSizes(
   const out = new Map<BlobHash, number | null>();
   for (const row of rows) {
     if (!out.has(row.topologyHash)) out.set(row.topologyHash, null);
-    for (const t of manifests.get(row.id)?.tensors ?? []) out.set(t.hash, t.byteLength);
+    const manifest = manifests.get(row.id);
+    for (const t of manifest?.tensors ?? []) out.set(t.hash, t.byteLength);
+    for (const b of attachmentBlobs(manifest?.attachments)) out.set(b.hash, b.byteLength);
   }
   return out;
 }
@@ -149,6 +155,12 @@ async function checkRepository(
     // `tensor` is the weight's own name, '' for the topology: the UI words them in the user's language.
     note(row.topologyHash, '');
     for (const t of manifest?.tensors ?? []) note(t.hash, t.name);
+    // A damaged optimizer state or kept data damages the version too: exporting it would stop there.
+    for (const b of attachmentBlobs(manifest?.attachments)) {
+      const state = states.get(b.hash) ?? 'missing';
+      if (state !== 'ok')
+        problems.push({ hash: b.hash, tensor: attachmentLabel(b), problem: state, attachment: b.attachment });
+    }
     const idMatches = manifest ? await checkVersionId(joinVersion(row, manifest)) : false;
     // A parent that is not stored at all breaks the history as much as a damaged one.
     const missingParents = row.parents.filter((p) => !ids.has(p));

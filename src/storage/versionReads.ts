@@ -3,14 +3,23 @@ import { GraftError } from '../core/errors';
 import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
 import type { JsonObject } from '../core/json';
 import type { BlobProblem, LoadedVersion, VerifyReport } from '../core/ports';
-import type { Version, VersionRow } from '../core/versions/types';
+import { attachmentBlobs, attachmentLabel, type AttachmentBlob } from '../core/versions/attachments';
+import type { Version, VersionAttachments, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
 import type { GraftDb, ManifestRow } from './db';
 
 export async function getVersion(db: GraftDb, id: VersionId): Promise<Version> {
+  return (await getStored(db, id)).version;
+}
+
+/** A version with what it keeps beside its content. */
+export async function getStored(
+  db: GraftDb,
+  id: VersionId,
+): Promise<{ version: Version; attachments: VersionAttachments }> {
   const [row, manifest] = await Promise.all([db.versions.get(id), db.manifests.get(id)]);
   if (!row || !manifest) throw new GraftError('error.storage/not-found.version', { id, short: shortId(id) });
-  return joinVersion(row, manifest);
+  return { version: joinVersion(row, manifest), attachments: manifest.attachments ?? {} };
 }
 
 export async function loadTensors(
@@ -100,11 +109,15 @@ export async function loadOverlapped(
   };
 }
 
+/** Re-hashes the version's blobs and those of its attachments (a problem there names it: `optimizer: …`). */
 export async function verify(db: GraftDb, id: VersionId): Promise<VerifyReport> {
-  const version = await getVersion(db, id);
-  const hashes = [...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash)])];
+  const { version, attachments } = await getStored(db, id);
+  const attached = attachmentBlobs(attachments);
+  const hashes = [
+    ...new Set([version.topologyHash, ...version.tensors.map((t) => t.hash), ...attached.map((b) => b.hash)]),
+  ];
   const bytes = await readVerified(db, hashes);
-  const problems = problemsOf(version, bytes);
+  const problems = [...problemsOf(version, bytes), ...attachmentProblems(attached, bytes)];
   let checkedBytes = 0;
   for (const b of bytes.values()) if (b !== 'corrupt') checkedBytes += b.byteLength;
   const idMatches = await checkVersionId(version);
@@ -147,6 +160,28 @@ function blobError(id: VersionId, problems: readonly BlobProblem[]): GraftError 
     first.problem === 'missing' ? 'error.storage/blob-missing.open' : 'error.storage/blob-corrupt.open',
     { id, short: shortId(id), tensor: first.tensor, problems },
   );
+}
+
+/** What is wrong with attachment blobs read by `readVerified`, each named by `attachmentLabel`. */
+export function attachmentProblems(
+  blobs: readonly AttachmentBlob[],
+  bytes: ReadonlyMap<BlobHash, ArrayBuffer | 'corrupt'>,
+): BlobProblem[] {
+  const problems: BlobProblem[] = [];
+  for (const b of blobs) {
+    const data = bytes.get(b.hash);
+    const problem =
+      data === undefined
+        ? 'missing'
+        : data === 'corrupt'
+          ? 'corrupt'
+          : data.byteLength !== b.byteLength
+            ? 'wrong-size'
+            : null;
+    if (problem)
+      problems.push({ hash: b.hash, tensor: attachmentLabel(b), problem, attachment: b.attachment });
+  }
+  return problems;
 }
 
 function problemsOf(version: Version, bytes: ReadonlyMap<BlobHash, ArrayBuffer | 'corrupt'>): BlobProblem[] {

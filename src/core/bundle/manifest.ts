@@ -6,16 +6,20 @@
 import { GraftError } from '../errors';
 import type { BlobHash, VersionId } from '../hashing';
 import type { JsonObject } from '../json';
+import { OPTIMIZERS } from '../model/training';
+import { attachmentLabel } from '../versions/attachments';
 import { refNameProblem } from '../versions/refs';
 import {
   CHANGE_KINDS,
   type Head,
+  type KeptData,
   type Metrics,
   type ModelSummary,
   type Provenance,
   type RefKind,
   type RepoId,
   type StoredDType,
+  type StoredOptimizerState,
   type TensorEntry,
   type Version,
 } from '../versions/types';
@@ -24,8 +28,11 @@ import { LIMITS } from './limits';
 import { Fields, quote } from './untrusted';
 
 export const BUNDLE_FORMAT = 'graft-bundle';
-/** 2 added `inputShapes`/`outputShapes` to version summaries (models with several inputs or outputs). */
-export const BUNDLE_FORMAT_VERSION = 2;
+/**
+ * 2 added `inputShapes`/`outputShapes` to version summaries (models with several inputs or outputs);
+ * 3 added `attachments`: what versions keep beside their content (optimizer state, the data trained on).
+ */
+export const BUNDLE_FORMAT_VERSION = 3;
 
 export type BundleScope =
   | { readonly kind: 'repository' }
@@ -47,6 +54,18 @@ export interface BundleBlob {
   readonly size: number;
 }
 
+/**
+ * What one version keeps beside its content, carried with it (format 3). Kept apart from `versions`, whose
+ * entries are exactly the hashed `Version` objects: attachments are not part of a version's id.
+ */
+export interface BundleAttachment {
+  readonly version: VersionId;
+  /** Always carried when the version keeps one; its tensors' blobs are listed in `blobs`. */
+  readonly optimizer?: StoredOptimizerState;
+  /** Carried only when the export included data; its blob is listed in `blobs`. */
+  readonly data?: KeptData;
+}
+
 export interface BundleRepository {
   readonly id: RepoId;
   readonly name: string;
@@ -66,7 +85,9 @@ export interface BundleManifest {
   readonly refs: readonly BundleRef[];
   /** Parents before children. Exactly the stored `Version` objects, so each id re-derives from its content. */
   readonly versions: readonly Version[];
-  /** Every blob the versions use: topologies and tensors, each once. */
+  /** Versions' attachments, parents first; absent when none keeps any. */
+  readonly attachments?: readonly BundleAttachment[];
+  /** Every blob the versions and their attachments use: topologies, tensors and data, each once. */
   readonly blobs: readonly BundleBlob[];
   /** Set on a thin bundle: blobs left out because the receiver holds `basis` and its ancestors. */
   readonly thin?: { readonly basis: readonly VersionId[]; readonly omitted: readonly BlobHash[] };
@@ -79,6 +100,8 @@ export interface BundleManifest {
 const MIGRATIONS: Readonly<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {
   // Format 2 only added optional summary fields: a format-1 manifest is a valid format-2 one, as it is.
   1: (old) => old,
+  // Format 3 only added the optional `attachments`: a format-2 manifest is a format-3 one without any.
+  2: (old) => old,
 };
 
 const REPO_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -113,6 +136,7 @@ const MANIFEST_KEYS = [
   'head',
   'refs',
   'versions',
+  'attachments',
   'blobs',
   'thin',
 ];
@@ -139,6 +163,7 @@ function validateCurrent(f: Fields, raw: Record<string, unknown>): BundleManifes
     head: readHead(f, raw.head, ids),
     refs: readRefs(f, raw.refs, ids),
     versions,
+    ...(raw.attachments === undefined ? {} : { attachments: readAttachments(f, raw.attachments, ids) }),
     blobs: readBlobs(f, raw.blobs),
     ...(raw.thin === undefined ? {} : { thin: readThin(f, raw.thin) }),
   };
@@ -343,7 +368,69 @@ function readSummary(f: Fields, v: unknown, path: string): ModelSummary {
   };
 }
 
-function readTensor(f: Fields, v: unknown, path: string): TensorEntry {
+function readAttachments(f: Fields, v: unknown, ids: ReadonlySet<VersionId>): BundleAttachment[] {
+  const seen = new Set<VersionId>();
+  return f.array(v, 'attachments', LIMITS.maxVersions).map((item, i) => {
+    const path = `attachments[${i}]`;
+    const a = f.object(item, path, ['version', 'optimizer', 'data']);
+    const version = f.hash<VersionId>(a.version, `${path}.version`);
+    if (!ids.has(version)) f.fail(`${path}.version`, 'is not one of the bundle’s versions');
+    if (seen.has(version)) f.fail(`${path}.version`, 'has its attachments listed twice');
+    seen.add(version);
+    if (a.optimizer === undefined && a.data === undefined)
+      f.fail(path, 'carries neither an optimizer state nor data');
+    return {
+      version,
+      ...(a.optimizer === undefined ? {} : { optimizer: readOptimizer(f, a.optimizer, `${path}.optimizer`) }),
+      ...(a.data === undefined ? {} : { data: readKeptData(f, a.data, `${path}.data`) }),
+    };
+  });
+}
+
+function readOptimizer(f: Fields, v: unknown, path: string): StoredOptimizerState {
+  const o = f.object(v, path, ['optimizer', 'learningRate', 'iterations', 'epochs', 'weights', 'tensors']);
+  const learningRate = f.number(o.learningRate, `${path}.learningRate`);
+  if (learningRate < 0) f.fail(`${path}.learningRate`, 'must not be negative');
+  const weights = f.array(o.weights, `${path}.weights`, LIMITS.maxTensorsPerVersion).map((w, i) => {
+    const p = `${path}.weights[${i}]`;
+    const weight = f.object(w, p, ['name', 'shape']);
+    return {
+      name: f.string(weight.name, `${p}.name`, LIMITS.maxNameLength, 1),
+      shape: f.shape(weight.shape, `${p}.shape`),
+    };
+  });
+  const names = new Set<string>();
+  const tensors = f.array(o.tensors, `${path}.tensors`, LIMITS.maxTensorsPerVersion).map((t, i) => {
+    const p = `${path}.tensors[${i}]`;
+    const entry = readTensor(f, t, p, (name) => attachmentLabel({ attachment: 'optimizer', name }));
+    if (names.has(entry.name)) f.fail(`${p}.name`, `repeats the name ${quote(entry.name)}`);
+    names.add(entry.name);
+    return entry;
+  });
+  return {
+    optimizer: f.oneOf(o.optimizer, `${path}.optimizer`, OPTIMIZERS),
+    learningRate,
+    iterations: f.integer(o.iterations, `${path}.iterations`, 0, Number.MAX_SAFE_INTEGER),
+    epochs: f.integer(o.epochs, `${path}.epochs`, 0, Number.MAX_SAFE_INTEGER),
+    weights,
+    tensors,
+  };
+}
+
+function readKeptData(f: Fields, v: unknown, path: string): KeptData {
+  const d = f.object(v, path, ['hash', 'byteLength']);
+  return {
+    hash: f.hash<BlobHash>(d.hash, `${path}.hash`),
+    byteLength: f.integer(d.byteLength, `${path}.byteLength`, 0, LIMITS.maxBlobBytes),
+  };
+}
+
+function readTensor(
+  f: Fields,
+  v: unknown,
+  path: string,
+  label: (name: string) => string = (name) => name,
+): TensorEntry {
   const t = f.object(v, path, ['name', 'shape', 'dtype', 'hash', 'byteLength']);
   const entry: TensorEntry = {
     name: f.string(t.name, `${path}.name`, LIMITS.maxNameLength, 1),
@@ -355,7 +442,7 @@ function readTensor(f: Fields, v: unknown, path: string): TensorEntry {
   if (entry.byteLength !== expectedByteLength(entry))
     throw new GraftError('error.bundle/size-mismatch.weight-claim', {
       path,
-      weight: quote(entry.name),
+      weight: quote(label(entry.name)),
       shape: entry.shape.join(', '),
       expected: expectedByteLength(entry),
       dtype: entry.dtype,
@@ -389,8 +476,8 @@ function readMetrics(f: Fields, v: unknown, path: string): Metrics {
 }
 
 /**
- * Every blob a version uses is listed once with its size, every listed blob is used, and each
- * tensor's byte length agrees with the size listed for its blob.
+ * Every blob a version or its attachments use is listed once with its size, every listed blob is used,
+ * and each tensor's (and the data's) byte length agrees with the size listed for its blob.
  */
 function checkBlobsCoverVersions(f: Fields, m: BundleManifest): void {
   const sizes = new Map(m.blobs.map((b) => [b.hash, b.size]));
@@ -411,6 +498,34 @@ function checkBlobsCoverVersions(f: Fields, m: BundleManifest): void {
           size,
         });
       used.add(t.hash);
+    }
+  }
+  for (const a of m.attachments ?? []) {
+    for (const t of a.optimizer?.tensors ?? []) {
+      const size = sizes.get(t.hash);
+      const what = quote(attachmentLabel({ attachment: 'optimizer', name: t.name }));
+      if (size === undefined) f.fail('blobs', `does not list the blob of ${what}`);
+      if (size !== t.byteLength)
+        throw new GraftError('error.bundle/size-mismatch.blob-listed', {
+          weight: what,
+          version: a.version.slice(0, 8),
+          bytes: t.byteLength,
+          blob: t.hash.slice(0, 12),
+          size,
+        });
+      used.add(t.hash);
+    }
+    if (a.data) {
+      const size = sizes.get(a.data.hash);
+      if (size === undefined) f.fail('blobs', `does not list the data of version ${a.version}`);
+      if (size !== a.data.byteLength)
+        throw new GraftError('error.bundle/size-mismatch.data-listed', {
+          version: a.version.slice(0, 8),
+          bytes: a.data.byteLength,
+          blob: a.data.hash.slice(0, 12),
+          size,
+        });
+      used.add(a.data.hash);
     }
   }
   for (const b of m.blobs) if (!used.has(b.hash)) f.fail('blobs', `lists ${b.hash}, which no version uses`);

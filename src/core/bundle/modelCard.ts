@@ -7,7 +7,8 @@ import { shortId } from '../hashing';
 import type { JsonObject, JsonValue } from '../json';
 import { shapeText, type Dims } from '../model/shapeText';
 import { inputShapesOf, outputShapesOf } from '../versions/summary';
-import type { Version } from '../versions/types';
+import { OPTIMIZER_LABELS } from '../model/training';
+import type { Version, VersionAttachments } from '../versions/types';
 import { topologyLayers } from './modelJson';
 
 const CHANGE_WORDS: Record<Version['change'], string> = {
@@ -64,6 +65,8 @@ function flatten(value: JsonValue, prefix: string, out: [string, string][]): voi
 export interface ModelCardContext {
   readonly repositoryName: string;
   readonly topology: JsonObject;
+  /** What the bundle carries beside the version: its optimizer state, its data. */
+  readonly attachments?: VersionAttachments;
 }
 
 export function modelCard(version: Version, ctx: ModelCardContext): string {
@@ -110,6 +113,7 @@ export function modelCard(version: Version, ctx: ModelCardContext): string {
       ]),
     ),
     '',
+    ...keptLines(ctx.attachments),
     '## Using these files',
     '',
     'The `model.json` beside this file is a standard TensorFlow.js Layers model. Its weights are the',
@@ -118,6 +122,27 @@ export function modelCard(version: Version, ctx: ModelCardContext): string {
     '',
   ];
   return lines.join('\n');
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** The optimizer state and data the bundle carries with this version, when it carries any. */
+function keptLines(kept: VersionAttachments | undefined): string[] {
+  if (!kept?.optimizer && !kept?.data) return [];
+  const lines = ['## Kept beside this version', ''];
+  const o = kept.optimizer;
+  if (o) {
+    const bytes = o.tensors.reduce((n, t) => n + t.byteLength, 0);
+    lines.push(
+      `- **Optimizer state**: ${OPTIMIZER_LABELS[o.optimizer]} (learning rate ${o.learningRate}) after ${count(o.iterations, 'step')} over ${count(o.epochs, 'epoch')}; ${count(o.tensors.length, 'tensor')}, ${bytes} bytes, under \`../../blobs/\` (not part of the model.json). Graft continues training from it.`,
+    );
+  }
+  if (kept.data)
+    lines.push(
+      `- **Training data**: ${kept.data.byteLength} bytes, \`../../blobs/${kept.data.hash}\`, exactly as the version was trained on.`,
+    );
+  lines.push('');
+  return lines;
 }
 
 function provenanceLines(version: Version): string[] {

@@ -7,6 +7,7 @@
 import { GraftError, part } from '../errors';
 import { hashBlob, shortId, type BlobHash } from '../hashing';
 import { isJsonObject } from '../json';
+import { attachmentLabel } from '../versions/attachments';
 import type { Version } from '../versions/types';
 import { checkVersionId, expectedByteLength } from '../versions/version';
 import { readManifest, type BundleManifest } from './manifest';
@@ -115,17 +116,26 @@ async function readBlobs(
 }
 
 function checkTensorSizes(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {
-  for (const v of m.versions)
-    for (const t of v.tensors) {
-      const data = blobs.get(t.hash);
-      if (data && data.byteLength !== expectedByteLength(t))
-        throw new GraftError('error.bundle/size-mismatch.weight', {
-          weight: quote(t.name),
-          version: shortId(v.id),
-          shape: t.shape.join(', '),
-          bytes: data.byteLength,
-        });
-    }
+  const tensors = [
+    ...m.versions.flatMap((v) => v.tensors.map((t) => ({ t, version: v.id, what: t.name }))),
+    ...(m.attachments ?? []).flatMap((a) =>
+      (a.optimizer?.tensors ?? []).map((t) => ({
+        t,
+        version: a.version,
+        what: attachmentLabel({ attachment: 'optimizer', name: t.name }),
+      })),
+    ),
+  ];
+  for (const { t, version, what } of tensors) {
+    const data = blobs.get(t.hash);
+    if (data && data.byteLength !== expectedByteLength(t))
+      throw new GraftError('error.bundle/size-mismatch.weight', {
+        weight: quote(what),
+        version: shortId(version),
+        shape: t.shape.join(', '),
+        bytes: data.byteLength,
+      });
+  }
 }
 
 function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {

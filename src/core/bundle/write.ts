@@ -1,10 +1,12 @@
 /** Building a bundle's manifest and zip from versions, refs and blobs already read and verified. */
 import type { BlobHash, VersionId } from '../hashing';
 import type { JsonObject } from '../json';
+import { attachmentBlobs } from '../versions/attachments';
 import type { Head, Version } from '../versions/types';
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_VERSION,
+  type BundleAttachment,
   type BundleManifest,
   type BundleRef,
   type BundleRepository,
@@ -24,7 +26,9 @@ export interface ManifestInput {
   readonly refs: readonly BundleRef[];
   /** Parents before children. */
   readonly versions: readonly Version[];
-  /** Size of every blob the versions use. */
+  /** What the versions keep beside their content and the bundle carries, parents first. */
+  readonly attachments?: readonly BundleAttachment[];
+  /** Size of every blob the versions and attachments use. */
   readonly blobSizes: ReadonlyMap<BlobHash, number>;
   readonly thin?: { readonly basis: readonly VersionId[]; readonly omitted: ReadonlySet<BlobHash> };
 }
@@ -39,8 +43,22 @@ export function blobsOf(versions: readonly Version[]): BlobHash[] {
   return [...out];
 }
 
+/** Every blob the versions and then their attachments use, each once: what a bundle of them lists. */
+export function allBlobsOf(
+  versions: readonly Version[],
+  attachments: readonly BundleAttachment[] = [],
+): BlobHash[] {
+  const out = new Set(blobsOf(versions));
+  for (const a of attachments) for (const b of attachmentBlobs(a)) out.add(b.hash);
+  return [...out];
+}
+
 export function buildManifest(input: ManifestInput): BundleManifest {
-  const blobs = blobsOf(input.versions).map((hash) => ({ hash, size: input.blobSizes.get(hash) ?? 0 }));
+  const attachments = input.attachments ?? [];
+  const blobs = allBlobsOf(input.versions, attachments).map((hash) => ({
+    hash,
+    size: input.blobSizes.get(hash) ?? 0,
+  }));
   const omitted = input.thin ? blobs.map((b) => b.hash).filter((h) => input.thin?.omitted.has(h)) : [];
   return {
     format: BUNDLE_FORMAT,
@@ -52,6 +70,7 @@ export function buildManifest(input: ManifestInput): BundleManifest {
     head: input.head,
     refs: input.refs,
     versions: input.versions,
+    ...(attachments.length ? { attachments } : {}),
     blobs,
     ...(input.thin ? { thin: { basis: [...input.thin.basis], omitted } } : {}),
   };
@@ -72,14 +91,22 @@ export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
   const files: ZipFile[] = [
     { name: MANIFEST_FILE, data: encode(JSON.stringify(manifest, null, 2)), compress: true },
   ];
+  const kept = new Map((manifest.attachments ?? []).map((a) => [a.version, a]));
   for (const v of manifest.versions) {
     const topology = topologies.get(v.topologyHash) as JsonObject;
+    const attachments = kept.get(v.id);
     const modelJson = bundleModelJson(v, topology, blobPathFromModelJson);
     files.push(
       { name: modelJsonPath(v.id), data: encode(JSON.stringify(modelJson)), compress: true },
       {
         name: modelCardPath(v.id),
-        data: encode(modelCard(v, { repositoryName: manifest.repository.name, topology })),
+        data: encode(
+          modelCard(v, {
+            repositoryName: manifest.repository.name,
+            topology,
+            ...(attachments ? { attachments } : {}),
+          }),
+        ),
         compress: true,
       },
     );

@@ -73,8 +73,11 @@ export interface CommitResult {
 
 export interface BlobProblem {
   readonly hash: BlobHash;
+  /** The weight's name; for an attachment `optimizer: <tensor>` or `data` (see `attachment`). */
   readonly tensor: string;
   readonly problem: 'missing' | 'corrupt' | 'wrong-size';
+  /** Set when the blob is one the version keeps beside its content, not one of its weights. */
+  readonly attachment?: 'optimizer' | 'data';
 }
 
 export interface VerifyReport {
