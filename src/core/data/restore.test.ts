@@ -178,7 +178,7 @@ describe('matchPickedCsv: the file picked again', () => {
     expect(e).toBeInstanceOf(GraftError);
     expect((e as GraftError).message).toMatch(
       new RegExp(
-        `^other\\.csv is not the data this version was trained on: read as the version read data\\.csv, its rows have the fingerprint [0-9a-f]{12}, not ${record.fingerprint.slice(0, 12)}\\. Pick data\\.csv as it was when the version was trained\\.$`,
+        `^other\\.csv is not the data this version was trained on: its rows have the fingerprint [0-9a-f]{12}, not ${record.fingerprint.slice(0, 12)}\\. Pick data\\.csv as it was when the version was trained\\.$`,
       ),
     );
   });
