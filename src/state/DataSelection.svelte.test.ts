@@ -348,7 +348,8 @@ describe('DataSelection and the data a version keeps', () => {
   });
 
   it('loads a shipped data set by name: a version keeps nothing of it', async () => {
-    const { store, data } = selection();
+    const { ws, store, data } = selection();
+    locale.lang = 'zh-CN';
     const iris = await LOADER.loadShipped('iris');
     await store.trained(id(1), iris, { split: { validationFraction: 0.25, seed: 1 } });
     expect(store.data.size).toBe(0);
@@ -356,6 +357,7 @@ describe('DataSelection and the data a version keeps', () => {
     same(data.dataset, iris);
     expect(data.kept).toBeNull();
     expect(store.loads).toBe(0);
+    expect(ws.activity.busyLabels).toEqual(['正在加载此版本的数据 鸢尾花']);
   });
 
   it('refuses kept bytes that make other rows, and keeps what is in use', async () => {

@@ -39,6 +39,13 @@ export function dataLabel(dataset: Dataset): string {
   return locale.has(key) ? t(key) : dataset.name;
 }
 
+/** The name of the data a version records, in the active language as `dataLabel` words it. */
+function recordLabel(record: DataRecord): string {
+  const s = record.source;
+  const key = `data.set.${s.kind === 'shipped' ? s.id : s.kind === 'generated' ? s.generator : ''}.name`;
+  return s.kind !== 'csv' && locale.has(key) ? t(key) : record.name;
+}
+
 /** The rows evaluations and comparisons use: the validation rows, or every row when there are none. */
 export function evaluationRows(prepared: PreparedData): { part: DataPart; label: string } {
   const validation = prepared.split.validation;
@@ -326,7 +333,7 @@ export class DataSelection {
     if (!store) return null;
     this.#versionData = { status: 'restoring', versionId, record };
     const chosen = this.#chosen;
-    const done = await this.#activity.run(t('data.busy.restore', { name: record.name }), async () => {
+    const done = await this.#activity.run(t('data.busy.restore', { name: recordLabel(record) }), async () => {
       const bytes = record.source.kind === 'shipped' ? null : await store.loadData(versionId);
       const restored = await restoreDataset(record, bytes, this.loader);
       if (follow !== this.#follows) return null;
