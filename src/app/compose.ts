@@ -58,7 +58,9 @@ export function createApp(): Core & {
   const shareServices = createShareServices(store);
   // One data selection and one model source: data chosen on the Train tab is what the builder offers
   // and what Compare runs versions on.
-  const data = new DataSelection(activity, trainingServices.datasets);
+  const data = new DataSelection(activity, trainingServices.datasets, store);
+  // After a reload, a checkout or a save, the data is the live model's version's (see DataSelection).
+  data.follow(() => live.live?.base ?? null);
   const models = new ModelSource(repoHistory, live, reader, trainingServices);
   const compare = new CompareState(activity, repoHistory, reader, data, models);
   const builder = new Builder(activity, repoHistory, live, trainingServices, data);

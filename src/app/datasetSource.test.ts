@@ -122,9 +122,9 @@ describe('CSV files', () => {
     const huge = {
       name: 'huge.csv',
       size: 80 * 1024 * 1024,
-      text: async () => {
+      arrayBuffer: async () => {
         read = true;
-        return '';
+        return new ArrayBuffer(0);
       },
     };
     const e = await rejection(readCsvFile(huge));
@@ -136,7 +136,11 @@ describe('CSV files', () => {
   });
 
   it('says so when the file cannot be read', async () => {
-    const gone = { name: 'gone.csv', size: 10, text: () => Promise.reject(new Error('NotReadableError')) };
+    const gone = {
+      name: 'gone.csv',
+      size: 10,
+      arrayBuffer: () => Promise.reject(new Error('NotReadableError')),
+    };
     const e = await rejection(readCsvFile(gone));
     expect(e.code).toBe('data/not-found');
     expect(e.message).toMatch(/Could not read gone\.csv: NotReadableError\. Choose the file again\./);

@@ -2,7 +2,7 @@
 import {
   MAX_CSV_BYTES,
   generateDataset as generate,
-  parseCsv,
+  parseCsvBytes,
   parseShippedDataset,
   shippedDatasetInfo,
   tableToDataset,
@@ -85,7 +85,7 @@ export async function gunzipText(bytes: Uint8Array<ArrayBuffer>, file = 'file'):
   }
 }
 
-/** Reads an uploaded file into a table, refusing a file too large to hold before reading it. */
+/** Reads an uploaded file into a table (keeping its bytes), refusing a file too large to hold before reading it. */
 export async function readCsvFile(file: TextFile, options: CsvParseOptions = {}): Promise<CsvTable> {
   if (file.size > MAX_CSV_BYTES) {
     const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`;
@@ -96,9 +96,9 @@ export async function readCsvFile(file: TextFile, options: CsvParseOptions = {})
       max: mb(MAX_CSV_BYTES),
     });
   }
-  let text: string;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
-    text = await file.text();
+    bytes = new Uint8Array(await file.arrayBuffer());
   } catch (e) {
     throw new GraftError(
       'error.data/not-found.unreadable-file',
@@ -106,7 +106,7 @@ export async function readCsvFile(file: TextFile, options: CsvParseOptions = {})
       { cause: e },
     );
   }
-  return parseCsv(text, options);
+  return parseCsvBytes(bytes, options);
 }
 
 export type LoadCsvOptions = Omit<CsvToDatasetOptions, 'fileName'> & { readonly parse?: CsvParseOptions };

@@ -202,6 +202,10 @@ describe('tableToDataset', () => {
       excludedColumns: [],
       oneHot: [],
       droppedRows: 0,
+      delimiter: ',',
+      hasHeader: true,
+      missing: 'error',
+      bytes: new TextEncoder().encode('w,h,kind\n1,2,cat\n3,4,dog\n5,6,cat\n'),
     });
   });
 

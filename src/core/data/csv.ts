@@ -5,9 +5,17 @@
  * what a text editor or a spreadsheet shows for any file without line breaks inside quoted fields.
  */
 import { GraftError, part, type ErrorPart } from '../errors';
-import type { ClassificationDataset, Dataset, OneHotColumn, RegressionDataset, Task } from './types';
+import type {
+  ClassificationDataset,
+  Dataset,
+  Delimiter,
+  MissingValues,
+  OneHotColumn,
+  RegressionDataset,
+  Task,
+} from './types';
 
-export type Delimiter = ',' | ';' | '\t';
+export type { Delimiter, MissingValues };
 
 export interface CsvTable {
   /** Column names, trimmed and made unique; `column 3` where the header cell was empty or absent. */
@@ -21,6 +29,8 @@ export interface CsvTable {
   /** `rowNumbers[i]` is the line of the file where `rows[i]` starts. */
   readonly rowNumbers: readonly number[];
   readonly delimiter: Delimiter;
+  /** The bytes the table was read from (UTF-8 of the text for `parseCsv`): what a version keeps. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
 export interface CsvLimits {
@@ -71,6 +81,18 @@ interface CsvRecord {
 }
 
 export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable {
+  return parseText(text, new TextEncoder().encode(text), options);
+}
+
+/**
+ * A file's bytes as a table. They are read as UTF-8 the way `File.text()` reads them (a byte-order mark
+ * dropped, a malformed sequence read as U+FFFD), so the same bytes always give the same table.
+ */
+export function parseCsvBytes(bytes: Uint8Array<ArrayBuffer>, options: CsvParseOptions = {}): CsvTable {
+  return parseText(new TextDecoder().decode(bytes), bytes, options);
+}
+
+function parseText(text: string, bytes: Uint8Array<ArrayBuffer>, options: CsvParseOptions): CsvTable {
   const limits = { ...CSV_LIMITS, ...options.limits };
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') throw new GraftError('error.data/parse.empty');
@@ -131,6 +153,7 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
     rows: dataRecords.map((r) => (columns === width ? r.fields : r.fields.slice(0, columns))),
     rowNumbers: dataRecords.map((r) => r.line),
     delimiter,
+    bytes,
   };
 }
 
@@ -357,7 +380,7 @@ export interface CsvToDatasetOptions {
    * Missing cells (empty, `NA`, `?`…) stop the upload with the row and column by default: silently
    * dropping rows changes what the model learns from, so it happens only when the user chooses it.
    */
-  readonly missing?: 'error' | 'drop-rows';
+  readonly missing?: MissingValues;
   readonly fileName?: string;
   readonly name?: string;
 }
@@ -385,7 +408,8 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
   }
 
   const used = [...featureColumns, label];
-  const keep = keptRows(table, used, options.missing ?? 'error');
+  const missing = options.missing ?? 'error';
+  const keep = keptRows(table, used, missing);
   const keptCount = keep.length;
   if (keptCount === 0) {
     throw new GraftError('error.data/invalid.all-rows-missing');
@@ -456,6 +480,10 @@ export function tableToDataset(table: CsvTable, options: CsvToDatasetOptions): D
       excludedColumns: [...excluded].sort((a, b) => a - b).map((c) => header[c] ?? ''),
       oneHot,
       droppedRows: rows.length - keptCount,
+      delimiter: table.delimiter,
+      hasHeader: table.hasHeader,
+      missing,
+      bytes: table.bytes,
     },
   };
   if (task === 'regression') {
@@ -500,7 +528,7 @@ function resolveColumn(
 }
 
 /** Indices of the rows to use, after the missing-value rule. */
-function keptRows(table: CsvTable, used: readonly number[], missing: 'error' | 'drop-rows'): number[] {
+function keptRows(table: CsvTable, used: readonly number[], missing: MissingValues): number[] {
   const keep: number[] = [];
   table.rows.forEach((row, r) => {
     const gap = used.find((c) => isMissing(row[c] ?? ''));

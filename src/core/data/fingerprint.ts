@@ -16,7 +16,7 @@ export interface FingerprintSplit {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Little-endian bytes on every machine, so a fingerprint taken anywhere matches. */
-function leBytes(a: Float32Array | Int32Array): Uint8Array {
+export function leBytes(a: Float32Array | Int32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const out = new Uint8Array(a.byteLength);
   const view = new DataView(out.buffer);

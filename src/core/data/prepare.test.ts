@@ -39,7 +39,7 @@ describe('datasetProvenance', () => {
   it('records source, shape, split, stats and fingerprint as hashable JSON', async () => {
     const d = generateDataset('xor', { n: 40, seed: 5 });
     const p = await prepareDataset(d, { validationFraction: 0.25, seed: 3 });
-    const json = datasetProvenance(p);
+    const json = datasetProvenance(p, null);
     expect(() => canonicalJson(json)).not.toThrow();
     expect(json).toMatchObject({
       id: 'generated:xor',
@@ -63,7 +63,7 @@ describe('datasetProvenance', () => {
   it('records how an uploaded CSV was encoded, so a prediction can encode its input the same way', async () => {
     const t = parseCsv('size,colour,label\n1,red,a\n2,blue,b\n3,red,a\n4,,b\n');
     const d = tableToDataset(t, { labelColumn: 'label', fileName: 'toys.csv', missing: 'drop-rows' });
-    const json = datasetProvenance(await prepareDataset(d, { validationFraction: 0, seed: 1 }));
+    const json = datasetProvenance(await prepareDataset(d, { validationFraction: 0, seed: 1 }), null);
     expect(isJsonObject(json['source'])).toBe(true);
     expect(json['source']).toEqual({
       kind: 'csv',
@@ -72,6 +72,9 @@ describe('datasetProvenance', () => {
       excludedColumns: [],
       oneHot: [{ column: 'colour', values: ['blue', 'red'] }],
       droppedRows: 1,
+      delimiter: ',',
+      hasHeader: true,
+      missing: 'drop-rows',
     });
     expect(json['credit']).toBeUndefined();
   });

@@ -1,6 +1,8 @@
 /** From a data set to the tensors' contents for training, and the record of it a version keeps. */
 import type { JsonObject, JsonValue } from '../json';
+import type { DataBlob } from '../ports/storage';
 import { dataFingerprint, FINGERPRINT_FORMAT } from './fingerprint';
+import { keptFormatOf, keptRefToJson } from './kept';
 import {
   applyNormalization,
   computeNormalization,
@@ -57,6 +59,9 @@ function sourceToJson(source: DatasetSource): JsonObject {
         excludedColumns: [...source.excludedColumns],
         oneHot: source.oneHot.map((c) => ({ column: c.column, values: [...c.values] })),
         droppedRows: source.droppedRows,
+        delimiter: source.delimiter,
+        hasHeader: source.hasHeader,
+        missing: source.missing,
       };
   }
 }
@@ -64,8 +69,10 @@ function sourceToJson(source: DatasetSource): JsonObject {
 /**
  * What a version records about its data (`Provenance.dataset`): where the rows came from, their shape and
  * names, the split, the normalisation to apply to any later input, and the fingerprint of the exact rows.
+ * With `kept` (the data's `keptDataOf`, stored beside the version), also which bytes rebuild them: their
+ * hash, size and format; a CSV's source holds every option it was read with (restore.ts reads them back).
  */
-export function datasetProvenance(prepared: PreparedData): JsonObject {
+export function datasetProvenance(prepared: PreparedData, kept: DataBlob | null): JsonObject {
   const { dataset: d, split } = prepared;
   const json: { [key: string]: JsonValue } = {
     id: d.id,
@@ -90,5 +97,8 @@ export function datasetProvenance(prepared: PreparedData): JsonObject {
   };
   if (d.classNames) json['classNames'] = [...d.classNames];
   if (d.credit !== undefined) json['credit'] = d.credit;
+  const format = keptFormatOf(d);
+  if (kept && format)
+    json['kept'] = keptRefToJson({ hash: kept.hash, byteLength: kept.bytes.byteLength, format });
   return json;
 }

@@ -13,6 +13,11 @@ export interface GeneratorParams {
   readonly seed: number;
 }
 
+export type Delimiter = ',' | ';' | '\t';
+
+/** What a missing cell does: stop the upload with the row and column, or leave its row out. */
+export type MissingValues = 'error' | 'drop-rows';
+
 /** How a text column of an uploaded CSV became features: one 0/1 feature per value, in this order. */
 export interface OneHotColumn {
   readonly column: string;
@@ -31,6 +36,12 @@ export type DatasetSource =
       readonly oneHot: readonly OneHotColumn[];
       /** Rows left out because a value was missing (only when the user chose to drop them). */
       readonly droppedRows: number;
+      /** How the file was read, detected or chosen: with `bytes`, what reads the same rows again. */
+      readonly delimiter: Delimiter;
+      readonly hasHeader: boolean;
+      readonly missing: MissingValues;
+      /** The file as it was read, kept with every version trained on it (see kept.ts). */
+      readonly bytes: Uint8Array<ArrayBuffer>;
     };
 
 interface DatasetBase {
@@ -69,9 +80,12 @@ export interface RegressionDataset extends DatasetBase {
 
 export type Dataset = ClassificationDataset | RegressionDataset;
 
-/** The smallest part of a browser `File` that loading a CSV needs, so Node tests can pass their own. */
+/**
+ * The smallest part of a browser `File` that loading a CSV needs, so Node tests can pass their own. Its
+ * bytes are read as they are (not as text), because they are what a version keeps.
+ */
 export interface TextFile {
   readonly name: string;
   readonly size: number;
-  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
 }

@@ -53,3 +53,6 @@ export interface LiveModelServices<M> {
 
 /** The store's part the storage status uses: usage figures and clean-up. */
 export type StorageStatusStore = Pick<VersionStore, 'usage' | 'gc'>;
+
+/** The store's part the data selection uses: what a version says of its data, and the bytes it keeps. */
+export type DataSelectionStore = Pick<VersionStore, 'getVersion' | 'loadData' | 'keepData'>;
