@@ -97,7 +97,7 @@ export class Checkpoints<M> {
             backend: this.#liveModel.backend?.active ?? 'unknown',
             start: run.start,
           }),
-          dataset: datasetProvenance(run.prepared),
+          dataset: datasetProvenance(run.prepared, run.data ?? null),
           checkpoint: { run: run.runId, epoch: epoch + 1 },
         },
         metrics: finalMetrics(history),

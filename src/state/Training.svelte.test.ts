@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateDataset, type Dataset } from '../core/data';
+import { generateDataset, keptDataOf, type Dataset } from '../core/data';
 import type { PredictionMatrix } from '../core/diff/predictions';
 import { GraftError } from '../core/errors';
 import type { VersionId } from '../core/hashing';
@@ -220,6 +220,13 @@ describe('Training', () => {
       optimizerState: { continued: false, afreshBecause: 'none-kept' },
     });
     expect(pending.optimizer).toMatchObject({ optimizer: 'adam', iterations: 2 * BATCHES, epochs: 2 });
+    // The generated rows are kept with the version, and its record names them.
+    const kept = await keptDataOf(data.dataset!);
+    expect(kept).not.toBeNull();
+    expect(pending.data).toBe(kept);
+    expect(pending.provenance['dataset']).toMatchObject({
+      kept: { hash: kept?.hash, byteLength: kept?.bytes.byteLength, format: 'graft-rows/1' },
+    });
     expect(pending.provenance['dataset']).toMatchObject({
       name: 'XOR',
       rows: 40,
@@ -483,6 +490,7 @@ describe('continuing the optimizer state', () => {
       'epoch-4',
     ]);
     expect(log.checkpoints[0]?.message).toBe('Checkpoint after epoch 3 of 4 on XOR');
+    expect(log.checkpoints.every((c) => c.data?.hash !== undefined)).toBe(true);
     expect(log.checkpoints.map((c) => [c.optimizer?.iterations, c.optimizer?.epochs])).toEqual([
       [30 + BATCHES, 3],
       [30 + 2 * BATCHES, 4],

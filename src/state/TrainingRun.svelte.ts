@@ -3,7 +3,7 @@
  * continues the optimizer state the live model keeps (by default) or starts afresh, a run with live
  * progress and Stop, and a NaN loss undone (the broken weights kept aside in case the user wants them).
  */
-import { datasetProvenance, type Dataset } from '../core/data';
+import { datasetProvenance, keptDataOf, type Dataset } from '../core/data';
 import { GraftError, toGraftError, type Result } from '../core/errors';
 import type { JsonValue } from '../core/json';
 import { planContinue } from '../core/model/optimizerState';
@@ -185,6 +185,8 @@ export class TrainingRun<M> {
         const start: RunStart = planned.kind === 'continue' && !resume ? NONE_KEPT : planned;
         this.#firstEpoch = firstEpochOf(start);
         const prepared = await this.#data.splitFor(dataset, config);
+        // The data's bytes, kept with the version the run ends in (and its checkpoints); none for a shipped set.
+        const kept = await keptDataOf(dataset);
         const run: RunInfo = {
           runId: runIdAt(new Date()),
           repoId: live.repoId,
@@ -192,6 +194,7 @@ export class TrainingRun<M> {
           config,
           prepared,
           start,
+          ...(kept ? { data: kept } : {}),
           started: performance.now(),
         };
         this.#checkpoints.begin(run);
@@ -225,7 +228,7 @@ export class TrainingRun<M> {
                 ...trainingRecord(config, { ...result, start }),
                 ...(checkpoints.length ? { checkpoints } : {}),
               },
-              dataset: datasetProvenance(prepared),
+              dataset: datasetProvenance(prepared, run.data ?? null),
             },
             metrics: finalMetrics(result.history),
             optimizer: result.optimizer,
@@ -305,7 +308,7 @@ export class TrainingRun<M> {
             batch: error.data['batch'] as JsonValue,
           },
         },
-        dataset: datasetProvenance(run.prepared),
+        dataset: datasetProvenance(run.prepared, run.data ?? null),
       },
       metrics: {},
       ...(run.data ? { data: run.data } : {}),
