@@ -234,7 +234,7 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   await dialog.screenshot({ path: `${SHOTS}/continue-04-dialog.png` });
   await dialog.getByRole('button', { name: /^Free / }).click();
   await expect(
-    notice(page, /; 1 older version keeps its weights but no longer its optimizer state or data\.$/),
+    notice(page, /; 1 older version keeps its weights but no longer its optimizer state or data\./),
   ).toBeVisible();
   await history(page)
     .locator(`[data-version="${older}"]`)
