@@ -203,12 +203,14 @@ test('an uploaded CSV trains with checkpoints, and Stop stops at the next batch'
   );
   await page.screenshot({ path: `${SHOTS}/train-04-csv.png`, fullPage: true });
 
-  // A long run, stopped: it ends early and keeps what it learned.
+  // A long run, stopped: it ends early and keeps what it learned. It continues the first run's optimizer
+  // state, so its epochs are numbered on from the 4 already run.
   await setNumber(settings, 'Checkpoint every', 0);
   await setNumber(settings, 'Epochs', 2000);
+  await expect(page.getByTestId('optimizer-plan')).toContainText('epoch 5 onward');
   await settings.getByRole('button', { name: /Train/ }).click();
   const progress = page.getByRole('progressbar', { name: 'Training progress' });
-  await expect(progress).toHaveAttribute('aria-valuetext', /Epoch ([\d,]{2,}) of 2,000/, TRAINING);
+  await expect(progress).toHaveAttribute('aria-valuetext', /Epoch ([\d,]{2,}) of 2,004/, TRAINING);
   await settings.getByRole('button', { name: 'Stop' }).click();
   await waitIdle(page);
   await expect(page.getByText('Stopped early; the model keeps everything it learned')).toBeVisible();
