@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import Dexie from 'dexie';
+import { storedBytes, type StoredBytes } from '../src/storage/blobValue';
 import type { BlobHash, VersionId } from '../src/core/hashing';
 import type { RepoId } from '../src/core/versions/types';
 import type { BundleScope } from '../src/core/bundle/manifest';
@@ -92,19 +93,19 @@ async function measure(
     }
     // The ceilings, on the same blobs.
     await settle();
-    let blobs: Blob[] = [];
+    let blobs: StoredBytes[] = [];
     rawReadMs.push(
       await timed(async () => {
         const got = await source.db.blobs.bulkGet(hashes);
         blobs = got.map((r) => r?.data ?? new Blob());
-        await Promise.all(blobs.map((b) => b.arrayBuffer()));
+        await Promise.all(blobs.map((b) => storedBytes(b)));
       }),
     );
     const raw = new Dexie(`graft-bench-bundle-raw-${++seq}`);
     raw.version(1).stores({ blobs: 'hash' });
     await raw.open();
     try {
-      const buffers = await Promise.all(blobs.map((b) => b.arrayBuffer()));
+      const buffers = await Promise.all(blobs.map((b) => storedBytes(b)));
       await settle();
       rawWriteMs.push(
         await timed(() =>

@@ -13,6 +13,7 @@ import { tensorBytes, type BackendChoice } from '../src/core/ports';
 import type { RepoId } from '../src/core/versions/types';
 import { startBackend } from '../src/ml/backend';
 import { materializeModel, snapshotModel } from '../src/ml/snapshot';
+import { storedBytes } from '../src/storage/blobValue';
 import { DexieVersionStore } from '../src/storage/DexieVersionStore';
 import { GraftDb } from '../src/storage/db';
 import { benchBundles } from './bundles';
@@ -450,7 +451,7 @@ async function benchStorage(): Promise<{
     });
     await part('read every blob without hashing (bulkGet + arrayBuffer)', async () => {
       const got = await store.db.blobs.bulkGet(tensors.map((t) => t.hash));
-      await Promise.all(got.map((r) => r?.data.arrayBuffer()));
+      await Promise.all(got.map((r) => (r ? storedBytes(r.data) : null)));
     });
     await part('materializeModel (from loaded bytes)', async () => {
       if (loaded) (await materializeModel(loaded)).dispose();

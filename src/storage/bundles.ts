@@ -27,6 +27,7 @@ import {
 import { checkVersionId } from '../core/versions/version';
 import type { BundleExportRequest, ExportedBundle, ExportStats, ImportReport } from '../core/ports';
 import { version as APP_VERSION } from '../../package.json';
+import { storedBytes, storedValue } from './blobValue';
 import type { GraftDb, BlobKind, BlobRow, ManifestRow } from './db';
 import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
 import { guard } from './errors';
@@ -189,7 +190,7 @@ async function readVerifiedBlobs(
     const hash = hashes[i] as BlobHash;
     if (!row)
       throw new GraftError('error.storage/blob-missing.export', { blob: hash, short: hash.slice(0, 12) });
-    const data = new Uint8Array(await row.data.arrayBuffer());
+    const data = new Uint8Array(await storedBytes(row.data));
     if (data.byteLength !== row.size || (await hashBlob(data)) !== hash)
       throw new GraftError('error.storage/blob-corrupt.export', { blob: hash, short: hash.slice(0, 12) });
     out.set(hash, data);
@@ -410,7 +411,7 @@ async function putBlobs(db: GraftDb, opened: OpenedBundle): Promise<{ blobs: num
   const rows: BlobRow[] = [];
   for (const [hash, data] of opened.blobs) {
     if (present.has(hash)) continue;
-    rows.push({ hash, size: data.byteLength, kind: kinds.get(hash) ?? 'tensor', data: new Blob([data]) });
+    rows.push({ hash, size: data.byteLength, kind: kinds.get(hash) ?? 'tensor', data: storedValue(data) });
   }
   if (rows.length) await db.blobs.bulkAdd(rows);
   return { blobs: rows.length, bytes: rows.reduce((n, r) => n + r.size, 0) };

@@ -24,13 +24,14 @@ import {
 } from '../core/versions/types';
 import { expectedByteLength } from '../core/versions/version';
 import { attachmentBlobs } from '../core/versions/attachments';
+import { storedSize, storedValue, type StoredBytes } from './blobValue';
 import type { BlobKind, BlobRow, GraftDb } from './db';
 
 /** Where a blob's bytes come from if the store does not hold it yet. */
 export interface BlobSource {
   readonly kind: BlobKind;
-  /** The bytes as a Blob already, when the commit made one while hashing. */
-  readonly blob?: Blob;
+  /** The value to store already, when the commit made one while hashing (see ./blobValue.ts). */
+  readonly blob?: StoredBytes;
   readonly get: () => Promise<Uint8Array<ArrayBuffer>>;
 }
 
@@ -47,14 +48,14 @@ export async function hashTensors(
   kind: BlobKind,
 ): Promise<{ entries: TensorEntry[]; sources: Map<BlobHash, BlobSource> }> {
   const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
-  const made = new Map<number, Blob>();
+  const made = new Map<number, StoredBytes>();
   const hashes = await Promise.all(
     list.map(async (t, i) => {
       if (t.hash) return t.hash;
       const b = await tensorBytes(t);
       bytes.set(i, b);
       const hashing = hashBlob(b);
-      made.set(i, new Blob([b]));
+      made.set(i, storedValue(b));
       const h = await hashing;
       t.onHashed?.(h);
       return h;
@@ -115,8 +116,7 @@ export function storedOptimizer(
 export async function dataSource(data: DataBlob): Promise<BlobSource> {
   if ((await hashBlob(data.bytes)) !== data.hash)
     throw new GraftError('error.internal.data-changed', { short: data.hash.slice(0, 12) });
-  const blob = new Blob([data.bytes]);
-  return { kind: 'data', blob, get: async () => data.bytes };
+  return { kind: 'data', blob: storedValue(data.bytes), get: async () => data.bytes };
 }
 
 export async function commitVersion(
@@ -158,8 +158,8 @@ export async function putBlobs(
   const missing = [...sources].filter(([hash]) => !have.has(hash));
   const rows = await Promise.all(
     missing.map(async ([hash, source]): Promise<BlobRow> => {
-      const data = source.blob ?? new Blob([await source.get()]);
-      return { hash, size: data.size, kind: source.kind, data };
+      const data = source.blob ?? storedValue(await source.get());
+      return { hash, size: storedSize(data), kind: source.kind, data };
     }),
   );
   const bytesWritten = rows.reduce((n, r) => n + r.size, 0);

@@ -7,6 +7,7 @@
  */
 import Dexie, { type Table } from 'dexie';
 import type { BlobHash, VersionId } from '../core/hashing';
+import type { StoredBytes } from './blobValue';
 import type {
   Provenance,
   Ref,
@@ -33,8 +34,8 @@ export const TABLES = {
  * The part of a version the history never needs: its tensor list and full provenance, and what it keeps
  * beside its content (optimizer state, kept data; not part of its id, so clean-up may drop them).
  *
- * `attachments` is an optional field of an existing row, added without a schema version: it is not
- * indexed, and a row written before it existed simply has none (its version "starts afresh").
+ * `attachments` is an optional field (schema 3 on): it is not indexed, and a row written before it existed
+ * simply has none (its version "starts afresh").
  */
 export interface ManifestRow {
   readonly id: VersionId;
@@ -46,12 +47,16 @@ export interface ManifestRow {
 /** What a blob holds; informative only (a blob's bytes may serve several kinds, and it is stored once). */
 export type BlobKind = 'tensor' | 'topology' | 'optimizer' | 'data';
 
-/** One content-addressed object. `data` is a Blob so large weights never sit in the JS heap when listed. */
+/**
+ * One content-addressed object. Large ones are Blobs, so large weights never sit in the JS heap when rows
+ * are listed; small ones (schema 3 on) are kept inline, where IndexedDB writes them far faster.
+ */
 export interface BlobRow {
   readonly hash: BlobHash;
   readonly size: number;
   readonly kind: BlobKind;
-  readonly data: Blob;
+  /** Small blobs are kept inline, larger ones as a Blob (see ./blobValue.ts); read either with `storedBytes`. */
+  readonly data: StoredBytes;
 }
 
 export interface RefLogRow extends RefLogEntry {
@@ -70,6 +75,11 @@ export const SCHEMAS = [
   },
   // 2: a log of every ref movement, so tags and branches can show where they used to point.
   { refLog: '++seq, [repoId+name], repoId' },
+  // 3: no new table or index, but rows an older Graft cannot read: blobs up to 32 KiB kept inline
+  // (./blobValue.ts) and manifests with attachments (optimizer state, kept data). The version is raised so
+  // that a tab still running an older Graft is told to reload (SchemaWatcher 'outdated') before it meets
+  // them. Nothing to migrate: Blob rows stay as they are and read as before.
+  {},
 ] as const;
 
 export const SCHEMA_VERSION = SCHEMAS.length;
@@ -102,5 +112,6 @@ export class GraftDb extends Dexie {
           })),
         );
       });
+    this.version(3).stores(SCHEMAS[2]);
   }
 }

@@ -3,7 +3,8 @@ import Dexie from 'dexie';
 import { IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { VersionId } from '../core/hashing';
-import { tinySnapshot } from '../core/testVersions';
+import { dataBlob, tinyOptimizer, tinySnapshot } from '../core/testVersions';
+import { storedBytes } from './blobValue';
 import { GraftDb, SCHEMAS, SCHEMA_VERSION } from './db';
 import { DexieVersionStore } from './DexieVersionStore';
 import { freshFactory } from './testDb';
@@ -16,14 +17,30 @@ interface Fixture {
 
 const fixtureUrl = (file: string) => new URL(`../../tests/fixtures/db/${file}`, import.meta.url);
 
+/** The CSV the schema-3 fixture's trained version keeps. */
+const FIXTURE_CSV = 'a,b,label\n1,2,x\n3,4,y\n';
+
 /**
  * Writes the frozen fixture of today's schema, once, when it does not exist yet (GRAFT_WRITE_FIXTURES=1):
- * a history with a branch, a moved tag, an amended message and a rollback, so every table has rows.
+ * a history with a branch, a moved tag, an amended message and a rollback, so every table has rows, and
+ * (schema 3) a trained version keeping its optimizer state and data, blobs inline and as Blobs.
  */
 async function writeCurrentFixture(file: string): Promise<void> {
   const db = new GraftDb('graft', { indexedDB: freshFactory(), IDBKeyRange });
   const store = new DexieVersionStore(db, { estimate: async () => null });
-  const repo = await store.createRepository('Frozen v2 model', { description: 'Written by schema 2' });
+  const v = SCHEMA_VERSION;
+  const repo = await store.createRepository(`Frozen v${v} model`, {
+    description: `Written by schema ${v}`,
+  });
+  const kept = {
+    optimizer: tinyOptimizer(
+      { kernel: [0.1, 0.2, 0.3, 0.4], bias: [0.01, 0.02] },
+      { kernel: [1, 2, 3, 4], bias: [5, 6] },
+    ),
+    data: await dataBlob(FIXTURE_CSV),
+  };
+  // One Blob-sized weight, so the fixture holds both forms of blob row.
+  const big = Array.from({ length: 16 * 1024 }, (_, i) => i / 7);
   const commit = async (
     parent: VersionId | null,
     kernel: number[],
@@ -42,10 +59,19 @@ async function writeCurrentFixture(file: string): Promise<void> {
         provenance: { app: 'graft', backend: 'cpu', dataset: { name: 'iris' } },
         metrics: parent ? { loss: 0.25, accuracy: 0.875 } : {},
         createdAt: at,
+        ...(message === 'trained' ? kept : {}),
       })
     ).version.id;
   const first = await commit(null, [1, 2, 3, 4], 'created', '2026-12-01T10:00:00.000Z');
   const second = await commit(first, [2, 2, 3, 4], 'trained', '2026-12-01T10:05:00.000Z');
+  await store.setRef(repo.id, 'large', 'branch', first, { create: true });
+  const large = await commit(
+    first,
+    big,
+    'a layer too large to keep inline',
+    '2026-12-01T10:07:00.000Z',
+    'large',
+  );
   await store.setRef(repo.id, 'best', 'tag', first);
   await store.setRef(repo.id, 'best', 'tag', second, { reason: { code: 'tag-moved', from: first } });
   await store.setRef(repo.id, 'experiment', 'branch', first, { create: true });
@@ -60,16 +86,20 @@ async function writeCurrentFixture(file: string): Promise<void> {
         ? await Promise.all(
             rows.map(async (r) => ({
               ...r,
-              data: Buffer.from(await (r.data as Blob).arrayBuffer()).toString('base64'),
+              data: Buffer.from(await storedBytes(r.data as Blob | Uint8Array<ArrayBuffer>)).toString(
+                'base64',
+              ),
+              // The dump's own marker of which form the row had (schema 3 on).
+              ...(r.data instanceof Blob ? {} : { inline: true }),
             })),
           )
         : rows;
   }
   const fixture = {
-    schemaVersion: 2,
-    note: 'A Graft database as schema 2 wrote it (with the ref log). Frozen: never regenerate.',
+    schemaVersion: v,
+    note: `A Graft database as schema ${v} wrote it (small blobs inline, attachments). Frozen: never regenerate.`,
     tables,
-    expect: { head: rollback, first, second, experiment },
+    expect: { head: rollback, first, second, experiment, large, csv: FIXTURE_CSV },
   };
   writeFileSync(fixtureUrl(file), `${JSON.stringify(fixture, null, 1)}\n`);
   store.close();
@@ -86,7 +116,10 @@ async function restoreFixture(file: string) {
   for (const [table, rows] of Object.entries(fixture.tables)) {
     const restored =
       table === 'blobs'
-        ? rows.map((r) => ({ ...r, data: new Blob([Buffer.from(r.data as string, 'base64')]) }))
+        ? rows.map(({ inline, ...r }) => {
+            const bytes = new Uint8Array(Buffer.from(r.data as string, 'base64'));
+            return { ...r, data: inline ? bytes : new Blob([bytes]) };
+          })
         : rows;
     await old.table(table).bulkAdd(restored);
   }
@@ -190,5 +223,27 @@ describe('schema migrations', () => {
       expect(await store.usage()).toEqual(before);
       store.close();
     }
+  });
+
+  it('opens a schema-3 database: small blobs inline and large ones as Blobs, attachments kept', async () => {
+    const { fixture, store } = await restoreFixture('schema-v3.json');
+    const blobs = fixture.tables.blobs as { inline?: boolean; size: number }[];
+    // The fixture really holds both forms (else this test would prove nothing about reading them).
+    expect(blobs.some((b) => b.inline)).toBe(true);
+    expect(blobs.some((b) => !b.inline && b.size > 32 * 1024)).toBe(true);
+    const [repo] = await store.listRepositories();
+    expect(repo?.name).toBe('Frozen v3 model');
+    const { second, large, csv } = fixture.expect as unknown as Record<'second' | 'large', VersionId> & {
+      csv: string;
+    };
+    for (const v of await store.listVersions(repo!.id)) expect((await store.verify(v.id)).ok).toBe(true);
+    const big = await store.load(large);
+    expect(big.tensors.find((t) => t.entry.name === 'dense/kernel')?.data.byteLength).toBe(64 * 1024);
+    const state = await store.loadOptimizerState(second);
+    expect(state?.optimizer).toBe('adam');
+    expect(state?.tensors.length).toBeGreaterThan(0);
+    expect(new TextDecoder().decode((await store.loadData(second))!)).toBe(csv);
+    expect(store.db.verno).toBe(SCHEMA_VERSION);
+    store.close();
   });
 });

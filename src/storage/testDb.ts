@@ -1,5 +1,6 @@
 /** Fresh fake-indexeddb databases for storage tests (Node only). */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { storedBytes } from './blobValue';
 import { GraftDb } from './db';
 import { isGraftError, type GraftError } from '../core/errors';
 import { toHex } from '../core/hashing';
@@ -27,7 +28,7 @@ export async function dumpStore(store: DexieVersionStore): Promise<string> {
   const blobs = await Promise.all(
     (await db.blobs.toArray()).map(async (b) => ({
       ...b,
-      data: toHex(new Uint8Array(await b.data.arrayBuffer())),
+      data: toHex(new Uint8Array(await storedBytes(b.data))),
     })),
   );
   return JSON.stringify({

@@ -8,6 +8,7 @@ import type { DexieVersionStore } from './DexieVersionStore';
 import { freshStore } from './testDb';
 import type { VerifyAllProgress } from '../core/ports';
 import { verifyAll } from './verifyAll';
+import { storedBytes } from './blobValue';
 
 let clock = Date.parse('2026-04-01T10:00:00.000Z');
 const tick = () => new Date((clock += 60_000)).toISOString();
@@ -45,7 +46,7 @@ async function kernelHash(store: DexieVersionStore, id: VersionId) {
 /** Flips one byte of a stored blob, keeping its size: what a disk error or a stray write would do. */
 async function alter(store: DexieVersionStore, hash: string) {
   const row = (await store.db.blobs.get(hash as never))!;
-  const bytes = new Uint8Array(await row.data.arrayBuffer());
+  const bytes = new Uint8Array(await storedBytes(row.data));
   bytes[0] = (bytes[0] as number) ^ 0xff;
   await store.db.blobs.put({ ...row, data: new Blob([bytes]) });
 }

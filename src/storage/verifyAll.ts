@@ -21,6 +21,7 @@ import { checkVersionId } from '../core/versions/version';
 import type { ManifestRow } from './db';
 import type { DexieVersionStore } from './DexieVersionStore';
 import { guard } from './errors';
+import { storedBytes, type StoredBytes } from './blobValue';
 
 type BlobState = 'ok' | BlobProblem['problem'];
 
@@ -118,13 +119,13 @@ function expectedSizes(
 
 async function blobState(
   hash: BlobHash,
-  data: Blob,
+  data: StoredBytes,
   size: number,
   expectedLength: number | null,
 ): Promise<BlobState> {
   let bytes: ArrayBuffer;
   try {
-    bytes = await data.arrayBuffer();
+    bytes = await storedBytes(data);
   } catch {
     // The browser lost the file behind a stored Blob: its bytes are as good as gone.
     return 'missing';

@@ -6,6 +6,7 @@ import type { BlobProblem, LoadedVersion, VerifyReport } from '../core/ports';
 import { attachmentBlobs, attachmentLabel, type AttachmentBlob } from '../core/versions/attachments';
 import type { Version, VersionAttachments, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
+import { storedBytes } from './blobValue';
 import type { GraftDb, ManifestRow } from './db';
 
 export async function getVersion(db: GraftDb, id: VersionId): Promise<Version> {
@@ -83,7 +84,7 @@ export async function loadOverlapped(
   const read = new Map<BlobHash, ArrayBuffer>();
   await Promise.all(
     rows.map(async (row, i) => {
-      if (row) read.set(hashes[i] as BlobHash, await row.data.arrayBuffer());
+      if (row) read.set(hashes[i] as BlobHash, await storedBytes(row.data));
     }),
   );
   const early = new Map<BlobHash, ArrayBuffer | 'corrupt'>(read);
@@ -141,7 +142,7 @@ export async function readVerified(
   await Promise.all(
     rows.map(async (row, i) => {
       if (!row) return;
-      const data = await row.data.arrayBuffer();
+      const data = await storedBytes(row.data);
       const ok = data.byteLength === row.size && (await hashBlob(data)) === hashes[i];
       out.set(hashes[i] as BlobHash, ok ? data : 'corrupt');
     }),

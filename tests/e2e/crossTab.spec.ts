@@ -47,15 +47,20 @@ test('a damaged weight is refused at checkout and reported by Verify', async ({ 
     });
     const tx = db.transaction('blobs', 'readwrite');
     const store = tx.objectStore('blobs');
-    const rows = await new Promise<{ hash: string; kind: string; size: number; data: Blob }[]>((resolve) => {
+    type Row = { hash: string; kind: string; size: number; data: Blob | Uint8Array };
+    const rows = await new Promise<Row[]>((resolve) => {
       const req = store.getAll();
       req.onsuccess = () => resolve(req.result);
     });
     const tensor = rows.find((r) => r.kind === 'tensor' && r.size > 1000)!;
-    const bytes = new Uint8Array(await tensor.data.arrayBuffer());
+    // Small blobs are kept inline (schema 3), larger ones as Blobs: damage it in the form it has.
+    const inline = !(tensor.data instanceof Blob);
+    const bytes = new Uint8Array(
+      tensor.data instanceof Blob ? await tensor.data.arrayBuffer() : tensor.data.slice(),
+    );
     bytes[0] = bytes[0]! ^ 0xff;
     const tx2 = db.transaction('blobs', 'readwrite');
-    tx2.objectStore('blobs').put({ ...tensor, data: new Blob([bytes]) });
+    tx2.objectStore('blobs').put({ ...tensor, data: inline ? bytes : new Blob([bytes]) });
     await new Promise((resolve) => (tx2.oncomplete = resolve));
     db.close();
   });

@@ -33,7 +33,7 @@ export function checkStore(page: Page): Promise<StoreCheck> {
       all<{ id: string; tensors: { name: string; hash: string; byteLength: number }[] }>('manifests'),
       all<{ name: string; target: string }>('refs'),
       all<{ id: string; head: { kind: string; version?: string } }>('repositories'),
-      all<{ hash: string; size: number; data: Blob }>('blobs'),
+      all<{ hash: string; size: number; data: Blob | Uint8Array }>('blobs'),
     ]);
     db.close();
     const problems: string[] = [];
@@ -48,7 +48,8 @@ export function checkStore(page: Page): Promise<StoreCheck> {
       if (!b) return false;
       if (size !== null && b.size !== size) return false;
       if (!checked.has(hash)) {
-        const data = await b.data.arrayBuffer();
+        // Small blobs are kept inline (schema 3), larger ones as Blobs.
+        const data = b.data instanceof Blob ? await b.data.arrayBuffer() : b.data.slice().buffer;
         checked.set(
           hash,
           data.byteLength === b.size && hex(await crypto.subtle.digest('SHA-256', data)) === hash,

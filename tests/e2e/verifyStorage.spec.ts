@@ -35,11 +35,15 @@ function damageBlobOnlyIn(page: Page, damaged: string, intact: string): Promise<
       type Manifest = { tensors: { hash: string; name: string }[] };
       const keep = new Set((await get<Manifest>('manifests', intact)).tensors.map((t) => t.hash));
       const target = (await get<Manifest>('manifests', damaged)).tensors.find((t) => !keep.has(t.hash))!;
-      const row = await get<{ hash: string; data: Blob }>('blobs', target.hash);
-      const bytes = new Uint8Array(await row.data.arrayBuffer());
+      const row = await get<{ hash: string; data: Blob | Uint8Array }>('blobs', target.hash);
+      // Small blobs are kept inline (schema 3), larger ones as Blobs: damage it in the form it has.
+      const inline = !(row.data instanceof Blob);
+      const bytes = new Uint8Array(
+        row.data instanceof Blob ? await row.data.arrayBuffer() : row.data.slice(),
+      );
       bytes[0] = bytes[0]! ^ 0xff;
       const tx = db.transaction('blobs', 'readwrite');
-      tx.objectStore('blobs').put({ ...row, data: new Blob([bytes]) });
+      tx.objectStore('blobs').put({ ...row, data: inline ? bytes : new Blob([bytes]) });
       await new Promise((resolve) => (tx.oncomplete = resolve));
       db.close();
       return target.name;

@@ -9,6 +9,7 @@ import { freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
 import { StorageCheck } from '../../src/state/StorageCheck.svelte';
 import { Activity } from '../../src/state/Activity.svelte';
+import { storedBytes } from '../../src/storage/blobValue';
 
 let clock = Date.parse('2026-05-01T10:00:00.000Z');
 
@@ -52,7 +53,7 @@ async function setup(options: { onProgress?: (doneBlobs: number) => void } = {})
 async function damage(store: DexieVersionStore, id: VersionId) {
   const kernel = (await store.getVersion(id)).tensors.find((t) => t.name === 'dense/kernel')!;
   const row = (await store.db.blobs.get(kernel.hash))!;
-  const bytes = new Uint8Array(await row.data.arrayBuffer());
+  const bytes = new Uint8Array(await storedBytes(row.data));
   bytes[1] = (bytes[1] as number) ^ 0x10;
   await store.db.blobs.put({ ...row, data: new Blob([bytes]) });
 }
