@@ -132,6 +132,46 @@ test('Iris on the CPU: 4 epochs straight and 2 + reload + 2 export byte-identica
   expect(errors).toEqual([]);
 });
 
+test('Iris on WebGL: 4 epochs straight and 2 + reload + 2 agree within 1e-5 (relative)', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors = watchErrors(page);
+  await page.addInitScript(() => localStorage.setItem('graft.backend', 'webgl'));
+  await skipTour(page);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
+  await createModel(page, /^Iris MLP/, 'Resume on WebGL');
+  const start = await save(page, 'Iris MLP, untrained');
+  await useShipped(page, /^Iris/);
+  await train(page, 4);
+  const straight = await save(page, 'Four epochs straight');
+  await checkout(page, start);
+  await openTab(page, 'Train');
+  await train(page, 2);
+  const half = await save(page, 'Two epochs');
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
+  await openTab(page, 'Train');
+  await expect(plan(page)).toHaveText(
+    new RegExp(`^Continues version ${short(half)}’s Adam state: epoch 3 onward`),
+  );
+  await train(page, 2, 4);
+  const split = await save(page, 'Two more epochs after a reload');
+  const a = new Float32Array(new Uint8Array(await exportedWeights(page, straight)).buffer);
+  const b = new Float32Array(new Uint8Array(await exportedWeights(page, split)).buffer);
+  expect(b.length).toBe(a.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(x), 1e-6));
+  }
+  expect(worst).toBeLessThanOrEqual(1e-5);
+  // And the run did learn: the weights are not the untrained ones.
+  const c = new Float32Array(new Uint8Array(await exportedWeights(page, start)).buffer);
+  expect(c.some((v, i) => v !== a[i])).toBe(true);
+  expect(errors).toEqual([]);
+});
+
 /** A CSV of 60 rows, 3 numeric columns and a text label. */
 function sensorsCsv(): Buffer {
   const lines = ['temperature,pressure,humidity,state'];
