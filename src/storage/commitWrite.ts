@@ -9,6 +9,7 @@ import type { CommitResult } from '../core/ports';
 import { placeSave, type SaveTarget } from '../core/versions/placement';
 import { toRow, type Version } from '../core/versions/types';
 import type { BlobKind, BlobRow, GraftDb } from './db';
+import { assertReadable } from './readableBlobs';
 
 /** Where a blob's bytes come from if the store does not hold it yet. */
 export interface BlobSource {
@@ -66,6 +67,7 @@ async function putBlobs(
   const bytesWritten = rows.reduce((n, r) => n + r.size, 0);
   // Only blobs the store lacks count: a save that changed one layer needs room for that layer alone.
   await checkRoom(bytesWritten);
+  await assertReadable(rows.map((r) => r.data));
   if (rows.length) await db.blobs.bulkPut(rows);
   return { blobsWritten: rows.length, bytesWritten };
 }
