@@ -15,8 +15,9 @@
  * Exit status: 0 when the page finished, 1 when it threw, crashed or timed out (or a target was missed
  * under --strict).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -122,7 +123,7 @@ function table(header, rows, rightAligned) {
 function printReport(report, browserVersion) {
   const m = report.meta;
   console.log('');
-  console.log(`Browser:  Chromium ${browserVersion} (${m.userAgent})`);
+  console.log(`Browser:  ${browserVersion} (${m.userAgent})`);
   console.log(
     `Backend:  ${m.backend}${m.backend !== m.requestedBackend ? ` (requested ${m.requestedBackend})` : ''}`,
   );
@@ -254,9 +255,14 @@ async function main() {
   });
   const executablePath =
     process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  let browser;
+  // A profile on disk, as a user's browser has, not Playwright's default off-the-record context: there
+  // IndexedDB lives in memory, its blobs count against Chromium's 500 MiB in-memory blob limit, and a
+  // deleted database never gives its blobs back, so after about 500 MiB written in one page every new
+  // blob reads back as NotReadableError (the storage section writes and deletes 64 MiB per run).
+  const profile = mkdtempSync(join(tmpdir(), 'graft-bench-profile-'));
+  let context;
   try {
-    browser = await chromium.launch({
+    context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
       args: [
@@ -270,9 +276,9 @@ async function main() {
         '--js-flags=--expose-gc',
       ],
     });
-    const browserVersion = browser.version();
-    console.log(`Chromium ${browserVersion} from ${executablePath ?? "Playwright's own install"}`);
-    const page = await browser.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
+    const browserVersion = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product;
+    console.log(`${browserVersion} from ${executablePath ?? "Playwright's own install"}, profile ${profile}`);
     let failure = null;
     const failed = new Promise((_, reject) => {
       page.on('pageerror', (e) => {
@@ -314,8 +320,9 @@ async function main() {
     if (missed.length) console.log(`Targets missed: ${missed.join(', ')}`);
     if (missed.length && flag('--strict')) process.exitCode = 1;
   } finally {
-    await browser?.close().catch(() => undefined);
+    await context?.close().catch(() => undefined);
     await server.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -26,6 +26,7 @@ import { expectedByteLength } from '../core/versions/version';
 import { attachmentBlobs } from '../core/versions/attachments';
 import { storedSize, storedValue, type StoredBytes } from './blobValue';
 import type { BlobKind, BlobRow, GraftDb } from './db';
+import { assertReadable } from './readableBlobs';
 
 /** Where a blob's bytes come from if the store does not hold it yet. */
 export interface BlobSource {
@@ -165,6 +166,7 @@ export async function putBlobs(
   const bytesWritten = rows.reduce((n, r) => n + r.size, 0);
   // Only blobs the store lacks count: a save that changed one layer needs room for that layer alone.
   await checkRoom(bytesWritten);
+  await assertReadable(rows.map((r) => r.data));
   if (rows.length) await db.blobs.bulkPut(rows);
   return { blobsWritten: rows.length, bytesWritten };
 }

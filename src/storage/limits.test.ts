@@ -109,6 +109,40 @@ describe('room for a save or an import', () => {
     await expectIntact(store, repo.id);
   });
 
+  it('refuses a save whose blobs the browser could not hold (a private window out of memory), writing nothing', async () => {
+    const store = freshStore();
+    const { repo, commit } = await seeded(store);
+    const first = await commit(null, kernel(1));
+    const before = await dumpStore(store);
+    // What Chromium makes once an in-memory profile's blob budget is spent: a Blob that refuses every read,
+    // which IndexedDB would store all the same.
+    const RealBlob = globalThis.Blob;
+    class BrokenBlob extends RealBlob {
+      override slice(): Blob {
+        return new BrokenBlob();
+      }
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        return Promise.reject(new DOMException('The requested file could not be read.', 'NotReadableError'));
+      }
+    }
+    globalThis.Blob = BrokenBlob;
+    let e;
+    try {
+      e = await rejects(commit(first.version.id, kernel(5)));
+    } finally {
+      globalThis.Blob = RealBlob;
+    }
+    expect(e.code).toBe('storage/quota-exceeded');
+    expect(e.message).toContain('private or guest window');
+    expect(e.message).toContain('ran out of memory');
+    expect(e.message).toContain('Nothing was saved');
+    expect(await dumpStore(store)).toBe(before);
+    await expectIntact(store, repo.id);
+    // Once the browser can hold it again, the same save goes through and reads back.
+    const again = await commit(first.version.id, kernel(5));
+    expect((await store.verify(again.version.id)).ok).toBe(true);
+  });
+
   it('undoes a whole import when the browser refuses partway through, blobs included', async () => {
     const source = freshStore();
     const { repo, commit } = await seeded(source);
