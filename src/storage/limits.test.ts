@@ -128,7 +128,8 @@ describe('room for a save or an import', () => {
     globalThis.Blob = BrokenBlob;
     let e;
     try {
-      e = await rejects(commit(first.version.id, kernel(5)));
+      // 64 KiB: stored as a Blob (smaller blobs are kept inline, where no Blob can break).
+      e = await rejects(commit(first.version.id, kernel(5, 16 * 1024)));
     } finally {
       globalThis.Blob = RealBlob;
     }
