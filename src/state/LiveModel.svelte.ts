@@ -142,7 +142,7 @@ export class LiveModel<M> {
    * version show at once. The live model follows from `startRuntime`, which needs TF.js.
    */
   async init(): Promise<void> {
-    await this.#activity.run(t('common.busy.starting'), async () => {
+    await this.#activity.run(t('common.busy.opening'), async () => {
       const start = await this.#history.start();
       const open = start.repos.find((r) => r.id === start.wanted) ?? start.repos[0];
       if (open) {

@@ -98,19 +98,35 @@ test('while TF.js loads the history can be read; the tabs that need it say so; a
 }) => {
   test.setTimeout(300_000);
   const errors = watchErrors(page);
-  await oneSavedModel(page);
+  const loading = page.getByRole('status').filter({ hasText: RUNTIME_LOADING });
 
-  // Hold the TF.js chunk back.
+  // Hold the TF.js chunk back until `release`.
   let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(TFJS_CHUNK, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const holdRuntime = async () => {
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(TFJS_CHUNK, async (route) => {
+      await held;
+      await route.continue();
+    });
+  };
+
+  // A first visit: the welcome says what Graft is while the templates load with the runtime.
+  await skipTour(page);
+  await holdRuntime();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Keep every version of your model' })).toBeVisible();
+  await expect(loading).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/startup-00-welcome-loading.png`, fullPage: true });
+  release();
+  await expect(page.getByTestId('backend')).toHaveText('Backend: webgl');
+  await page.unroute(TFJS_CHUNK);
+  await createModel(page, /^Iris MLP/, 'Startup');
+  await save(page, 'Iris MLP, untrained');
+
+  await holdRuntime();
   await page.reload();
   const rows = history(page).getByRole('option');
   await expect(rows).toHaveCount(1);
-  const loading = page.getByRole('status').filter({ hasText: RUNTIME_LOADING });
   await expect(loading).toBeVisible();
   await expect(page.getByTestId('backend')).toHaveText('Backend: …');
   await expect(page.locator('.app')).toHaveAttribute('aria-busy', 'true');
