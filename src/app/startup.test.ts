@@ -101,11 +101,13 @@ async function twoVersions(factory: IDBFactory, name: string): Promise<[VersionI
 }
 
 describe('start-up before the ML runtime', () => {
-  it('lists the history and reads a version without the runtime, then makes the head live when it comes', async () => {
+  it('lists the history and reads a version without the runtime, then makes the head live when it comes (read meanwhile)', async () => {
     const factory = freshFactory();
     const [, head] = await twoVersions(factory, 'listed');
     const runtime = heldRuntime();
-    const ws = workspace(freshStore(factory, 'listed'), runtime.load);
+    const store = freshStore(factory, 'listed');
+    const reads = vi.spyOn(store, 'loadOverlapped');
+    const ws = workspace(store, runtime.load);
     await ws.live.init();
     expect(runtime.asked).toBe(0);
     expect(ws.live.ready).toBe(true);
@@ -118,8 +120,11 @@ describe('start-up before the ML runtime', () => {
 
     const started = ws.live.startRuntime();
     await vi.waitFor(() => expect(runtime.asked).toBe(1));
+    // The head's weights are read while the runtime is still on its way.
+    expect(reads.mock.calls).toEqual([[head]]);
     runtime.arrive();
     await started;
+    expect(reads).toHaveBeenCalledTimes(1);
     expect(ws.live.runtime).toBe('ready');
     expect(ws.live.backend?.active).toBe('cpu');
     expect(ws.live.live?.base).toBe(head);

@@ -11,6 +11,7 @@ import type {
   BackendInfo,
   LayerInfo,
   LiveModelServices,
+  LoadedVersion,
   MlServices,
   ModelTemplate,
   OptimizerState,
@@ -18,7 +19,7 @@ import type {
 } from '../core/ports';
 import { assertRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
-import type { KeptData, ModelSummary, RepoId, VersionRow } from '../core/versions/types';
+import type { KeptData, ModelSummary, RepoId, VersionAttachments, VersionRow } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { StorageStatus } from './StorageStatus.svelte';
@@ -163,15 +164,26 @@ export class LiveModel<M> {
    */
   async startRuntime(): Promise<void> {
     const replacing = this.#replacements;
+    const head = this.live === null ? this.#history.branchHead : null;
+    // The head's weights are read and re-hashed while TF.js loads: for a large model that is most of a
+    // checkout's time.
+    const read = head ? this.#read(head) : null;
     try {
       await this.#loadRuntime();
     } catch (e) {
+      if (read) unused(read);
       this.#activity.report(e);
       return;
     }
-    const head = this.#history.branchHead;
-    if (this.#replacements !== replacing || this.live !== null || head === null) return;
-    await this.#activity.run(t('common.busy.starting'), () => this.#checkout(head));
+    const now = this.#history.branchHead;
+    if (this.#replacements !== replacing || this.live !== null || now === null) {
+      if (read) unused(read);
+      return;
+    }
+    if (read && now !== head) unused(read);
+    await this.#activity.run(t('common.busy.starting'), () =>
+      this.#checkout(now, now === head && read ? read : undefined),
+    );
   }
 
   /** The runtime with its backend started: loaded once, by whichever use comes first; again after a failure. */
@@ -518,13 +530,17 @@ export class LiveModel<M> {
     void this.#storage.refreshStorage();
   }
 
-  async #checkout(id: VersionId): Promise<void> {
+  /** A version's weights (their hashes still being checked) and what it keeps beside them. */
+  #read(id: VersionId): Promise<VersionRead> {
+    const read = Promise.all([this.#s.store.loadOverlapped(id), this.#s.store.getAttachments(id)]);
+    // Awaited later (or let go with `unused`): a failure meanwhile is not an unhandled rejection.
+    read.catch(() => {});
+    return read;
+  }
+
+  async #checkout(id: VersionId, read: Promise<VersionRead> = this.#read(id)): Promise<void> {
     // The model is built while the weights are re-hashed; a mismatch throws it away unseen.
-    const [ml, loaded, kept] = await Promise.all([
-      this.#loadRuntime(),
-      this.#s.store.loadOverlapped(id),
-      this.#s.store.getAttachments(id),
-    ]);
+    const [ml, [loaded, kept]] = await Promise.all([this.#loadRuntime(), read]);
     const model = await ml.materialize(loaded);
     try {
       await loaded.verified;
@@ -563,6 +579,16 @@ export class LiveModel<M> {
     if (previous && previous.model !== next.model) ml.dispose(previous.model);
     this.tensorCount = ml.tensorCount();
   }
+}
+
+type VersionRead = [LoadedVersion & { readonly verified: Promise<void> }, VersionAttachments];
+
+/** Lets go of a read no checkout will use: its hash check may still fail, with nobody left to tell. */
+function unused(read: Promise<VersionRead>): void {
+  read.then(
+    ([loaded]) => loaded.verified.catch(() => {}),
+    () => {},
+  );
 }
 
 /** An optimizer state's meta alone, without the tensors (which stay in the store or the pending change). */
