@@ -22,7 +22,7 @@ import NewModelDialog from '../ui/model/NewModelDialog.svelte';
 import TrainScreen from '../ui/training/TrainScreen.svelte';
 import ComparePanel from '../ui/compare/ComparePanel.svelte';
 import SharePanel from '../ui/share/SharePanel.svelte';
-import DropZone from '../ui/share/DropZone.svelte';
+import ImportDialogs from '../ui/share/ImportDialogs.svelte';
 import ImportPickers from '../ui/share/ImportPickers.svelte';
 import TourCard from '../ui/help/Tour.svelte';
 
@@ -33,7 +33,7 @@ const VIEWS = {
   TrainScreen,
   ComparePanel,
   SharePanel,
-  DropZone,
+  ImportDialogs,
   ImportPickers,
   TourCard,
 };
