@@ -6,7 +6,11 @@ import { VitePWA } from 'vite-plugin-pwa';
 const THEME_COLOUR = '#1f6f5c';
 const BACKGROUND_COLOUR = '#f6f7f5';
 
-/** TF.js and Dexie change rarely: their own chunks stay cached across app updates (the bench builds alike). */
+/**
+ * TF.js and Dexie change rarely: their own chunks stay cached across app updates (the bench builds alike).
+ * TF.js is reached only through the dynamic import of src/app/features.ts, so index.html does not
+ * modulepreload it: the page paints and lists the history first (tests/e2e/startup.spec.ts checks it).
+ */
 export const manualChunks = (id: string): string | undefined =>
   id.includes('node_modules/@tensorflow') ? 'tfjs' : id.includes('node_modules/dexie') ? 'dexie' : undefined;
 
@@ -76,6 +80,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['src/state/i18n.testSetup.ts'],
     testTimeout: 30_000,
   },
 });

@@ -6,9 +6,10 @@
  *
  * Flags: --no-build (reuse the earlier bench build), --reps N (default 3, the minimum; 5 takes
  * about 6-8 min on a quiet 2-core machine), --backend cpu|webgl (the storage figures' backend, default
- * cpu; training is measured on both), --only storage,training,bundles,history (some sections; the
- * results of the others are kept from the previous results.json), --strict (exit 1 when a target is
- * missed), --timeout-min M (default 30).
+ * cpu; training is measured on both), --only storage,training,bundles,history,startup (some sections;
+ * the results of the others are kept from the previous results.json), --strict (exit 1 when a target is
+ * missed), --timeout-min M (default 30). The startup section measures the app's own production build,
+ * not the bench page (bench/startup.mjs; GRAFT_STARTUP_DIST measures a build made elsewhere).
  * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
  * GRAFT_BENCH_DIST builds and serves from another folder; GRAFT_BENCH_NO_TRACE=1 runs without the
  * DevTools trace (wall-clock figures without the tracer's overhead, no CPU figures).
@@ -22,6 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
+import { benchStartup } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -38,7 +40,9 @@ function option(name, fallback) {
 const reps = Math.max(3, Math.floor(Number(option('--reps', '3'))) || 3);
 const backend = option('--backend', 'cpu') === 'webgl' ? 'webgl' : 'cpu';
 const timeoutMs = Number(option('--timeout-min', '30')) * 60_000;
-const SECTIONS = ['storage', 'training', 'bundles', 'history'];
+const SECTIONS = ['storage', 'training', 'bundles', 'history', 'startup'];
+/** The sections bench/index.html runs; `startup` runs the app itself (bench/startup.mjs). */
+const PAGE_SECTIONS = SECTIONS.filter((s) => s !== 'startup');
 const only = option('--only', SECTIONS.join(','))
   .split(',')
   .map((s) => s.trim())
@@ -85,6 +89,7 @@ function sectionOf(entry) {
   if (entry.name.startsWith('history-')) return 'history';
   if (entry.name.startsWith('train-')) return 'training';
   if (entry.name.startsWith('bundle-')) return 'bundles';
+  if (entry.name.startsWith('startup-')) return 'startup';
   return 'storage';
 }
 
@@ -123,11 +128,14 @@ function table(header, rows, rightAligned) {
 function printReport(report, browserVersion) {
   const m = report.meta;
   console.log('');
-  console.log(`Browser:  ${browserVersion} (${m.userAgent})`);
-  console.log(
-    `Backend:  ${m.backend}${m.backend !== m.requestedBackend ? ` (requested ${m.requestedBackend})` : ''}`,
-  );
-  console.log(`TF.js:    ${m.tfjs}`);
+  console.log(`Browser:  ${browserVersion}${m.userAgent ? ` (${m.userAgent})` : ''}`);
+  // A run of the startup section alone opens no bench page, so it has no backend or TF.js to report.
+  if (m.backend) {
+    console.log(
+      `Backend:  ${m.backend}${m.backend !== m.requestedBackend ? ` (requested ${m.requestedBackend})` : ''}`,
+    );
+    console.log(`TF.js:    ${m.tfjs}`);
+  }
   if (m.storageModel) {
     const sm = m.storageModel;
     console.log(`Model:    ${sm.layers}, ${sm.params.toLocaleString('en-US')} params`);
@@ -241,76 +249,76 @@ function summariseMainThread(events) {
 }
 
 async function main() {
-  const outDir = flag('--no-build') ? existingBuild() : await buildForBench();
-  console.log(`Serving ${relative(root, outDir)}/`);
+  const pageSections = only.filter((s) => PAGE_SECTIONS.includes(s));
+  let outDir = null;
+  if (pageSections.length) {
+    outDir = flag('--no-build') ? existingBuild() : await buildForBench();
+    console.log(`Serving ${relative(root, outDir)}/`);
+  }
 
   const port = await freePort();
   // Only static files are served, so no Vite config is loaded (it would start the Svelte plugin for nothing).
-  const server = await preview({
-    root,
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
-  });
+  const server = outDir
+    ? await preview({
+        root,
+        configFile: false,
+        logLevel: 'warn',
+        build: { outDir },
+        preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+      })
+    : null;
   const executablePath =
     process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  // A profile on disk, as a user's browser has, not Playwright's default off-the-record context: there
-  // IndexedDB lives in memory, its blobs count against Chromium's 500 MiB in-memory blob limit, and a
-  // deleted database never gives its blobs back, so after about 500 MiB written in one page every new
-  // blob reads back as NotReadableError (the storage section writes and deletes 64 MiB per run).
-  const profile = mkdtempSync(join(tmpdir(), 'graft-bench-profile-'));
-  let context;
+  const launch = {
+    executablePath,
+    headless: true,
+    args: [
+      '--use-angle=swiftshader',
+      // Training is measured on WebGL whatever --backend says; here WebGL is SwiftShader.
+      '--enable-unsafe-swiftshader',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      // Lets the page collect garbage before each timed run, for both sides alike.
+      '--js-flags=--expose-gc',
+    ],
+  };
+  // The bench page runs on a profile on disk, as a user's browser has, not Playwright's default
+  // off-the-record context: there IndexedDB lives in memory, its blobs count against Chromium's 500 MiB
+  // in-memory blob limit, and a deleted database never gives its blobs back, so after about 500 MiB written
+  // in one page every new blob reads back as NotReadableError (the storage section writes and deletes
+  // 64 MiB per run). The startup section opens fresh contexts of a browser of its own (cold caches).
+  const profile = outDir ? mkdtempSync(join(tmpdir(), 'graft-bench-profile-')) : null;
+  let context = null;
+  let browser = null;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      args: [
-        '--use-angle=swiftshader',
-        // Training is measured on WebGL whatever --backend says; here WebGL is SwiftShader.
-        '--enable-unsafe-swiftshader',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        // Lets the page collect garbage before each timed run, for both sides alike.
-        '--js-flags=--expose-gc',
-      ],
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const browserVersion = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product;
-    console.log(`${browserVersion} from ${executablePath ?? "Playwright's own install"}, profile ${profile}`);
-    let failure = null;
-    const failed = new Promise((_, reject) => {
-      page.on('pageerror', (e) => {
-        console.error(`[page error] ${e.stack ?? e.message}`);
-        failure ??= e;
-        reject(e);
-      });
-      page.on('crash', () => reject(new Error('The bench page crashed (out of memory?).')));
-    });
-    failed.catch(() => undefined);
-    page.on('console', (msg) => {
-      const text = `[page] ${msg.text()}`;
-      if (msg.type() === 'error') console.error(text);
-      else console.log(text);
-    });
-
-    if (!process.env.GRAFT_BENCH_NO_TRACE) await exposeTracing(page);
-    const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}&only=${only.join(',')}`;
-    console.log(`Opening ${url}`);
-    await page.goto(url);
-    await page.waitForFunction(() => window.__benchDone !== undefined, null, { timeout: 60_000 });
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`The bench did not finish in ${timeoutMs / 60_000} min.`)),
-        timeoutMs,
+    let browserVersion = '';
+    let report = { meta: { sections: [], reps, totalMs: 0 }, results: [], breakdown: [] };
+    if (outDir && profile) {
+      context = await chromium.launchPersistentContext(profile, launch);
+      const page = context.pages()[0] ?? (await context.newPage());
+      browserVersion = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product;
+      console.log(
+        `${browserVersion} from ${executablePath ?? "Playwright's own install"}, profile ${profile}`,
       );
-    });
-    const report = await Promise.race([page.evaluate(() => window.__benchDone), failed, timeout]).finally(
-      () => clearTimeout(timer),
-    );
-    if (failure) throw failure;
+      report = await runPage(page, port);
+    }
+    if (only.includes('startup')) {
+      browser = await chromium.launch(launch);
+      browserVersion ||= `Chromium ${browser.version()}`;
+      const started = performance.now();
+      const rows = await benchStartup({
+        browser,
+        root,
+        reps,
+        noBuild: flag('--no-build'),
+        freePort,
+        log: (line) => console.log(line),
+      });
+      report.results.push(...rows);
+      report.meta.sections = [...report.meta.sections, 'startup'];
+      report.meta.totalMs += performance.now() - started;
+    }
 
     writeFileSync(resultsPath, `${JSON.stringify(mergeResults(report.results), null, 2)}\n`);
     printReport(report, browserVersion);
@@ -321,9 +329,48 @@ async function main() {
     if (missed.length && flag('--strict')) process.exitCode = 1;
   } finally {
     await context?.close().catch(() => undefined);
-    await server.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser?.close().catch(() => undefined);
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** Runs bench/index.html (the storage, training, bundles and history sections) in `page` and returns its report. */
+async function runPage(page, port) {
+  let failure = null;
+  const failed = new Promise((_, reject) => {
+    page.on('pageerror', (e) => {
+      console.error(`[page error] ${e.stack ?? e.message}`);
+      failure ??= e;
+      reject(e);
+    });
+    page.on('crash', () => reject(new Error('The bench page crashed (out of memory?).')));
+  });
+  failed.catch(() => undefined);
+  page.on('console', (msg) => {
+    const text = `[page] ${msg.text()}`;
+    if (msg.type() === 'error') console.error(text);
+    else console.log(text);
+  });
+
+  if (!process.env.GRAFT_BENCH_NO_TRACE) await exposeTracing(page);
+  const sections = only.filter((s) => PAGE_SECTIONS.includes(s));
+  const url = `http://127.0.0.1:${port}/bench/index.html?backend=${backend}&reps=${reps}&only=${sections.join(',')}`;
+  console.log(`Opening ${url}`);
+  await page.goto(url);
+  await page.waitForFunction(() => window.__benchDone !== undefined, null, { timeout: 60_000 });
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`The bench did not finish in ${timeoutMs / 60_000} min.`)),
+      timeoutMs,
+    );
+  });
+  const report = await Promise.race([page.evaluate(() => window.__benchDone), failed, timeout]).finally(() =>
+    clearTimeout(timer),
+  );
+  if (failure) throw failure;
+  return report;
 }
 
 main().catch((e) => {

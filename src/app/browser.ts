@@ -1,4 +1,7 @@
-/** The browser's side of the small ports (core/ports/browser.ts): preferences, the URL, the storage manager. */
+/**
+ * The browser's side of the small ports (core/ports/browser.ts): preferences, the URL, the storage manager,
+ * saving a file, and the moment the page has first painted.
+ */
 import type { Location, Preferences, StorageManagerPort } from '../core/ports';
 
 /** Small settings in localStorage. Private modes may refuse; preferences are a convenience, not data. */
@@ -47,3 +50,47 @@ export const BROWSER_STORAGE: StorageManagerPort = {
   persisted: async () => (navigator.storage?.persisted ? navigator.storage.persisted() : false),
   persist: async () => (navigator.storage?.persist ? navigator.storage.persist() : false),
 };
+
+/** How long a download's object URL stays valid: the browser starts reading it at the click. */
+const REVOKE_AFTER_MS = 60_000;
+
+/** Saves `bytes` as a download named `fileName` (ShareServices.saveFile). */
+export function saveFile(bytes: Uint8Array, fileName: string, mime: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
+}
+
+/**
+ * Resolves once the browser has reported the page's first contentful paint (on screen, not only drawn by
+ * the page's thread). Where paint timing is not reported, after the next frame; a hidden page paints
+ * nothing, so a timer stands in for the paint there.
+ */
+export function afterFirstPaint(fallbackMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const painted = () => performance.getEntriesByName('first-contentful-paint').length > 0;
+    if (painted()) return resolve();
+    let observer: PerformanceObserver | null = null;
+    const done = () => {
+      clearTimeout(timer);
+      observer?.disconnect();
+      resolve();
+    };
+    const timer = setTimeout(done, fallbackMs);
+    if (PerformanceObserver.supportedEntryTypes.includes('paint')) {
+      observer = new PerformanceObserver(() => {
+        if (painted()) done();
+      });
+      observer.observe({ type: 'paint' });
+    } else {
+      requestAnimationFrame(() => setTimeout(done, 0));
+    }
+  });
+}

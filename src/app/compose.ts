@@ -1,25 +1,23 @@
-/** The one place that wires storage and ml into the app's state: it constructs and connects, nothing else. */
+/**
+ * The one place that wires storage and ml into the app's state: it constructs and connects, nothing else.
+ * What the history needs is built at once; the ML runtime (TF.js) and the features built on it come from
+ * app/features.ts, imported after the first paint (or by the first action that needs it).
+ */
 import type * as tf from '@tensorflow/tfjs';
-import { createMl } from '../ml/mlServices';
-import { BROWSER_LOCATION, BROWSER_PREFS, BROWSER_STORAGE } from './browser';
+import { BROWSER_LOCATION, BROWSER_PREFS, BROWSER_STORAGE, saveFile } from './browser';
 import { DexieVersionStore } from '../storage/DexieVersionStore';
 import { GraftDb } from '../storage/db';
-import type { VersionReader } from '../core/ports';
+import { GraftError } from '../core/errors';
+import type { MlServices, VersionReader } from '../core/ports';
 import { Activity } from '../state/Activity.svelte';
 import { History } from '../state/History.svelte';
+import { Lazy } from '../state/Lazy.svelte';
 import { LiveModel as Live } from '../state/LiveModel.svelte';
 import { StorageStatus } from '../state/StorageStatus.svelte';
-import { CompareState } from '../state/Compare.svelte';
-import { Share } from '../state/Share.svelte';
 import { StorageCheck } from '../state/StorageCheck.svelte';
 import { verifyAll } from '../storage/verifyAll';
-import { createShareServices } from './shareServices';
-import { Builder } from '../state/Builder.svelte';
-import { DataSelection } from '../state/DataSelection.svelte';
-import { ModelSource } from '../state/ModelSource.svelte';
-import { Training } from '../state/Training.svelte';
-import { createTrainingServices } from './trainingServices';
 import { Tour } from '../state/Tour.svelte';
+import type { Features } from './features';
 
 export type LiveModel = tf.LayersModel;
 
@@ -33,56 +31,43 @@ export interface Core {
   readonly reader: VersionReader;
 }
 
-export function createCore(store = new DexieVersionStore(new GraftDb())): Core {
+export function createCore(store: DexieVersionStore, ml: () => Promise<MlServices<LiveModel>>): Core {
   const activity = new Activity();
   const repoHistory = new History(store, activity, BROWSER_LOCATION, BROWSER_PREFS);
   const storage = new StorageStatus(store, BROWSER_STORAGE, activity, () => repoHistory.repoId);
-  const live = new Live({ store, ml: createMl(), prefs: BROWSER_PREFS }, activity, repoHistory, storage);
+  const live = new Live({ store, ml, prefs: BROWSER_PREFS }, activity, repoHistory, storage);
   store.watchSchema((event) => storage.databaseChanged(event));
   return { activity, history: repoHistory, liveModel: live, storage, reader: store };
 }
 
-/** The app's state: the core parts and the features, over one store. */
+/** The app's state: the core parts at once, and the features once they have loaded (app/features.ts). */
 export function createApp(): Core & {
-  share: Share<LiveModel>;
-  compare: CompareState;
-  builder: Builder<LiveModel>;
-  training: Training<LiveModel>;
+  features: Lazy<Features>;
   tour: Tour;
   storageCheck: StorageCheck;
 } {
   const store = new DexieVersionStore(new GraftDb());
-  const core = createCore(store);
-  const { activity, history: repoHistory, liveModel: live, reader } = core;
-  const trainingServices = createTrainingServices(store);
-  const shareServices = createShareServices(store);
-  // One data selection and one model source: data chosen on the Train tab is what the builder offers
-  // and what Compare runs versions on.
-  const data = new DataSelection(activity, trainingServices.datasets, store);
-  // After a reload, a checkout or a save, the data is the live model's version's (see DataSelection).
-  data.follow(() => live.live?.base ?? null);
-  const models = new ModelSource(repoHistory, live, reader, trainingServices);
-  const compare = new CompareState(activity, repoHistory, reader, data, models);
-  const builder = new Builder(activity, repoHistory, live, trainingServices, data);
-  const training = new Training(activity, repoHistory, live, trainingServices, data, models);
-  // Nothing replaces the live model while it trains, or before asking about the layer editor's draft.
-  live.addLiveGuard({
-    inUse: () => training.run.running,
-    pendingEdits: () => builder.changes,
-    keepEdits: async () => (await builder.apply()).ok,
-    dropEdits: () => builder.discard(),
+  const features: Lazy<Features> = new Lazy(async () => {
+    const module = await import('./features').catch((e: unknown) => {
+      // A chunk that cannot be fetched (offline before the service worker has cached it): say what failed.
+      throw new GraftError(
+        'error.ml/backend-unavailable.runtime',
+        { detail: e instanceof Error ? e.message : String(e) },
+        { cause: e },
+      );
+    });
+    return module.createFeatures(store, core);
   });
+  const core = createCore(store, async () => (await features.load()).ml);
   return {
     ...core,
-    share: new Share(activity, repoHistory, live, shareServices),
-    compare,
-    builder,
-    training,
+    features,
     tour: new Tour(BROWSER_PREFS),
-    storageCheck: new StorageCheck(activity, {
+    storageCheck: new StorageCheck(core.activity, {
       verifyAll: (onProgress, signal) => verifyAll(store, { onProgress, signal }),
-      exportBundle: shareServices.exportBundle,
-      saveFile: shareServices.saveFile,
+      exportBundle: async (request, onProgress) =>
+        (await features.load()).shareServices.exportBundle(request, onProgress),
+      saveFile,
     }),
   };
 }

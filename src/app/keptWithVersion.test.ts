@@ -79,9 +79,11 @@ async function workspace(factory: IDBFactory, name: string) {
   const activity = new Activity();
   const history = new History(store, activity, location, prefs);
   const storage = new StorageStatus(store, manager, activity, () => history.repoId);
-  const live = new LiveModel({ store, ml: ML, prefs }, activity, history, storage);
+  const live = new LiveModel({ store, ml: async () => ML, prefs }, activity, history, storage);
   open.push(live);
+  // As main.ts starts the app: the history first, then the runtime and the live model.
   await live.init();
+  await live.startRuntime();
   return { store, activity, live };
 }
 

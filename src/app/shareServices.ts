@@ -15,6 +15,7 @@ import { readModelFiles, sourceProvenance } from '../ml/modelFiles';
 import { materializeModel } from '../ml/snapshot';
 import { bundleDataBytes, exportBundle, exportTfjsModel, importBundle } from '../storage/bundles';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
+import { saveFile } from './browser';
 import {
   tensorBytes,
   type EarlierImport,
@@ -22,9 +23,6 @@ import {
   type ShareServices,
   type WeightsFromFile,
 } from '../core/ports';
-
-/** How long a download's object URL stays valid: the browser starts reading it at the click. */
-const REVOKE_AFTER_MS = 60_000;
 
 /** Loads a module once, and again after a failed attempt (a flaky network on the first visit). */
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
@@ -140,18 +138,7 @@ export function createShareServices(
     },
     sourceProvenance,
     disposeModel: (model) => model.dispose(),
-    saveFile(bytes, fileName, mime) {
-      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = fileName;
-      link.rel = 'noopener';
-      link.style.display = 'none';
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
-    },
+    saveFile,
   };
 }
 

@@ -111,11 +111,13 @@ async function workspace(): Promise<Workspace> {
   const activity = new Activity();
   const history = new History(store, activity, location, prefs);
   const storage = new StorageStatus(store, manager, activity, () => history.repoId);
-  const live = new LiveModel({ store, ml: ML, prefs }, activity, history, storage);
+  const live = new LiveModel({ store, ml: async () => ML, prefs }, activity, history, storage);
   const ws: Workspace = { activity, history, live };
   open.push(ws);
   stores.set(ws, store);
+  // As main.ts starts the app: the history first, then the runtime and the live model.
   await ws.live.init();
+  await ws.live.startRuntime();
   return ws;
 }
 

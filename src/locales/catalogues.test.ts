@@ -136,6 +136,26 @@ describe('Locale', () => {
     expect(l.t('nowhere')).toBe('nowhere');
   });
 
+  it('fetches a catalogue the first time its language is chosen, in English until it is here', async () => {
+    let fetched = 0;
+    let arrive: () => void = () => {};
+    const l = new Locale({ en: cats.en }, 'en', undefined, (lang) => {
+      fetched++;
+      return new Promise((resolve) => (arrive = () => resolve(cats[lang])));
+    });
+    expect(fetched).toBe(0);
+    l.lang = 'zh-CN';
+    expect(l.lang).toBe('zh-CN');
+    expect(l.t('hi', { name: 'Ada' })).toBe('Hello Ada');
+    const loaded = l.load('zh-CN');
+    arrive();
+    await loaded;
+    expect(l.t('hi', { name: 'Ada' })).toBe('你好 Ada');
+    l.lang = 'en';
+    l.lang = 'zh-CN';
+    expect(fetched).toBe(1);
+  });
+
   it('reports a change so the choice can be remembered', () => {
     const seen: string[] = [];
     const l = new Locale(cats, 'en', (lang) => seen.push(lang));

@@ -11,12 +11,15 @@ import type {
   BackendInfo,
   LayerInfo,
   LiveModelServices,
+  LoadedVersion,
+  MlServices,
+  ModelTemplate,
   OptimizerState,
   ProbeResult,
 } from '../core/ports';
 import { assertRefName } from '../core/versions/refs';
 import { rollForwardTarget } from '../core/versions/rollback';
-import type { KeptData, ModelSummary, RepoId, VersionRow } from '../core/versions/types';
+import type { KeptData, ModelSummary, RepoId, VersionAttachments, VersionRow } from '../core/versions/types';
 import type { Activity } from './Activity.svelte';
 import type { History } from './History.svelte';
 import type { StorageStatus } from './StorageStatus.svelte';
@@ -80,6 +83,12 @@ export type ReplaceAnswer = 'save' | 'discard' | 'cancel';
 /** An action that may be refused by the question, or fail: ok(false) when the user cancelled. */
 export type Outcome = Result<boolean>;
 
+/**
+ * Where the ML runtime (TF.js and the code built on it) stands: it loads after the first paint, so the
+ * history is listed and read before it is here; `failed` until a retry when it could not be loaded.
+ */
+export type RuntimeState = 'loading' | 'ready' | 'failed';
+
 const PREF_BACKEND = 'graft.backend';
 const CANCELLED: Outcome = ok(false);
 const DONE: Outcome = ok(true);
@@ -92,7 +101,14 @@ export class LiveModel<M> {
 
   backend = $state.raw<BackendInfo | null>(null);
   live = $state.raw<Live<M> | null>(null);
+  /** True once the repositories are listed and the open one's history read (before the runtime, see `runtime`). */
   ready = $state(false);
+  runtime = $state<RuntimeState>('loading');
+  /** The runtime once loaded with its backend started; every use before then awaits `#loadRuntime`. */
+  #ml = $state.raw<MlServices<M> | null>(null);
+  #mlStarting: Promise<MlServices<M>> | null = null;
+  /** Counts the actions begun that replace the live model, so that startup does not replace their result. */
+  #replacements = 0;
   tensorCount = $state(0);
   /** Asked before an action replaces a live model that has unsaved work; null when nothing is asked. */
   question = $state.raw<ReplaceQuestion | null>(null);
@@ -114,22 +130,24 @@ export class LiveModel<M> {
     this.#activity = activity;
     this.#history = history;
     this.#storage = storage;
-    activity.onSettled(() => (this.tensorCount = this.#s.ml.tensorCount()));
+    activity.onSettled(() => (this.tensorCount = this.#ml?.tensorCount() ?? 0));
   }
 
-  get templates() {
-    return this.#s.ml.templates;
+  /** The models a new repository can start from; null until the runtime has loaded. */
+  get templates(): readonly ModelTemplate[] | null {
+    return this.#ml?.templates ?? null;
   }
 
-  /** Starts the backend and opens the repository the link or the last visit names. */
+  /**
+   * Lists the repositories and opens the one the link or the last visit names: its history and the linked
+   * version show at once. The live model follows from `startRuntime`, which needs TF.js.
+   */
   async init(): Promise<void> {
-    await this.#activity.run(t('common.busy.starting'), async () => {
-      const wanted = this.#s.prefs.get(PREF_BACKEND) === 'cpu' ? 'cpu' : 'webgl';
-      this.backend = await this.#s.ml.startBackend(wanted);
+    await this.#activity.run(t('common.busy.opening'), async () => {
       const start = await this.#history.start();
       const open = start.repos.find((r) => r.id === start.wanted) ?? start.repos[0];
       if (open) {
-        await this.#open(open.id, { checkoutHead: true });
+        await this.#history.open(open.id);
         const version = start.version;
         if (version && this.#history.versions.some((v) => v.id === version))
           this.#history.select(version as VersionId);
@@ -139,9 +157,57 @@ export class LiveModel<M> {
     void this.#storage.refreshStorage();
   }
 
+  /**
+   * Loads the ML runtime, starts the backend last chosen, and makes the open repository's branch head the
+   * live model — unless an action begun meanwhile (a checkout, opening another repository) replaces it.
+   * Called after the first paint; called again, it retries a runtime that failed to load.
+   */
+  async startRuntime(): Promise<void> {
+    const replacing = this.#replacements;
+    const head = this.live === null ? this.#history.branchHead : null;
+    // The head's weights are read and re-hashed while TF.js loads: for a large model that is most of a
+    // checkout's time.
+    const read = head ? this.#read(head) : null;
+    try {
+      await this.#loadRuntime();
+    } catch (e) {
+      if (read) unused(read);
+      this.#activity.report(e);
+      return;
+    }
+    const now = this.#history.branchHead;
+    if (this.#replacements !== replacing || this.live !== null || now === null) {
+      if (read) unused(read);
+      return;
+    }
+    if (read && now !== head) unused(read);
+    await this.#activity.run(t('common.busy.starting'), () =>
+      this.#checkout(now, now === head && read ? read : undefined),
+    );
+  }
+
+  /** The runtime with its backend started: loaded once, by whichever use comes first; again after a failure. */
+  #loadRuntime(): Promise<MlServices<M>> {
+    this.#mlStarting ??= (async () => {
+      this.runtime = 'loading';
+      const ml = await this.#s.ml();
+      const wanted = this.#s.prefs.get(PREF_BACKEND) === 'cpu' ? 'cpu' : 'webgl';
+      this.backend = await ml.startBackend(wanted);
+      this.#ml = ml;
+      this.runtime = 'ready';
+      this.tensorCount = ml.tensorCount();
+      return ml;
+    })().catch((e: unknown) => {
+      this.#mlStarting = null;
+      this.runtime = 'failed';
+      throw e;
+    });
+    return this.#mlStarting;
+  }
+
   destroy(): void {
     this.#history.destroy();
-    if (this.live) this.#s.ml.dispose(this.live.model);
+    if (this.live) this.#ml?.dispose(this.live.model);
   }
 
   /** Lets a feature hold the live model (see LiveGuard); returns the function that lets go. */
@@ -173,6 +239,7 @@ export class LiveModel<M> {
    * A training run on the live model refuses it outright.
    */
   async #replacing(action: ReplaceAction, target: string, go: () => Promise<Result<void>>): Promise<Outcome> {
+    this.#replacements++;
     if (this.liveInUse()) {
       this.#activity.say(t('unsaved.training'));
       return CANCELLED;
@@ -217,6 +284,7 @@ export class LiveModel<M> {
   }
 
   openRepository(id: RepoId): Promise<Outcome> {
+    this.#replacements++;
     const open = () =>
       this.#activity.run(t('common.busy.opening'), () => this.#open(id, { checkoutHead: true }));
     if (this.live === null || this.live.repoId === id) return open().then((r) => (r.ok ? DONE : r));
@@ -225,14 +293,16 @@ export class LiveModel<M> {
   }
 
   createFromTemplate(templateId: string, name: string): Promise<Outcome> {
-    const template = this.#s.ml.templates.find((x) => x.id === templateId);
-    return this.#replacing('create', name.trim() || (template?.name ?? templateId), () =>
+    const named = name.trim() || (this.templates?.find((x) => x.id === templateId)?.name ?? templateId);
+    return this.#replacing('create', named, () =>
       this.#activity.run(t('common.busy.creating'), async () => {
+        const ml = await this.#loadRuntime();
+        const template = ml.templates.find((x) => x.id === templateId);
         if (!template) throw new GraftError('error.ml/model-invalid.no-template', { id: templateId });
         const repo = await this.#s.store.createRepository(name.trim() || template.name, {
           description: template.description,
         });
-        const model = this.#s.ml.createFromTemplate(templateId);
+        const model = ml.createFromTemplate(templateId);
         await this.#setLive({
           repoId: repo.id,
           model,
@@ -310,8 +380,9 @@ export class LiveModel<M> {
       const branch = stored.head.kind === 'branch' ? stored.head.name : null;
       const seen = refs.find((r) => r.kind === 'branch' && r.name === branch)?.target ?? null;
       const started = performance.now();
-      const snapshot = await this.#s.ml.snapshot(live.model);
-      const env = this.#s.ml.environment();
+      const ml = await this.#loadRuntime();
+      const snapshot = await ml.snapshot(live.model);
+      const env = ml.environment();
       const result = await this.#s.store.commit({
         repoId: repo.id,
         target: { kind: 'head', seen: { branch, target: seen } },
@@ -427,18 +498,20 @@ export class LiveModel<M> {
 
   /** A version as a live model of its own, for comparing behaviour; the caller disposes it. */
   async materialize(id: VersionId): Promise<M> {
-    return this.#s.ml.materialize(await this.#s.store.load(id));
+    const [ml, loaded] = await Promise.all([this.#loadRuntime(), this.#s.store.load(id)]);
+    return ml.materialize(loaded);
   }
 
   switchBackend(choice: BackendChoice): Promise<Result<void>> {
     return this.#activity.run(t('common.busy.switchingBackend'), async () => {
+      const ml = await this.#loadRuntime();
       const live = this.live;
       if (live) {
-        const moved = await this.#s.ml.moveToBackend(live.model, choice);
+        const moved = await ml.moveToBackend(live.model, choice);
         this.backend = moved.backend;
         await this.#setLive({ ...live, model: moved.model });
       } else {
-        this.backend = await this.#s.ml.startBackend(choice);
+        this.backend = await ml.startBackend(choice);
       }
       this.#s.prefs.set(PREF_BACKEND, choice);
     });
@@ -450,24 +523,29 @@ export class LiveModel<M> {
       const head = this.#history.branchHead;
       if (head) await this.#checkout(head);
       else if (this.live) {
-        this.#s.ml.dispose(this.live.model);
+        this.#ml?.dispose(this.live.model);
         this.live = null;
       }
     }
     void this.#storage.refreshStorage();
   }
 
-  async #checkout(id: VersionId): Promise<void> {
+  /** A version's weights (their hashes still being checked) and what it keeps beside them. */
+  #read(id: VersionId): Promise<VersionRead> {
+    const read = Promise.all([this.#s.store.loadOverlapped(id), this.#s.store.getAttachments(id)]);
+    // Awaited later (or let go with `unused`): a failure meanwhile is not an unhandled rejection.
+    read.catch(() => {});
+    return read;
+  }
+
+  async #checkout(id: VersionId, read: Promise<VersionRead> = this.#read(id)): Promise<void> {
     // The model is built while the weights are re-hashed; a mismatch throws it away unseen.
-    const [loaded, kept] = await Promise.all([
-      this.#s.store.loadOverlapped(id),
-      this.#s.store.getAttachments(id),
-    ]);
-    const model = await this.#s.ml.materialize(loaded);
+    const [ml, [loaded, kept]] = await Promise.all([this.#loadRuntime(), read]);
+    const model = await ml.materialize(loaded);
     try {
       await loaded.verified;
     } catch (e) {
-      this.#s.ml.dispose(model);
+      ml.dispose(model);
       throw e;
     }
     await this.#setLive({
@@ -484,21 +562,33 @@ export class LiveModel<M> {
 
   async #setLive(next: Pick<Live<M>, 'repoId' | 'model' | 'base' | 'pending' | 'kept'>): Promise<void> {
     const previous = this.live;
+    // A live model exists only once the runtime made it, so it is loaded here.
+    const ml = await this.#loadRuntime();
     let probe: ProbeResult | null;
     try {
-      probe = await this.#s.ml.probe(next.model);
+      probe = await ml.probe(next.model);
     } catch {
       probe = null; // a model with variable input size has no fixed probe; it still works
     }
     this.live = {
       ...next,
-      summary: this.#s.ml.summarize(next.model),
-      layers: this.#s.ml.describeLayers(next.model),
+      summary: ml.summarize(next.model),
+      layers: ml.describeLayers(next.model),
       probe,
     };
-    if (previous && previous.model !== next.model) this.#s.ml.dispose(previous.model);
-    this.tensorCount = this.#s.ml.tensorCount();
+    if (previous && previous.model !== next.model) ml.dispose(previous.model);
+    this.tensorCount = ml.tensorCount();
   }
+}
+
+type VersionRead = [LoadedVersion & { readonly verified: Promise<void> }, VersionAttachments];
+
+/** Lets go of a read no checkout will use: its hash check may still fail, with nobody left to tell. */
+function unused(read: Promise<VersionRead>): void {
+  read.then(
+    ([loaded]) => loaded.verified.catch(() => {}),
+    () => {},
+  );
 }
 
 /** An optimizer state's meta alone, without the tensors (which stay in the store or the pending change). */

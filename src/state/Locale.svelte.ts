@@ -26,22 +26,57 @@ export function pickLanguage(preferred: readonly string[]): Lang {
 
 export type Vars = Readonly<Record<string, string | number>>;
 
+/** The catalogues at hand: English always (every message falls back to it), others once loaded. */
+export type Catalogues = Readonly<Partial<Record<Lang, Catalogue>>> & { readonly en: Catalogue };
+
 export class Locale {
   #lang = $state<Lang>('en');
-  readonly #catalogues: Readonly<Record<Lang, Catalogue>>;
+  #catalogues = $state.raw<Catalogues>({ en: {} });
+  readonly #load: (lang: Lang) => Promise<Catalogue>;
+  readonly #loading = new Map<Lang, Promise<void>>();
   #onChange: (lang: Lang) => void;
   // Making an Intl formatter costs far more than using one, and the history formats counts and dates for
   // every row in view on every scroll frame: each language + options pair is made once.
   readonly #formatters = new Map<string, unknown>();
 
+  /**
+   * `load` fetches a catalogue not given here, the first time its language is chosen (the page's first
+   * paint need not carry every language); until it is here, messages are in English.
+   */
   constructor(
-    catalogues: Readonly<Record<Lang, Catalogue>>,
+    catalogues: Catalogues,
     initial: Lang,
     onChange: (lang: Lang) => void = () => {},
+    load: (lang: Lang) => Promise<Catalogue> = (lang) =>
+      Promise.reject(new Error(`no catalogue for ${lang}`)),
   ) {
     this.#catalogues = catalogues;
+    this.#load = load;
     this.#lang = initial;
     this.#onChange = onChange;
+    void this.load(initial).catch(() => {});
+  }
+
+  /**
+   * Resolves once `lang`'s catalogue is here, loading it if needed (once; again after a failure, which
+   * rejects and leaves the messages in English).
+   */
+  load(lang: Lang): Promise<void> {
+    if (this.#catalogues[lang]) return Promise.resolve();
+    let loading = this.#loading.get(lang);
+    if (!loading) {
+      loading = this.#load(lang).then(
+        (catalogue) => {
+          this.#catalogues = { ...this.#catalogues, [lang]: catalogue };
+        },
+        (e: unknown) => {
+          this.#loading.delete(lang);
+          throw e;
+        },
+      );
+      this.#loading.set(lang, loading);
+    }
+    return loading;
   }
 
   /** Runs `fn` after each change of language (replacing the constructor's hook): the UI remembers it. */
@@ -56,6 +91,8 @@ export class Locale {
   set lang(lang: Lang) {
     if (lang === this.#lang) return;
     this.#lang = lang;
+    // The words follow when the catalogue arrives; one that cannot be fetched leaves them in English.
+    void this.load(lang).catch(() => {});
     this.#onChange(lang);
   }
 
@@ -78,6 +115,7 @@ export class Locale {
 
   #lookup(lang: Lang, key: string, vars?: Vars): string | undefined {
     const cat = this.#catalogues[lang];
+    if (!cat) return undefined;
     const count = vars?.count;
     if (typeof count === 'number') {
       const form = this.#intl('plural', lang, undefined, () => new Intl.PluralRules(lang)).select(count);

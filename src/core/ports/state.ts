@@ -47,7 +47,11 @@ export type LiveModelStore = Pick<
 /** What the live model takes: its part of the store, the ML runtime, and preferences (the chosen backend). */
 export interface LiveModelServices<M> {
   readonly store: LiveModelStore;
-  readonly ml: MlServices<M>;
+  /**
+   * The ML runtime, loaded on first call (the same one every time): TF.js and the code built on it load
+   * after the page's first paint, so the history can be listed and read before they arrive.
+   */
+  readonly ml: () => Promise<MlServices<M>>;
   readonly prefs: Preferences;
 }
 
