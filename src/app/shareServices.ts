@@ -140,8 +140,9 @@ export function createShareServices(
     },
     sourceProvenance,
     disposeModel: (model) => model.dispose(),
-    saveFile(bytes, fileName, mime) {
-      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
+    saveFile(data, fileName, mime) {
+      // A Blob inside a Blob is referenced, not copied.
+      const url = URL.createObjectURL(new Blob([data as BlobPart], { type: mime }));
       const link = document.createElement('a');
       link.href = url;
       link.download = fileName;

@@ -112,7 +112,7 @@ function services(overrides: Partial<ShareServices<string>> = {}): ShareServices
         includesData: false,
         bundleBytes: 12,
       };
-      return { bytes: new Uint8Array([1]), fileName: 'iris--all--cccccccc.graft.zip', stats };
+      return { file: new Blob([new Uint8Array([1])]), fileName: 'iris--all--cccccccc.graft.zip', stats };
     }),
     bundleDataBytes: vi.fn(async (request) => (request.scope.kind === 'version' ? 0 : 4096)),
     importBundle: vi.fn(async () => REPORT),
@@ -187,7 +187,7 @@ describe('Share: export', () => {
     vi.mocked(s.exportBundle).mockImplementationOnce(async (_r, onProgress) => {
       onProgress(1, 4);
       seen.push(share.progress?.done);
-      return { bytes: new Uint8Array([1]), fileName: 'x.graft.zip', stats: {} as never };
+      return { file: new Blob([new Uint8Array([1])]), fileName: 'x.graft.zip', stats: {} as never };
     });
     await share.exportBundle();
     expect(s.exportBundle).toHaveBeenCalledWith(

@@ -27,14 +27,25 @@ export interface OpenedBundle {
 
 const LABEL = part('errorPart.this-bundle');
 
-export async function openBundle(bytes: Uint8Array, onProgress?: Progress): Promise<OpenedBundle> {
+/**
+ * Called with each blob's bytes as soon as they are out of the zip, before they are verified: for work
+ * that writes nothing and can run while the hashes are computed (storage makes the Blobs it will store).
+ * A bundle refused later leaves that work unused.
+ */
+export type OnBlob = (hash: BlobHash, data: Uint8Array<ArrayBuffer>) => void;
+
+export async function openBundle(
+  bytes: Uint8Array,
+  onProgress?: Progress,
+  onBlob?: OnBlob,
+): Promise<OpenedBundle> {
   const entries = listZip(bytes, LABEL);
   const manifest = readManifestEntry(bytes, entries);
   checkFileSet(entries, manifest);
   await checkVersionIds(manifest.versions);
-  const blobs = await readBlobs(bytes, entries, manifest, onProgress);
+  const { blobs, nonFinite } = await readBlobs(bytes, entries, manifest, onProgress, onBlob);
   checkTopologies(manifest, blobs);
-  return { manifest, blobs, warnings: nonFiniteWarnings(manifest, blobs) };
+  return { manifest, blobs, warnings: nonFiniteWarnings(manifest, nonFinite) };
 }
 
 function readManifestEntry(bytes: Uint8Array, entries: ReadonlyMap<string, ZipEntry>): BundleManifest {
@@ -82,17 +93,43 @@ async function checkVersionIds(versions: readonly Version[]): Promise<void> {
       });
 }
 
+/**
+ * Web Crypto copies what it hashes; this many bytes may wait to be hashed at once. Enough to keep its
+ * thread busy while the next blobs are unpacked, counted and handed to `onBlob`, bounded for big models.
+ */
+const HASHING_BYTES = 256 * 1024 ** 2;
+
+/**
+ * Every blob the bundle carries, its size and its SHA-256 checked. Hashes run on Web Crypto's own thread
+ * while this one unpacks the next blobs, counts their NaNs and hands them to `onBlob`; each is checked in
+ * the bundle's order, and the first that fails refuses the bundle.
+ */
 async function readBlobs(
   bytes: Uint8Array,
   entries: ReadonlyMap<string, ZipEntry>,
   m: BundleManifest,
   onProgress?: Progress,
-): Promise<Map<BlobHash, Uint8Array<ArrayBuffer>>> {
+  onBlob?: OnBlob,
+): Promise<{ blobs: Map<BlobHash, Uint8Array<ArrayBuffer>>; nonFinite: Map<BlobHash, number> }> {
   const omitted = new Set(m.thin?.omitted ?? []);
   const present = m.blobs.filter((b) => !omitted.has(b.hash));
+  const floats = new Set(
+    m.versions.flatMap((v) => v.tensors.filter((t) => t.dtype === 'float32').map((t) => t.hash)),
+  );
   const total = present.reduce((n, b) => n + b.size, 0);
   const out = new Map<BlobHash, Uint8Array<ArrayBuffer>>();
+  const nonFinite = new Map<BlobHash, number>();
+  const hashing: { hash: BlobHash; size: number; digest: Promise<BlobHash> }[] = [];
+  let waiting = 0;
   let done = 0;
+  const checkNext = async () => {
+    const h = hashing.shift() as (typeof hashing)[number];
+    if ((await h.digest) !== h.hash)
+      throw new GraftError('error.bundle/hash-mismatch.blob', { blob: h.hash, short: h.hash.slice(0, 12) });
+    waiting -= h.size;
+    done += h.size;
+    onProgress?.(done, total);
+  };
   onProgress?.(0, total);
   for (const b of present) {
     const entry = entries.get(blobPath(b.hash)) as ZipEntry;
@@ -103,16 +140,18 @@ async function readBlobs(
         size: entry.size,
         listed: b.size,
       });
-    // The SHA-256 below is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
+    // The SHA-256 is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
     const data = readZipEntry(bytes, entry, LABEL, { checkCrc: false });
-    if ((await hashBlob(data)) !== b.hash)
-      throw new GraftError('error.bundle/hash-mismatch.blob', { blob: b.hash, short: b.hash.slice(0, 12) });
+    while (hashing.length > 0 && waiting + b.size > HASHING_BYTES) await checkNext();
+    hashing.push({ hash: b.hash, size: b.size, digest: hashBlob(data) });
+    waiting += b.size;
     out.set(b.hash, data);
-    done += b.size;
-    onProgress?.(done, total);
+    onBlob?.(b.hash, data);
+    if (floats.has(b.hash)) nonFinite.set(b.hash, countNonFinite(data));
   }
+  while (hashing.length > 0) await checkNext();
   checkTensorSizes(m, out);
-  return out;
+  return { blobs: out, nonFinite };
 }
 
 function checkTensorSizes(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {
@@ -149,15 +188,15 @@ function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Ar
   }
 }
 
-function nonFiniteWarnings(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): string[] {
+/** `counts`: NaN and ±Infinity in each float32 blob the bundle carries. */
+function nonFiniteWarnings(m: BundleManifest, counts: ReadonlyMap<BlobHash, number>): string[] {
   const warnings: string[] = [];
   const seen = new Set<BlobHash>();
   for (const v of m.versions)
     for (const t of v.tensors) {
-      const data = blobs.get(t.hash);
-      if (t.dtype !== 'float32' || !data || seen.has(t.hash)) continue;
+      const n = counts.get(t.hash);
+      if (t.dtype !== 'float32' || n === undefined || seen.has(t.hash)) continue;
       seen.add(t.hash);
-      const n = countNonFinite(data);
       if (n > 0) warnings.push(nonFiniteWarning(t.name, n, ` of version ${shortId(v.id)}`));
     }
   return warnings;
