@@ -1,33 +1,48 @@
 /**
- * Digests of many stored blobs at once, in hashing workers (./blobDigest.worker.ts): each worker reads a
- * blob and computes its CRC-32 while Web Crypto hashes the one before on its own thread, and while the
- * other worker does the same with another blob, so reading, CRC and SHA-256 overlap and the page's thread
- * stays free. Where there are no workers (Node, tests) or one cannot start, the page digests the rest.
+ * Hashing for bundles in two workers (./blobDigest.worker.ts), so that both cores of a small machine work
+ * and the page's thread stays free: Chromium's Web Crypto hashes on the thread that asks, so hashes asked
+ * from the page run one after another there. An export has each worker read stored blobs (SHA-256 and
+ * CRC-32, ./blobDigest.ts); an import hands them bytes to hash and keep in a Blob. Where there are no
+ * workers (Node, tests) or one cannot start, the page does the rest itself, with the same results.
  */
-import { digestBlob, type BlobDigest } from './blobDigest';
+import { digestBlob, keepBytes, type BlobDigest, type KeptBytes } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
 
 export interface DigestWorker {
-  postMessage(message: DigestRequest): void;
+  postMessage(message: DigestRequest, transfer?: Transferable[]): void;
   terminate(): void;
   onmessage: ((e: MessageEvent<DigestReply>) => void) | null;
   onerror: ((e: ErrorEvent) => void) | null;
 }
 
-export type DigestBlobs = (
-  blobs: readonly Blob[],
-  onEach?: (index: number, digest: BlobDigest) => void,
-) => Promise<BlobDigest[]>;
+export interface Hashing {
+  /** Reads and digests stored blobs, largest first; results in the order given. */
+  digestBlobs(
+    blobs: readonly Blob[],
+    onEach?: (index: number, digest: BlobDigest) => void,
+  ): Promise<BlobDigest[]>;
+  /** Hashes each piece of bytes and makes the Blob that stores it; results in the order given. */
+  keepBytes(
+    pieces: readonly Uint8Array<ArrayBuffer>[],
+    onEach?: (index: number, kept: KeptBytes) => void,
+  ): Promise<KeptBytes[]>;
+}
 
-/** Two keep both cores of a small machine busy; Web Crypto hashes on one thread however many there are. */
+/** One kind of work: what a worker is sent for a job, and the same work done in the page. */
+interface Job<J, R> {
+  readonly size: (job: J) => number;
+  readonly request: (id: number, job: J) => { message: DigestRequest; transfer: Transferable[] };
+  readonly inPage: (job: J) => Promise<R>;
+}
+
 const WORKERS = 2;
-/** Workers are kept this long after an export, so the next one does not wait for them to start. */
+/** Workers are kept this long after a bundle, so the next one does not wait for them to start. */
 const IDLE_MS = 15_000;
 
-export function blobDigester(
+export function hashingPool(
   spawn: (() => DigestWorker) | null,
   options: { workers?: number; idleMs?: number } = {},
-): DigestBlobs {
+): Hashing {
   const { workers = WORKERS, idleMs = IDLE_MS } = options;
   const idle: DigestWorker[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -50,27 +65,27 @@ export function blobDigester(
     clearTimeout(timer);
     timer = setTimeout(() => idle.splice(0).forEach((x) => x.terminate()), idleMs);
   };
-  /** A worker's digest; `null` when the worker died (it could not start, or crashed): the page does it. */
-  const ask = (w: DigestWorker, blob: Blob): Promise<BlobDigest | null> =>
-    new Promise((resolve, reject) => {
-      const id = ++nextId;
+  /** A worker's answer; `null` when the worker died (it could not start, or crashed): the page does it. */
+  const ask = <R>(w: DigestWorker, request: { message: DigestRequest; transfer: Transferable[] }) =>
+    new Promise<R | null>((resolve, reject) => {
+      const { id } = request.message;
       w.onmessage = ({ data }) => {
         if (data.id !== id) return;
         // A failed read keeps its name (NotReadableError…), so storage words it as a read in the page would be.
-        if (data.ok) resolve(data.digest);
+        if (data.ok) resolve(data.value as R);
         else reject(new DOMException(data.message, data.name));
       };
       w.onerror = (e) => {
         e.preventDefault();
         resolve(null);
       };
-      w.postMessage({ id, blob });
+      w.postMessage(request.message, request.transfer);
     });
 
-  return async (blobs, onEach) => {
-    const out = new Array<BlobDigest>(blobs.length);
+  async function run<J, R>(kind: Job<J, R>, jobs: readonly J[], onEach?: (i: number, r: R) => void) {
+    const out = new Array<R>(jobs.length);
     // The largest first, so that the workers finish at about the same time.
-    const order = blobs.map((_, i) => i).sort((a, b) => (blobs[b] as Blob).size - (blobs[a] as Blob).size);
+    const order = jobs.map((_, i) => i).sort((a, b) => kind.size(jobs[b] as J) - kind.size(jobs[a] as J));
     let next = 0;
     let failed = false;
     const lane = async (first: DigestWorker | null) => {
@@ -78,16 +93,16 @@ export function blobDigester(
       try {
         while (next < order.length && !failed) {
           const i = order[next++] as number;
-          const blob = blobs[i] as Blob;
-          let digest = w ? await ask(w, blob) : await digestBlob(blob);
-          if (!digest) {
+          const job = jobs[i] as J;
+          let result = w ? await ask<R>(w, kind.request(++nextId, job)) : await kind.inPage(job);
+          if (result === null) {
             w?.terminate();
             w = null;
             usable = false;
-            digest = await digestBlob(blob);
+            result = await kind.inPage(job);
           }
-          out[i] = digest;
-          onEach?.(i, digest);
+          out[i] = result;
+          onEach?.(i, result);
         }
       } catch (e) {
         failed = true;
@@ -97,7 +112,7 @@ export function blobDigester(
       }
     };
     const lanes: Promise<void>[] = [];
-    for (let k = 0; k < Math.min(workers, blobs.length); k++) {
+    for (let k = 0; k < Math.min(workers, jobs.length); k++) {
       const w = acquire();
       // Without workers, one lane in the page: more would only take turns on its one thread.
       if (!w && k > 0) break;
@@ -105,10 +120,29 @@ export function blobDigester(
     }
     await Promise.all(lanes);
     return out;
+  }
+
+  const digest: Job<Blob, BlobDigest> = {
+    size: (blob) => blob.size,
+    request: (id, blob) => ({ message: { id, op: 'digest', blob }, transfer: [] }),
+    inPage: (blob) => digestBlob(blob),
+  };
+  const keep: Job<Uint8Array<ArrayBuffer>, KeptBytes> = {
+    size: (bytes) => bytes.byteLength,
+    // A copy of just these bytes, moved to the worker: posting the view would clone all of its buffer.
+    request: (id, bytes) => {
+      const copy = bytes.slice();
+      return { message: { id, op: 'keep', bytes: copy }, transfer: [copy.buffer] };
+    },
+    inPage: keepBytes,
+  };
+  return {
+    digestBlobs: (blobs, onEach) => run(digest, blobs, onEach),
+    keepBytes: (pieces, onEach) => run(keep, pieces, onEach),
   };
 }
 
-export const digestBlobs: DigestBlobs = blobDigester(
+export const hashing: Hashing = hashingPool(
   typeof Worker === 'undefined'
     ? null
     : () =>

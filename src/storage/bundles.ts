@@ -10,7 +10,7 @@ import type { JsonObject } from '../core/json';
 import type { BundleAttachment, BundleManifest } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
 import { bundleFileName } from '../core/bundle/names';
-import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
+import { openBundle, type HashBlobs, type OpenedBundle, type Progress } from '../core/bundle/read';
 import { planRefImport, type RefImport } from '../core/bundle/refPlan';
 import { selectScope } from '../core/bundle/scope';
 import { allBlobsOf, blobsOf, buildManifest, bundleParts, type PackedBlob } from '../core/bundle/write';
@@ -30,7 +30,7 @@ import { version as APP_VERSION } from '../../package.json';
 import type { GraftDb, BlobKind, BlobRow, ManifestRow } from './db';
 import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
 import type { BlobDigest } from './blobDigest';
-import { digestBlobs } from './blobDigests';
+import { hashing } from './blobDigests';
 import { guard } from './errors';
 import { joinVersion } from './versionReads';
 
@@ -54,13 +54,13 @@ export function exportBundle(
       : undefined;
     const needed = allBlobsOf(versions, attachments);
     const topologyHashes = new Set(versions.map((v) => v.topologyHash));
-    // Topologies are read even when left out: each version's model.json and README need them.
-    const topologies = await readTopologies(db, topologyHashes);
     const packed = await packBlobs(
       db,
       needed.filter((h) => !thin?.omitted.has(h)),
       onProgress,
     );
+    // Topologies are read even when left out: each version's model.json and README need them.
+    const topologies = await readTopologies(db, topologyHashes, packed);
     const blobSizes = await sizesOf(db, needed, packed);
     const manifest = buildManifest({
       createdAt: now(),
@@ -159,9 +159,10 @@ async function readVersions(
       throw new GraftError('error.storage/not-found.vanished', { id, short: shortId(id) });
     return joinVersion(row, manifest);
   });
-  for (const v of versions)
-    if (!(await checkVersionId(v)))
-      throw new GraftError('error.version/invalid.altered', { id: v.id, short: shortId(v.id) });
+  const valid = await Promise.all(versions.map(checkVersionId));
+  const altered = versions[valid.indexOf(false)];
+  if (altered)
+    throw new GraftError('error.version/invalid.altered', { id: altered.id, short: shortId(altered.id) });
   return { versions, kept: manifests.map((m) => m?.attachments ?? {}) };
 }
 
@@ -203,7 +204,7 @@ async function packBlobs(
   const total = present.reduce((n, r) => n + r.size, 0);
   let done = 0;
   onProgress?.(0, total);
-  const digests = await digestBlobs(
+  const digests = await hashing.digestBlobs(
     present.map((r) => r.data),
     (i, d) => {
       const row = present[i] as BlobRow;
@@ -224,19 +225,25 @@ async function packBlobs(
   return out;
 }
 
-/** The topologies the versions' model.json and README describe, read and checked against their names. */
+/**
+ * The topologies the versions' model.json and README describe, read and checked against their names: from
+ * the Blobs already packed, or from the store for a thin bundle's left-out ones.
+ */
 async function readTopologies(
   db: GraftDb,
   hashes: ReadonlySet<BlobHash>,
+  packed: ReadonlyMap<BlobHash, PackedBlob<Blob>>,
 ): Promise<Map<BlobHash, JsonObject>> {
-  const rows = await db.blobs.bulkGet([...hashes]);
+  const unpacked = [...hashes].filter((h) => !packed.has(h));
+  const rows = unpacked.length ? await db.blobs.bulkGet(unpacked) : [];
+  const stored = new Map(rows.flatMap((r) => (r ? [[r.hash, r] as const] : [])));
   const out = new Map<BlobHash, JsonObject>();
-  for (const [i, hash] of [...hashes].entries()) {
-    const row = rows[i];
-    if (!row)
+  for (const hash of hashes) {
+    const blob = packed.get(hash) ?? stored.get(hash);
+    if (!blob)
       throw new GraftError('error.storage/blob-missing.export', { blob: hash, short: hash.slice(0, 12) });
-    const data = new Uint8Array(await row.data.arrayBuffer());
-    if (data.byteLength !== row.size || (await hashBlob(data)) !== hash)
+    const data = new Uint8Array(await blob.data.arrayBuffer());
+    if (data.byteLength !== blob.size || (await hashBlob(data)) !== hash)
       throw new GraftError('error.storage/blob-corrupt.export', { blob: hash, short: hash.slice(0, 12) });
     out.set(hash, JSON.parse(new TextDecoder().decode(data)) as JsonObject);
   }
@@ -249,7 +256,7 @@ async function sizesOf(
   read: ReadonlyMap<BlobHash, { readonly size: number }>,
 ): Promise<Map<BlobHash, number>> {
   const unread = needed.filter((h) => !read.has(h));
-  const rows = await db.blobs.bulkGet(unread);
+  const rows = unread.length ? await db.blobs.bulkGet(unread) : [];
   const sizes = new Map<BlobHash, number>();
   for (const [h, blob] of read) sizes.set(h, blob.size);
   rows.forEach((row, i) => {
@@ -280,9 +287,9 @@ export async function importBundle(
   onProgress?: Progress,
 ): Promise<ImportReport> {
   let opened: OpenedBundle;
-  const stored = storedBlobs(bytes);
+  const stored = keptBlobs();
   try {
-    opened = await openBundle(bytes, onProgress, stored.add);
+    opened = await openBundle(bytes, onProgress, stored.hashBlobs);
   } catch (e) {
     if (isGraftError(e)) throw e;
     throw new GraftError(
@@ -307,27 +314,21 @@ async function newBlobBytes(db: GraftDb, opened: OpenedBundle): Promise<number> 
 }
 
 /**
- * The Blobs an import stores, made while the bundle's hashes are checked (making them writes nothing).
- * Stored blobs are slices of one Blob of the whole bundle: one copy of the bytes into the browser's blob
- * storage, where a Blob per blob took Chromium two to three times as long.
+ * The hashing of an import's blobs, in the hashing workers, which also make the Blobs the import stores:
+ * both copies of the bytes are made there while the page counts NaNs. Nothing is written until openBundle
+ * has compared every hash.
  */
-function storedBlobs(bytes: Uint8Array): {
-  add: (hash: BlobHash, data: Uint8Array<ArrayBuffer>) => void;
-  made: ReadonlyMap<BlobHash, Blob>;
-} {
+function keptBlobs(): { hashBlobs: HashBlobs; made: ReadonlyMap<BlobHash, Blob> } {
   const made = new Map<BlobHash, Blob>();
-  let whole: Blob | undefined;
-  const add = (hash: BlobHash, data: Uint8Array<ArrayBuffer>) => {
-    if (data.buffer !== bytes.buffer) {
-      // Inflated from a deflated entry: bytes of its own.
-      made.set(hash, new Blob([data]));
-      return;
-    }
-    whole ??= new Blob([bytes as Uint8Array<ArrayBuffer>]);
-    const at = data.byteOffset - bytes.byteOffset;
-    made.set(hash, whole.slice(at, at + data.byteLength));
+  const hashBlobs: HashBlobs = async (blobs, onEach) => {
+    const kept = await hashing.keepBytes(
+      blobs.map((b) => b.data),
+      (i) => onEach(i),
+    );
+    kept.forEach((k, i) => made.set((blobs[i] as (typeof blobs)[number]).hash, k.blob));
+    return kept.map((k) => k.hash);
   };
-  return { add, made };
+  return { hashBlobs, made };
 }
 
 function writeImport(

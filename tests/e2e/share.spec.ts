@@ -280,17 +280,24 @@ test('a whole repository travels to an empty browser with its history, refs and 
   }
   expect(new Set(Object.values(prints)).size).toBe(4);
 
-  // Export, watching the progress bar: blob reads are held after the second so the bar can be seen.
+  // Export, watching the progress bar: blob reads are held after the second so the bar can be seen. The
+  // hashing workers read the weights, so what is held there is the page handing them a blob to read.
   await openTab(page, 'Share');
   await page.evaluate(() => {
     const w = window as unknown as { releaseReads: () => void };
-    const original = Blob.prototype.arrayBuffer;
+    const originalRead = Blob.prototype.arrayBuffer;
+    const originalPost = Worker.prototype.postMessage;
     let reads = 0;
     const gate = new Promise<void>((resolve) => (w.releaseReads = resolve));
     Blob.prototype.arrayBuffer = async function (this: Blob) {
       if (++reads > 2) await gate;
-      return original.call(this);
+      return originalRead.call(this);
     };
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      const asksToRead = (args[0] as { blob?: unknown } | null)?.blob instanceof Blob;
+      if (asksToRead && ++reads > 2) void gate.then(() => originalPost.apply(this, args));
+      else originalPost.apply(this, args);
+    } as Worker['postMessage'];
   });
   const download = page.waitForEvent('download');
   await page.getByLabel('Whole repository').check();

@@ -28,22 +28,34 @@ export interface OpenedBundle {
 const LABEL = part('errorPart.this-bundle');
 
 /**
- * Called with each blob's bytes as soon as they are out of the zip, before they are verified: for work
- * that writes nothing and can run while the hashes are computed (storage makes the Blobs it will store).
- * A bundle refused later leaves that work unused.
+ * Hashes the blobs a bundle carries (each with the hash its name claims) and answers their SHA-256 in the
+ * same order, calling `onEach` as each is done. The default hashes them here, one after another; storage
+ * hands them to workers, so the hashes run while this thread counts NaNs.
  */
-export type OnBlob = (hash: BlobHash, data: Uint8Array<ArrayBuffer>) => void;
+export type HashBlobs = (
+  blobs: readonly { readonly hash: BlobHash; readonly data: Uint8Array<ArrayBuffer> }[],
+  onEach: (index: number) => void,
+) => Promise<BlobHash[]>;
+
+const hashInTurn: HashBlobs = async (blobs, onEach) => {
+  const out: BlobHash[] = [];
+  for (const [i, b] of blobs.entries()) {
+    out.push(await hashBlob(b.data));
+    onEach(i);
+  }
+  return out;
+};
 
 export async function openBundle(
   bytes: Uint8Array,
   onProgress?: Progress,
-  onBlob?: OnBlob,
+  hashBlobs: HashBlobs = hashInTurn,
 ): Promise<OpenedBundle> {
   const entries = listZip(bytes, LABEL);
   const manifest = readManifestEntry(bytes, entries);
   checkFileSet(entries, manifest);
   await checkVersionIds(manifest.versions);
-  const { blobs, nonFinite } = await readBlobs(bytes, entries, manifest, onProgress, onBlob);
+  const { blobs, nonFinite } = await readBlobs(bytes, entries, manifest, hashBlobs, onProgress);
   checkTopologies(manifest, blobs);
   return { manifest, blobs, warnings: nonFiniteWarnings(manifest, nonFinite) };
 }
@@ -84,54 +96,31 @@ function checkFileSet(entries: ReadonlyMap<string, ZipEntry>, m: BundleManifest)
 }
 
 async function checkVersionIds(versions: readonly Version[]): Promise<void> {
-  for (const v of versions)
-    if (!(await checkVersionId(v)))
-      throw new GraftError('error.bundle/hash-mismatch.version', {
-        version: v.id,
-        short: shortId(v.id),
-        message: quote(v.message, 60),
-      });
+  // All at once: each is a short Web Crypto round trip, and a history has thousands.
+  const valid = await Promise.all(versions.map(checkVersionId));
+  const v = versions[valid.indexOf(false)];
+  if (v)
+    throw new GraftError('error.bundle/hash-mismatch.version', {
+      version: v.id,
+      short: shortId(v.id),
+      message: quote(v.message, 60),
+    });
 }
 
 /**
- * Web Crypto copies what it hashes; this many bytes may wait to be hashed at once. Enough to keep its
- * thread busy while the next blobs are unpacked, counted and handed to `onBlob`, bounded for big models.
- */
-const HASHING_BYTES = 256 * 1024 ** 2;
-
-/**
- * Every blob the bundle carries, its size and its SHA-256 checked. Hashes run on Web Crypto's own thread
- * while this one unpacks the next blobs, counts their NaNs and hands them to `onBlob`; each is checked in
- * the bundle's order, and the first that fails refuses the bundle.
+ * Every blob the bundle carries, its size and its SHA-256 checked; the first in the bundle's order that
+ * fails refuses the bundle. NaNs are counted while `hashBlobs` works.
  */
 async function readBlobs(
   bytes: Uint8Array,
   entries: ReadonlyMap<string, ZipEntry>,
   m: BundleManifest,
+  hashBlobs: HashBlobs,
   onProgress?: Progress,
-  onBlob?: OnBlob,
 ): Promise<{ blobs: Map<BlobHash, Uint8Array<ArrayBuffer>>; nonFinite: Map<BlobHash, number> }> {
   const omitted = new Set(m.thin?.omitted ?? []);
   const present = m.blobs.filter((b) => !omitted.has(b.hash));
-  const floats = new Set(
-    m.versions.flatMap((v) => v.tensors.filter((t) => t.dtype === 'float32').map((t) => t.hash)),
-  );
-  const total = present.reduce((n, b) => n + b.size, 0);
-  const out = new Map<BlobHash, Uint8Array<ArrayBuffer>>();
-  const nonFinite = new Map<BlobHash, number>();
-  const hashing: { hash: BlobHash; size: number; digest: Promise<BlobHash> }[] = [];
-  let waiting = 0;
-  let done = 0;
-  const checkNext = async () => {
-    const h = hashing.shift() as (typeof hashing)[number];
-    if ((await h.digest) !== h.hash)
-      throw new GraftError('error.bundle/hash-mismatch.blob', { blob: h.hash, short: h.hash.slice(0, 12) });
-    waiting -= h.size;
-    done += h.size;
-    onProgress?.(done, total);
-  };
-  onProgress?.(0, total);
-  for (const b of present) {
+  const items = present.map((b) => {
     const entry = entries.get(blobPath(b.hash)) as ZipEntry;
     if (entry.size !== b.size)
       throw new GraftError('error.bundle/size-mismatch.blob', {
@@ -141,15 +130,25 @@ async function readBlobs(
         listed: b.size,
       });
     // The SHA-256 is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
-    const data = readZipEntry(bytes, entry, LABEL, { checkCrc: false });
-    while (hashing.length > 0 && waiting + b.size > HASHING_BYTES) await checkNext();
-    hashing.push({ hash: b.hash, size: b.size, digest: hashBlob(data) });
-    waiting += b.size;
-    out.set(b.hash, data);
-    onBlob?.(b.hash, data);
-    if (floats.has(b.hash)) nonFinite.set(b.hash, countNonFinite(data));
-  }
-  while (hashing.length > 0) await checkNext();
+    return { hash: b.hash, data: readZipEntry(bytes, entry, LABEL, { checkCrc: false }) };
+  });
+  const total = present.reduce((n, b) => n + b.size, 0);
+  let done = 0;
+  onProgress?.(0, total);
+  const hashing = hashBlobs(items, (i) => {
+    done += (items[i] as (typeof items)[number]).data.byteLength;
+    onProgress?.(done, total);
+  });
+  const floats = new Set(
+    m.versions.flatMap((v) => v.tensors.filter((t) => t.dtype === 'float32').map((t) => t.hash)),
+  );
+  const nonFinite = new Map<BlobHash, number>();
+  for (const { hash, data } of items) if (floats.has(hash)) nonFinite.set(hash, countNonFinite(data));
+  const hashes = await hashing;
+  const bad = items.find((b, i) => hashes[i] !== b.hash);
+  if (bad)
+    throw new GraftError('error.bundle/hash-mismatch.blob', { blob: bad.hash, short: bad.hash.slice(0, 12) });
+  const out = new Map(items.map((b) => [b.hash, b.data]));
   checkTensorSizes(m, out);
   return { blobs: out, nonFinite };
 }
