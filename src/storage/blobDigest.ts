@@ -73,14 +73,3 @@ function grow(buffer: ArrayBuffer, used: number): ArrayBuffer {
   new Uint8Array(bigger).set(new Uint8Array(buffer, 0, used));
   return bigger;
 }
-
-/** Bytes an import will store, checked: their SHA-256, and the Blob that stores them. */
-export interface KeptBytes {
-  readonly hash: BlobHash;
-  readonly blob: Blob;
-}
-
-/** Hashes bytes and makes the Blob that stores them: where it runs, both copies of them are made there. */
-export async function keepBytes(bytes: Uint8Array<ArrayBuffer>): Promise<KeptBytes> {
-  return { hash: await hashBlob(bytes), blob: new Blob([bytes]) };
-}

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../core/bundle/crc32';
 import { hashBlob } from '../core/hashing';
-import { digestBlob, keepBytes } from './blobDigest';
+import { digestBlob } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
-import { hashingPool, type DigestWorker } from './blobDigests';
+import { blobDigester, type DigestWorker } from './blobDigests';
 
 const blobOf = (n: number, seed: number) => new Blob([new Uint8Array(n).map((_, i) => (i * seed) % 251)]);
 
@@ -14,10 +14,8 @@ class FakeWorker implements DigestWorker {
   terminated = false;
   handled = 0;
   constructor(private readonly behave: 'work' | 'die' | 'unreadable' = 'work') {}
-  received: DigestRequest[] = [];
   postMessage(request: DigestRequest): void {
     const { id } = request;
-    this.received.push(request);
     void (async () => {
       await Promise.resolve();
       if (this.behave === 'die') {
@@ -27,12 +25,7 @@ class FakeWorker implements DigestWorker {
       const data: DigestReply =
         this.behave === 'unreadable'
           ? { id, ok: false, name: 'NotReadableError', message: 'gone' }
-          : {
-              id,
-              ok: true,
-              value:
-                request.op === 'digest' ? await digestBlob(request.blob) : await keepBytes(request.bytes),
-            };
+          : { id, ok: true, digest: await digestBlob(request.blob) };
       this.handled++;
       this.onmessage?.({ data } as MessageEvent<DigestReply>);
     })();
@@ -45,7 +38,7 @@ class FakeWorker implements DigestWorker {
 describe('digesting stored blobs', () => {
   it('gives each blob its SHA-256, CRC-32 and size, in the order asked, the work shared by the workers', async () => {
     const spawned: FakeWorker[] = [];
-    const { digestBlobs: digest } = hashingPool(() => {
+    const digest = blobDigester(() => {
       const w = new FakeWorker();
       spawned.push(w);
       return w;
@@ -68,13 +61,13 @@ describe('digesting stored blobs', () => {
   it('digests in the page when no worker can start, or one dies, with the same result', async () => {
     const blobs = [blobOf(100, 3), blobOf(200, 5), blobOf(300, 7)];
     const expected = await Promise.all(blobs.map((b) => digestBlob(b)));
-    expect(await hashingPool(null).digestBlobs(blobs)).toEqual(expected);
-    const thrown = hashingPool(() => {
+    expect(await blobDigester(null)(blobs)).toEqual(expected);
+    const thrown = blobDigester(() => {
       throw new Error('blocked by the content security policy');
     });
-    expect(await thrown.digestBlobs(blobs)).toEqual(expected);
+    expect(await thrown(blobs)).toEqual(expected);
     const dying: FakeWorker[] = [];
-    const { digestBlobs: dies } = hashingPool(() => {
+    const dies = blobDigester(() => {
       const w = new FakeWorker('die');
       dying.push(w);
       return w;
@@ -90,7 +83,7 @@ describe('digesting stored blobs', () => {
 
   it('fails as the read failed, a NotReadableError staying one, and stops handing out work', async () => {
     const worker = new FakeWorker('unreadable');
-    const { digestBlobs: digest } = hashingPool(() => worker, { workers: 1 });
+    const digest = blobDigester(() => worker, { workers: 1 });
     const e = await digest([blobOf(10, 1), blobOf(20, 1), blobOf(30, 1)]).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DOMException);
     expect((e as DOMException).name).toBe('NotReadableError');
@@ -99,34 +92,11 @@ describe('digesting stored blobs', () => {
 
   it('ends idle workers after a while', async () => {
     const worker = new FakeWorker();
-    const { digestBlobs: digest } = hashingPool(() => worker, { idleMs: 10 });
+    const digest = blobDigester(() => worker, { idleMs: 10 });
     await digest([blobOf(10, 1)]);
     expect(worker.terminated).toBe(false);
     await new Promise((r) => setTimeout(r, 30));
     expect(worker.terminated).toBe(true);
-  });
-
-  it('hashes an import’s pieces in the workers, each sent alone, and gives back the Blobs that store them', async () => {
-    const spawned: FakeWorker[] = [];
-    const pool = hashingPool(() => {
-      const w = new FakeWorker();
-      spawned.push(w);
-      return w;
-    });
-    const bundle = new Uint8Array(10_000).map((_, i) => (i * 7) % 256);
-    const pieces = [bundle.subarray(0, 10), bundle.subarray(100, 6100), bundle.subarray(7000, 7000)];
-    const kept = await pool.keepBytes(pieces);
-    for (const [i, piece] of pieces.entries()) {
-      expect(kept[i]!.hash).toBe(await hashBlob(piece));
-      expect(new Uint8Array(await kept[i]!.blob.arrayBuffer())).toEqual(piece);
-    }
-    const sent = spawned.flatMap((w) => w.received).flatMap((r) => (r.op === 'keep' ? [r.bytes] : []));
-    // Posting a view would have cloned the whole bundle: each worker got just its piece.
-    expect(sent.map((b) => b.buffer.byteLength).sort((a, b) => a - b)).toEqual([0, 10, 6000]);
-    expect(bundle.byteLength).toBe(10_000);
-    // In the page, with no workers, the same.
-    const here = await hashingPool(null).keepBytes(pieces);
-    expect(here.map((k) => k.hash)).toEqual(kept.map((k) => k.hash));
   });
 
   it('reads each blob in pieces into one buffer kept between blobs, with the same digest as a plain read', async () => {

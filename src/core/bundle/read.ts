@@ -27,37 +27,14 @@ export interface OpenedBundle {
 
 const LABEL = part('errorPart.this-bundle');
 
-/**
- * Hashes the blobs a bundle carries (each with the hash its name claims) and answers their SHA-256 in the
- * same order, calling `onEach` as each is done. The default hashes them here, one after another; storage
- * hands them to workers, so the hashes run while this thread counts NaNs.
- */
-export type HashBlobs = (
-  blobs: readonly { readonly hash: BlobHash; readonly data: Uint8Array<ArrayBuffer> }[],
-  onEach: (index: number) => void,
-) => Promise<BlobHash[]>;
-
-const hashInTurn: HashBlobs = async (blobs, onEach) => {
-  const out: BlobHash[] = [];
-  for (const [i, b] of blobs.entries()) {
-    out.push(await hashBlob(b.data));
-    onEach(i);
-  }
-  return out;
-};
-
-export async function openBundle(
-  bytes: Uint8Array,
-  onProgress?: Progress,
-  hashBlobs: HashBlobs = hashInTurn,
-): Promise<OpenedBundle> {
+export async function openBundle(bytes: Uint8Array, onProgress?: Progress): Promise<OpenedBundle> {
   const entries = listZip(bytes, LABEL);
   const manifest = readManifestEntry(bytes, entries);
   checkFileSet(entries, manifest);
   await checkVersionIds(manifest.versions);
-  const { blobs, nonFinite } = await readBlobs(bytes, entries, manifest, hashBlobs, onProgress);
+  const blobs = await readBlobs(bytes, entries, manifest, onProgress);
   checkTopologies(manifest, blobs);
-  return { manifest, blobs, warnings: nonFiniteWarnings(manifest, nonFinite) };
+  return { manifest, blobs, warnings: nonFiniteWarnings(manifest, blobs) };
 }
 
 function readManifestEntry(bytes: Uint8Array, entries: ReadonlyMap<string, ZipEntry>): BundleManifest {
@@ -108,19 +85,23 @@ async function checkVersionIds(versions: readonly Version[]): Promise<void> {
 }
 
 /**
- * Every blob the bundle carries, its size and its SHA-256 checked; the first in the bundle's order that
- * fails refuses the bundle. NaNs are counted while `hashBlobs` works.
+ * Every blob the bundle carries, its size and its SHA-256 checked, in the bundle's order. Chromium's Web
+ * Crypto hashes on the calling thread, so hashing them in workers was tried: it kept this thread free but
+ * cost more in all (each worker needs its own copy of the bytes) and was slower on a busy two-core machine.
  */
 async function readBlobs(
   bytes: Uint8Array,
   entries: ReadonlyMap<string, ZipEntry>,
   m: BundleManifest,
-  hashBlobs: HashBlobs,
   onProgress?: Progress,
-): Promise<{ blobs: Map<BlobHash, Uint8Array<ArrayBuffer>>; nonFinite: Map<BlobHash, number> }> {
+): Promise<Map<BlobHash, Uint8Array<ArrayBuffer>>> {
   const omitted = new Set(m.thin?.omitted ?? []);
   const present = m.blobs.filter((b) => !omitted.has(b.hash));
-  const items = present.map((b) => {
+  const total = present.reduce((n, b) => n + b.size, 0);
+  const out = new Map<BlobHash, Uint8Array<ArrayBuffer>>();
+  let done = 0;
+  onProgress?.(0, total);
+  for (const b of present) {
     const entry = entries.get(blobPath(b.hash)) as ZipEntry;
     if (entry.size !== b.size)
       throw new GraftError('error.bundle/size-mismatch.blob', {
@@ -129,28 +110,16 @@ async function readBlobs(
         size: entry.size,
         listed: b.size,
       });
-    // The SHA-256 is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
-    return { hash: b.hash, data: readZipEntry(bytes, entry, LABEL, { checkCrc: false }) };
-  });
-  const total = present.reduce((n, b) => n + b.size, 0);
-  let done = 0;
-  onProgress?.(0, total);
-  const hashing = hashBlobs(items, (i) => {
-    done += (items[i] as (typeof items)[number]).data.byteLength;
+    // The SHA-256 below is a stronger check than the zip's CRC, so the CRC is skipped for blobs.
+    const data = readZipEntry(bytes, entry, LABEL, { checkCrc: false });
+    if ((await hashBlob(data)) !== b.hash)
+      throw new GraftError('error.bundle/hash-mismatch.blob', { blob: b.hash, short: b.hash.slice(0, 12) });
+    out.set(b.hash, data);
+    done += b.size;
     onProgress?.(done, total);
-  });
-  const floats = new Set(
-    m.versions.flatMap((v) => v.tensors.filter((t) => t.dtype === 'float32').map((t) => t.hash)),
-  );
-  const nonFinite = new Map<BlobHash, number>();
-  for (const { hash, data } of items) if (floats.has(hash)) nonFinite.set(hash, countNonFinite(data));
-  const hashes = await hashing;
-  const bad = items.find((b, i) => hashes[i] !== b.hash);
-  if (bad)
-    throw new GraftError('error.bundle/hash-mismatch.blob', { blob: bad.hash, short: bad.hash.slice(0, 12) });
-  const out = new Map(items.map((b) => [b.hash, b.data]));
+  }
   checkTensorSizes(m, out);
-  return { blobs: out, nonFinite };
+  return out;
 }
 
 function checkTensorSizes(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): void {
@@ -187,15 +156,15 @@ function checkTopologies(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Ar
   }
 }
 
-/** `counts`: NaN and ±Infinity in each float32 blob the bundle carries. */
-function nonFiniteWarnings(m: BundleManifest, counts: ReadonlyMap<BlobHash, number>): string[] {
+function nonFiniteWarnings(m: BundleManifest, blobs: ReadonlyMap<BlobHash, Uint8Array>): string[] {
   const warnings: string[] = [];
   const seen = new Set<BlobHash>();
   for (const v of m.versions)
     for (const t of v.tensors) {
-      const n = counts.get(t.hash);
-      if (t.dtype !== 'float32' || n === undefined || seen.has(t.hash)) continue;
+      const data = blobs.get(t.hash);
+      if (t.dtype !== 'float32' || !data || seen.has(t.hash)) continue;
       seen.add(t.hash);
+      const n = countNonFinite(data);
       if (n > 0) warnings.push(nonFiniteWarning(t.name, n, ` of version ${shortId(v.id)}`));
     }
   return warnings;
