@@ -69,6 +69,8 @@ async function measure(
   }
   if (!bundle) throw new Error('no bundle');
   const out: ExportedBundle = bundle;
+  // What a person's download holds and a picker reads back: the bundle's bytes, read once, untimed.
+  const bytes = new Uint8Array(await out.file.arrayBuffer());
   const rows = await source.listVersions(repoId);
   const hashes = [...new Set((await source.db.blobs.toCollection().primaryKeys()) as BlobHash[])];
   for (let i = 0; i < reps; i++) {
@@ -78,13 +80,13 @@ async function measure(
       let added = 0;
       importMs.push(
         await timed(async () => {
-          added = (await importBundle(target.store, out.bytes, onProgress)).addedVersions.length;
+          added = (await importBundle(target.store, bytes, onProgress)).addedVersions.length;
         }),
       );
       if (added !== out.stats.versions)
         throw new Error(`${label}: the import added ${added} versions, the bundle has ${out.stats.versions}`);
       if (i === 0) {
-        const again = await importBundle(target.store, out.bytes, onProgress);
+        const again = await importBundle(target.store, bytes, onProgress);
         if (again.addedVersions.length !== 0 || again.addedBlobs !== 0)
           throw new Error(`${label}: importing the same bundle twice added something`);
       }
@@ -126,22 +128,29 @@ async function measure(
   return { exportMs, importMs, rawReadMs, rawWriteMs, bundle: out };
 }
 
-function entries(name: string, m: Measured, what: string): BenchEntry[] {
+/** Issue 16: bundles near disk speed, as ratios to the IndexedDB ceilings (the 64 MiB rows only). */
+interface ThroughputTargets {
+  readonly export: number;
+  readonly import: number;
+}
+
+function entries(name: string, m: Measured, what: string, targets?: ThroughputTargets): BenchEntry[] {
   const mib = m.bundle.stats.bundleBytes / MiB;
   const rate = (msList: number[]) => mib / (median(msList) / 1000);
   const samples = (msList: number[]) => msList.map((x) => round(mib / (x / 1000)));
   const throughput = (kind: 'export' | 'import', msList: number[], raw: number[], rawWhat: string) => {
     const value = rate(msList);
     const baseline = rate(raw);
+    const target = targets?.[kind];
     return {
       name: `${name}-${kind}`,
       value: round(value),
       unit: 'MiB/s',
       baseline: round(baseline),
       ratio: round(value / baseline, 2),
-      target: '(reference)',
-      met: null,
-      note: `${what}: bundle MiB ÷ median seconds of ${kind === 'export' ? 'exportBundle (read and re-hash every blob, build the manifest and model.json files, zip)' : 'importBundle into a fresh database (unzip, check every hash, size and id, write all in one transaction)'}; median ${median(msList).toFixed(0)} ms. baseline: the IndexedDB ceiling, ${rawWhat}, in MiB of bundle per second. ratio: value ÷ baseline (1 = as fast as the raw IndexedDB ${kind === 'export' ? 'read' : 'write'}).`,
+      target: target === undefined ? '(reference)' : `ratio ≥ ${target}`,
+      met: target === undefined ? null : value / baseline >= target,
+      note: `${what}: bundle MiB ÷ median seconds of ${kind === 'export' ? 'exportBundle (two hashing workers read every blob, check its SHA-256 and size and compute its CRC-32; the manifest, model.json files and zip headers are built; the bundle is a Blob of those and the stored blobs, not copied)' : 'importBundle into a fresh database (unzip, check every id, size and SHA-256 — hashed in two workers, which also make the Blobs to store — then write all in one transaction)'}; median ${median(msList).toFixed(0)} ms. baseline: the IndexedDB ceiling, ${rawWhat}, in MiB of bundle per second. ratio: value ÷ baseline (1 = as fast as the raw IndexedDB ${kind === 'export' ? 'read' : 'write'}).`,
       samples: { value: samples(msList), baseline: samples(raw) },
     } satisfies BenchEntry;
   };
@@ -194,7 +203,10 @@ export async function benchBundles(say: (line: string) => void, reps: number): P
       `${VERSIONS} versions`,
     );
     return [
-      ...entries('bundle-64mib', single, 'One version of a 64 MiB model (10 tensors)'),
+      ...entries('bundle-64mib', single, 'One version of a 64 MiB model (10 tensors)', {
+        export: 0.6,
+        import: 0.7,
+      }),
       ...entries(
         `bundle-${VERSIONS}-versions`,
         many,

@@ -55,8 +55,9 @@ export const BROWSER_STORAGE: StorageManagerPort = {
 const REVOKE_AFTER_MS = 60_000;
 
 /** Saves `bytes` as a download named `fileName` (ShareServices.saveFile). */
-export function saveFile(bytes: Uint8Array, fileName: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
+export function saveFile(data: Uint8Array | Blob, fileName: string, mime: string): void {
+  // A Blob inside a Blob is referenced, not copied (an exported bundle joins the stored weights' Blobs).
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type: mime }));
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

@@ -13,7 +13,7 @@ import { materializeModel, snapshotModel } from '../ml/snapshot';
 import { TOY, TOY_CONFIG, weightBits, xor } from '../ml/testTraining';
 import { train } from '../ml/train';
 import { exportBundle, importBundle } from '../storage/bundles';
-import { freshStore } from '../storage/testDb';
+import { bundleBytes, freshStore } from '../storage/testDb';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -50,7 +50,7 @@ async function throughBundle(carry: boolean): Promise<number[][]> {
   here.close();
 
   const there = freshStore();
-  await importBundle(there, bundle.bytes);
+  await importBundle(there, await bundleBytes(bundle));
   const id = saved.version.id;
   const model = await materializeModel(await there.load(id));
   const state: OptimizerState | null = await there.loadOptimizerState(id);

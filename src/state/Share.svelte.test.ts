@@ -112,7 +112,7 @@ function services(overrides: Partial<ShareServices<string>> = {}): ShareServices
         includesData: false,
         bundleBytes: 12,
       };
-      return { bytes: new Uint8Array([1]), fileName: 'iris--all--cccccccc.graft.zip', stats };
+      return { file: new Blob([new Uint8Array([1])]), fileName: 'iris--all--cccccccc.graft.zip', stats };
     }),
     bundleDataBytes: vi.fn(async (request) => (request.scope.kind === 'version' ? 0 : 4096)),
     importBundle: vi.fn(async () => REPORT),
@@ -184,10 +184,11 @@ describe('Share: export', () => {
     expect(share.scope).toEqual({ kind: 'branch', name: 'side' });
     expect(share.scopeCounts.branch).toBe(2);
     const seen: (number | undefined)[] = [];
+    const file = new Blob([new Uint8Array([1])]);
     vi.mocked(s.exportBundle).mockImplementationOnce(async (_r, onProgress) => {
       onProgress(1, 4);
       seen.push(share.progress?.done);
-      return { bytes: new Uint8Array([1]), fileName: 'x.graft.zip', stats: {} as never };
+      return { file, fileName: 'x.graft.zip', stats: {} as never };
     });
     await share.exportBundle();
     expect(s.exportBundle).toHaveBeenCalledWith(
@@ -195,7 +196,9 @@ describe('Share: export', () => {
       expect.any(Function),
     );
     expect(seen).toEqual([1]);
-    expect(s.saveFile).toHaveBeenCalledWith(new Uint8Array([1]), 'x.graft.zip', 'application/zip');
+    expect(s.saveFile).toHaveBeenCalledWith(file, 'x.graft.zip', 'application/zip');
+    // The very Blob exported (Blobs with no own properties would compare equal).
+    expect(vi.mocked(s.saveFile).mock.calls.at(-1)?.[0]).toBe(file);
     expect(share.progress).toBeNull();
     expect(share.lastExport?.fileName).toBe('x.graft.zip');
   });

@@ -309,7 +309,7 @@ export class Share<M> {
               total,
             }),
         );
-        this.#s.saveFile(out.bytes, out.fileName, 'application/zip');
+        this.#s.saveFile(out.file, out.fileName, 'application/zip');
         this.lastExport = { fileName: out.fileName, stats: out.stats, thin: basis !== null };
       } finally {
         this.progress = null;

@@ -100,7 +100,7 @@ export class StorageCheck {
           { repoId, scope: { kind: 'versions', ids } },
           (done, total) => (this.exporting = { repoId, done, total }),
         );
-        this.#s.saveFile(out.bytes, out.fileName, 'application/zip');
+        this.#s.saveFile(out.file, out.fileName, 'application/zip');
         this.lastExport = { repoId, fileName: out.fileName, versions: ids };
         this.#activity.say(t('storageCheck.notice.exported', { count: ids.length, file: out.fileName }));
       } finally {

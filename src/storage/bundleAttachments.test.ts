@@ -12,7 +12,7 @@ import { dataBlob, tinyOptimizer, tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { bundleDataBytes, exportBundle, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { dumpStore, freshStore, rejects } from './testDb';
+import { bundleBytes, dumpStore, freshStore, rejects } from './testDb';
 
 let clock = Date.parse('2026-06-01T10:00:00.000Z');
 const tick = () => new Date((clock += 60_000)).toISOString();
@@ -72,15 +72,15 @@ describe('bundles carry optimizer state, and data when asked', () => {
       includesData: false,
       blobs: 1 + 4 + 8,
     });
-    const manifest = manifestOf(exported.bytes);
+    const manifest = manifestOf(await bundleBytes(exported));
     expect(manifest.attachments?.map((x) => [x.version, Object.keys(x).sort()])).toEqual([
       [a.v1, ['optimizer', 'version']],
       [a.v2, ['optimizer', 'version']],
     ]);
-    expect(Object.keys(unzipSync(exported.bytes))).not.toContain(blobPath(a.data.hash));
+    expect(Object.keys(unzipSync(await bundleBytes(exported)))).not.toContain(blobPath(a.data.hash));
 
     const b = freshStore();
-    const report = await importBundle(b, exported.bytes);
+    const report = await importBundle(b, await bundleBytes(exported));
     expect(report.addedBlobs).toBe(1 + 4 + 8);
     for (const id of [a.v1, a.v2]) {
       expect((await b.getAttachments(id)).optimizer).toEqual((await a.store.getAttachments(id)).optimizer);
@@ -102,7 +102,7 @@ describe('bundles carry optimizer state, and data when asked', () => {
     });
     expect(await bundleDataBytes(a.store, request)).toBe(a.data.bytes.byteLength);
     const b = freshStore();
-    await importBundle(b, exported.bytes);
+    await importBundle(b, await bundleBytes(exported));
     for (const id of [a.v1, a.v2]) {
       expect(await b.getAttachments(id)).toEqual(await a.store.getAttachments(id));
       expect(new TextDecoder().decode((await b.loadData(id)) as Uint8Array)).toBe(CSV);
@@ -129,10 +129,11 @@ describe('bundles carry optimizer state, and data when asked', () => {
   it('gives versions already here the attachments they lack; importing again changes nothing', async () => {
     const a = await history();
     const b = freshStore();
-    await importBundle(b, (await exportBundle(a.store, { repoId: a.repo.id, scope: all })).bytes);
+    await importBundle(b, await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: all })));
     expect(await b.loadData(a.v1)).toBeNull();
-    const withData = (await exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true }))
-      .bytes;
+    const withData = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true }),
+    );
     const report = await importBundle(b, withData);
     expect(report.addedVersions).toEqual([]);
     expect([report.addedBlobs, report.addedBytes]).toEqual([1, a.data.bytes.byteLength]);
@@ -148,8 +149,9 @@ describe('bundles carry optimizer state, and data when asked', () => {
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
-        .bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }),
+      ),
     );
     // As if v1 had come here before versions kept anything beside their content.
     const { attachments: _kept, ...bare } = (await b.db.manifests.get(a.v1))!;
@@ -163,7 +165,7 @@ describe('bundles carry optimizer state, and data when asked', () => {
     });
     // v1's topology, kernel and bias are left out; its optimizer state and the data travel.
     expect(thin.stats.omittedBlobs).toBe(3);
-    await importBundle(b, thin.bytes);
+    await importBundle(b, await bundleBytes(thin));
     for (const id of [a.v1, a.v2, a.v3]) {
       expect(await b.getAttachments(id)).toEqual(await a.store.getAttachments(id));
       expect((await b.verify(id)).ok).toBe(true);
@@ -172,7 +174,9 @@ describe('bundles carry optimizer state, and data when asked', () => {
 
   it('refuses the whole bundle, writing nothing, when an optimizer or data blob is damaged', async () => {
     const a = await history();
-    const bytes = (await exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true })).bytes;
+    const bytes = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true }),
+    );
     const files = unzipSync(bytes);
     const m = (await a.store.getAttachments(a.v2)).optimizer!.tensors[1]!.hash;
     for (const hash of [m, a.data.hash]) {
@@ -181,7 +185,7 @@ describe('bundles carry optimizer state, and data when asked', () => {
       const b = freshStore();
       await importBundle(
         b,
-        (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'version', id: a.v1 } })).bytes,
+        await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'version', id: a.v1 } })),
       );
       const before = await dumpStore(b);
       const e = await rejects(importBundle(b, zipSync({ ...files, [blobPath(hash)]: damaged })));
@@ -192,7 +196,7 @@ describe('bundles carry optimizer state, and data when asked', () => {
 
   it('refuses an optimizer tensor whose blob does not fit its shape, writing nothing', async () => {
     const a = await history();
-    const files = unzipSync((await exportBundle(a.store, { repoId: a.repo.id, scope: all })).bytes);
+    const files = unzipSync(await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: all })));
     const manifest = JSON.parse(new TextDecoder().decode(files[MANIFEST_FILE]));
     manifest.attachments[0].optimizer.tensors[0].shape = [4, 2];
     manifest.attachments[0].optimizer.tensors[0].byteLength = 32;
@@ -210,7 +214,7 @@ describe('bundles carry optimizer state, and data when asked', () => {
     const a = await history();
     await a.store.amendMessage(a.v2, 'trained two epochs on points.csv');
     const exported = await exportBundle(a.store, { repoId: a.repo.id, scope: all });
-    expect(manifestOf(exported.bytes).versions.map((v) => v.id)).toEqual([a.v1, a.v2, a.v3]);
+    expect(manifestOf(await bundleBytes(exported)).versions.map((v) => v.id)).toEqual([a.v1, a.v2, a.v3]);
   });
 });
 
@@ -229,7 +233,9 @@ describe('frozen bundles', () => {
     const expectedPath = join(FROZEN, 'format-3-repository.expected.json');
     if (process.env.GRAFT_WRITE_FIXTURES === '1' && !existsSync(zipPath)) {
       const a = await history();
-      const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true });
+      const bytes = await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: all, includeData: true }),
+      );
       writeFileSync(zipPath, bytes);
       const versions = [a.v1, a.v2, a.v3];
       const expected = {

@@ -14,7 +14,7 @@ import { versionIdOf } from '../core/versions/version';
 import type { ImportReport } from '../core/ports';
 import { exportBundle, exportTfjsModel, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { dumpStore, freshStore, rejects } from './testDb';
+import { bundleBytes, dumpStore, freshStore, rejects } from './testDb';
 
 // ---- helpers --------------------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ describe('export and import', () => {
     expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
 
     const b = freshStore();
-    const report = await importBundle(b, exported.bytes);
+    const report = await importBundle(b, await bundleBytes(exported));
     expect(report.repository).toEqual({ id: a.repo.id, name: a.repo.name, created: true });
     expect(report.addedVersions).toHaveLength(4);
     expect(report.existingVersions).toEqual([]);
@@ -98,7 +98,9 @@ describe('export and import', () => {
 
   it('changes nothing when the same bundle is imported twice', async () => {
     const a = await history();
-    const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
+    const bytes = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } }),
+    );
     const b = freshStore();
     await importBundle(b, bytes);
     const before = await dumpStore(b);
@@ -116,13 +118,15 @@ describe('export and import', () => {
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'branch', name: 'main' } })).bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'branch', name: 'main' } }),
+      ),
     );
     expect((await b.listVersions(a.repo.id)).length).toBe(3);
     const v5 = await a.commit(a.v4, [4, 2, 3, 4], 'fourth');
     const report = await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })).bytes,
+      await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })),
     );
     expect(new Set(report.addedVersions)).toEqual(new Set([a.v3, v5]));
     expect(report.addedBlobs).toBe(2); // the two new kernels; topology and bias are shared
@@ -140,7 +144,7 @@ describe('export and import', () => {
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })).bytes,
+      await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })),
     );
     const theirs = await a.commit(a.v4, [5, 5, 5, 5], 'theirs');
     const mine = (
@@ -154,7 +158,9 @@ describe('export and import', () => {
       })
     ).version.id;
     await a.store.setRef(a.repo.id, 'best', 'tag', theirs);
-    const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
+    const bytes = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } }),
+    );
     const report = await importBundle(b, bytes);
     expect(actions(report)).toEqual({
       main: 'renamed:main-imported',
@@ -180,14 +186,14 @@ describe('export and import', () => {
     const old = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'branch', name: 'main' } });
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })).bytes,
+      await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })),
     );
     await a.commit(a.v4, [7, 7, 7, 7], 'later');
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })).bytes,
+      await bundleBytes(exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } })),
     );
-    const report = await importBundle(b, old.bytes);
+    const report = await importBundle(b, await bundleBytes(old));
     expect(report.refs.find((r) => r.name === 'main')?.action).toBe('unchanged');
   });
 
@@ -196,7 +202,9 @@ describe('export and import', () => {
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'branch', name: 'main' } })).bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'branch', name: 'main' } }),
+      ),
     );
     const v5 = await a.commit(a.v4, [8, 8, 8, 8], 'after the first share');
     const full = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
@@ -208,15 +216,15 @@ describe('export and import', () => {
     expect(thin.fileName).toMatch(/--thin\.graft\.zip$/);
     expect(thin.stats.blobs).toBe(2); // v3's and v5's kernels
     expect(thin.stats.omittedBlobs).toBe(5); // the topology, the bias and three kernels of main
-    expect(thin.bytes.byteLength).toBeLessThan(full.bytes.byteLength);
+    expect(thin.file.size).toBeLessThan(full.file.size);
 
     const fresh = freshStore();
-    const e = await rejects(importBundle(fresh, thin.bytes));
+    const e = await rejects(importBundle(fresh, await bundleBytes(thin)));
     expect(e.code).toBe('bundle/missing-file');
     expect(e.message).toMatch(/thin bundle/);
     expect(await dumpStore(fresh)).toBe(await dumpStore(freshStore()));
 
-    const report = await importBundle(b, thin.bytes);
+    const report = await importBundle(b, await bundleBytes(thin));
     expect(new Set(report.addedVersions)).toEqual(new Set([a.v3, v5]));
     expect((await b.verify(v5)).ok).toBe(true);
     expect(new Uint8Array((await b.load(a.v3)).tensors[0]!.data)).toEqual(floats([9, 9, 9, 9]));
@@ -231,7 +239,7 @@ describe('export and import', () => {
     const short1 = a.v1.slice(0, 8);
     expect(first.fileName).toBe(`iris-classifier-b-v2-b--range-start-${short1}--${short1}.graft.zip`);
     const b = freshStore();
-    const report = await importBundle(b, first.bytes);
+    const report = await importBundle(b, await bundleBytes(first));
     expect(report.addedVersions).toEqual([a.v1]);
     // No ref of the bundle reaches v1, so a new branch keeps it from being garbage-collected.
     expect(actions(report)).toEqual({ [`imported-${short1}`]: 'created' });
@@ -241,16 +249,16 @@ describe('export and import', () => {
       repoId: a.repo.id,
       scope: { kind: 'range', from: a.v1, to: a.v2 },
     });
-    const r2 = await importBundle(b, second.bytes);
+    const r2 = await importBundle(b, await bundleBytes(second));
     expect(r2.addedVersions).toEqual([a.v2]);
     expect(actions(r2)).toEqual({ best: 'created' });
 
     const one = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'version', id: a.v4 } });
     expect(one.stats.versions).toBe(1);
-    const e = await rejects(importBundle(freshStore(), one.bytes));
+    const e = await rejects(importBundle(freshStore(), await bundleBytes(one)));
     expect(e.code).toBe('bundle/missing-parent');
     expect(e.message).toContain(a.v2.slice(0, 8));
-    const later = await importBundle(b, one.bytes);
+    const later = await importBundle(b, await bundleBytes(one));
     expect(later.addedVersions).toEqual([a.v4]);
     expect(actions(later)).toEqual({ main: 'created' });
 
@@ -258,7 +266,7 @@ describe('export and import', () => {
       repoId: a.repo.id,
       scope: { kind: 'range', from: a.v1, to: a.v4 },
     });
-    const m = await manifestOf(between.bytes);
+    const m = await manifestOf(await bundleBytes(between));
     expect(m.versions.map((v) => v.id)).toEqual([a.v2, a.v4]);
     expect(
       (
@@ -284,7 +292,7 @@ describe('export and import', () => {
       snapshot: tinySnapshot([NaN, Infinity, 1, -Infinity], [0, 0]),
       provenance: { app: 'graft' },
     });
-    const { bytes } = await exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' } });
+    const bytes = await bundleBytes(exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' } }));
     const report = await importBundle(freshStore(), bytes);
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]).toMatch(/“dense\/kernel”.*3 NaN or infinite values/);
@@ -292,11 +300,12 @@ describe('export and import', () => {
 
   it('writes a readable layout: manifest, model.json per version pointing at blobs, model cards', async () => {
     const a = await history();
-    const { bytes, stats } = await exportBundle(a.store, {
+    const exported = await exportBundle(a.store, {
       repoId: a.repo.id,
       scope: { kind: 'repository' },
     });
-    const files = unzipSync(bytes);
+    const { stats } = exported;
+    const files = unzipSync(await bundleBytes(exported));
     const m = readManifest(JSON.parse(new TextDecoder().decode(files[MANIFEST_FILE])));
     expect(m).toMatchObject({
       format: 'graft-bundle',
@@ -348,9 +357,10 @@ describe('export and import', () => {
       snapshot: tinySnapshot(big(1), [7, 7]),
       provenance: { app: 'graft' },
     });
-    const { bytes, stats } = await exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' } });
+    const exported = await exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' } });
+    const { stats } = exported;
     expect(stats.blobBytes).toBeLessThan(2 ** 20 + 1000);
-    expect(bytes.byteLength / stats.blobBytes).toBeLessThan(1.01);
+    expect((await bundleBytes(exported)).byteLength / stats.blobBytes).toBeLessThan(1.01);
   });
 
   it('exports one version as the two files tf.io.browserDownloads writes', async () => {
@@ -455,23 +465,24 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
 
   beforeAll(async () => {
     a = await history();
-    good = (
-      await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v4 } })
-    ).bytes;
+    good = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v4 } }),
+    );
     files = unzipSync(good);
     const m = manifestJson(files);
     tip = m.versions.at(-1).id;
     kernelHash = m.versions.at(-1).tensors[0].hash;
     topologyHash = m.versions.at(-1).topologyHash;
-    versionOnly = (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'version', id: a.v4 } }))
-      .bytes;
-    thin = (
-      await exportBundle(a.store, {
+    versionOnly = await bundleBytes(
+      exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'version', id: a.v4 } }),
+    );
+    thin = await bundleBytes(
+      exportBundle(a.store, {
         repoId: a.repo.id,
         scope: { kind: 'repository' },
         thinAgainst: [a.v2],
-      })
-    ).bytes;
+      }),
+    );
   });
 
   const cases: [string, ErrorCode, () => Uint8Array | Promise<Uint8Array>][] = [
@@ -849,8 +860,9 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
-        .bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }),
+      ),
     );
     const before = await dumpStore(b);
     const e = await rejects(importBundle(b, await make()));
@@ -863,8 +875,9 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
-        .bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }),
+      ),
     );
     const before = await dumpStore(b);
     const e = await rejects(importBundle(b, versionOnly));
@@ -876,8 +889,9 @@ describe('a damaged or hostile bundle is refused with its own error and changes 
     const b = freshStore();
     await importBundle(
       b,
-      (await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }))
-        .bytes,
+      await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'range', from: null, to: a.v1 } }),
+      ),
     );
     const before = await dumpStore(b);
     expect((await rejects(importBundle(b, thin))).code).toBe('bundle/missing-file');
@@ -924,7 +938,9 @@ describe('frozen bundles', () => {
     const expectedPath = join(FROZEN, `${name}.expected.json`);
     if (process.env.GRAFT_WRITE_FIXTURES === '1' && !existsSync(zipPath)) {
       const a = await make();
-      const { bytes } = await exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } });
+      const bytes = await bundleBytes(
+        exportBundle(a.store, { repoId: a.repo.id, scope: { kind: 'repository' } }),
+      );
       mkdirSync(FROZEN, { recursive: true });
       writeFileSync(zipPath, bytes);
       const loads = await Promise.all(a.versions.map((id) => a.store.load(id)));

@@ -13,7 +13,7 @@ import { exportBundle, importBundle } from './bundles';
 import { GraftDb, SCHEMA_VERSION } from './db';
 import type { SchemaEvent } from '../core/ports';
 import { DexieVersionStore } from './DexieVersionStore';
-import { dumpStore, freshFactory, freshStore, rejects } from './testDb';
+import { bundleBytes, dumpStore, freshFactory, freshStore, rejects } from './testDb';
 
 /** The promises a user relies on: every version verifies and every ref and log entry points at one. */
 async function expectIntact(store: DexieVersionStore, repoId: RepoId): Promise<VersionId[]> {
@@ -77,7 +77,7 @@ describe('room for a save or an import', () => {
     const { repo, commit } = await seeded(source);
     const v1 = await commit(null, kernel(1, 512));
     await commit(v1.version.id, kernel(2, 512));
-    const { bytes } = await exportBundle(source, { repoId: repo.id, scope: { kind: 'repository' } });
+    const bytes = await bundleBytes(exportBundle(source, { repoId: repo.id, scope: { kind: 'repository' } }));
 
     let room = { usage: 0, quota: 3000 };
     const target = freshStore(undefined, undefined, { estimate: async () => room });
@@ -148,7 +148,7 @@ describe('room for a save or an import', () => {
     const source = freshStore();
     const { repo, commit } = await seeded(source);
     await commit(null, kernel(3));
-    const { bytes } = await exportBundle(source, { repoId: repo.id, scope: { kind: 'repository' } });
+    const bytes = await bundleBytes(exportBundle(source, { repoId: repo.id, scope: { kind: 'repository' } }));
     const target = freshStore();
     const before = await dumpStore(target);
     // The blobs are already added in the import's transaction when the version rows are refused.

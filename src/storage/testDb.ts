@@ -4,6 +4,7 @@ import { storedBytes } from './blobValue';
 import { GraftDb } from './db';
 import { isGraftError, type GraftError } from '../core/errors';
 import { toHex } from '../core/hashing';
+import type { ExportedBundle } from '../core/ports';
 import { DexieVersionStore, type EstimateRoom } from './DexieVersionStore';
 
 let counter = 0;
@@ -50,4 +51,11 @@ export async function rejects(p: Promise<unknown>): Promise<GraftError> {
     throw e;
   }
   throw new Error('expected a GraftError');
+}
+
+/** An exported bundle's bytes, as a person's browser would save them and a picker read them back. */
+export async function bundleBytes(
+  exported: ExportedBundle | Promise<ExportedBundle>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await (await exported).file.arrayBuffer());
 }

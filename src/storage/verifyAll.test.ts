@@ -5,7 +5,7 @@ import { tinySnapshot } from '../core/testVersions';
 import type { RepoId } from '../core/versions/types';
 import { exportBundle, importBundle } from './bundles';
 import type { DexieVersionStore } from './DexieVersionStore';
-import { freshStore } from './testDb';
+import { bundleBytes, freshStore } from './testDb';
 import type { VerifyAllProgress } from '../core/ports';
 import { verifyAll } from './verifyAll';
 import { storedBytes } from './blobValue';
@@ -142,11 +142,11 @@ describe('verifyAll', () => {
       scope: { kind: 'versions', ids: iris.exportable },
     });
     expect(out.fileName).toMatch(/--selection-3--/);
-    const opened = await openBundle(out.bytes);
+    const opened = await openBundle(await bundleBytes(out));
     expect(opened.manifest.versions.map((v) => v.id)).toEqual([a.v1, a.v2, a.v4]);
     expect(opened.manifest.refs.map((r) => r.name).sort()).toEqual(['best', 'main']);
     const fresh = freshStore();
-    const report = await importBundle(fresh, out.bytes);
+    const report = await importBundle(fresh, await bundleBytes(out));
     expect(report.addedVersions).toEqual([a.v1, a.v2, a.v4]);
     expect((await verifyAll(fresh))!.ok).toBe(true);
   });

@@ -280,26 +280,24 @@ test('a whole repository travels to an empty browser with its history, refs and 
   }
   expect(new Set(Object.values(prints)).size).toBe(4);
 
-  // Export, watching the progress bar: the hash checks of what it reads are held after the second so the
-  // bar can be seen (the seed model's blobs are small enough to be kept inline: no Blob is read).
+  // Export, watching the progress bar: blob reads are held after the second so the bar can be seen. The
+  // hashing workers read the weights, so what is held there is the page handing them a blob to read.
   await openTab(page, 'Share');
   await page.evaluate(() => {
     const w = window as unknown as { releaseReads: () => void };
-    const original = SubtleCrypto.prototype.digest;
+    const originalRead = Blob.prototype.arrayBuffer;
+    const originalPost = Worker.prototype.postMessage;
     let reads = 0;
     const gate = new Promise<void>((resolve) => (w.releaseReads = resolve));
-    SubtleCrypto.prototype.digest = async function (
-      this: SubtleCrypto,
-      ...args: Parameters<SubtleCrypto['digest']>
-    ) {
-      // Only the weights' checks count (canonical JSON — a topology, a version — starts with '{').
-      const data = args[1];
-      const view = ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, Math.min(1, data.byteLength))
-        : new Uint8Array(data, 0, Math.min(1, data.byteLength));
-      if (view[0] !== 0x7b && ++reads > 2) await gate;
-      return original.apply(this, args);
+    Blob.prototype.arrayBuffer = async function (this: Blob) {
+      if (++reads > 2) await gate;
+      return originalRead.call(this);
     };
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      const asksToRead = (args[0] as { blob?: unknown } | null)?.blob instanceof Blob;
+      if (asksToRead && ++reads > 2) void gate.then(() => originalPost.apply(this, args));
+      else originalPost.apply(this, args);
+    } as Worker['postMessage'];
   });
   const download = page.waitForEvent('download');
   await page.getByLabel('Whole repository').check();

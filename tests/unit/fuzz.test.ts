@@ -20,7 +20,7 @@ import type { NamedBytes } from '../../src/core/ports';
 import { readModelFiles } from '../../src/ml/modelFiles';
 import { exportBundle, importBundle } from '../../src/storage/bundles';
 import type { DexieVersionStore } from '../../src/storage/DexieVersionStore';
-import { dumpStore, freshStore } from '../../src/storage/testDb';
+import { bundleBytes, dumpStore, freshStore } from '../../src/storage/testDb';
 import { verifyAll } from '../../src/storage/verifyAll';
 import { Rng, concat, mutateText, paths, rawZip, withTimeout, type Json, type RawEntry } from './testFuzz';
 
@@ -273,12 +273,13 @@ async function sourceBundles(): Promise<{ name: string; bytes: Uint8Array }[]> {
   for (const o of out)
     bundles.push({
       name: o.name,
-      bytes: (await exportBundle(store, { repoId: repo.id, scope: o.scope })).bytes,
+      bytes: await bundleBytes(exportBundle(store, { repoId: repo.id, scope: o.scope })),
     });
   bundles.push({
     name: 'thin',
-    bytes: (await exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' }, thinAgainst: [v2] }))
-      .bytes,
+    bytes: await bundleBytes(
+      exportBundle(store, { repoId: repo.id, scope: { kind: 'repository' }, thinAgainst: [v2] }),
+    ),
   });
   return bundles;
 }

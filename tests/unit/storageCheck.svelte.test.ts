@@ -33,7 +33,7 @@ async function setup(options: { onProgress?: (doneBlobs: number) => void } = {})
   const v2 = await commit(v1, 2);
   await store.setRef(repo.id, 'side', 'branch', v1);
   const v3 = await commit(v1, 3, 'side');
-  const saved: { bytes: Uint8Array; fileName: string }[] = [];
+  const saved: { data: Uint8Array | Blob; fileName: string }[] = [];
   const ws = new Activity();
   const check = new StorageCheck(ws, {
     verifyAll: (onProgress, signal) =>
@@ -45,7 +45,7 @@ async function setup(options: { onProgress?: (doneBlobs: number) => void } = {})
         },
       }),
     exportBundle: (request, onProgress) => exportBundle(store, request, onProgress),
-    saveFile: (bytes, fileName) => saved.push({ bytes, fileName }),
+    saveFile: (data, fileName) => saved.push({ data, fileName }),
   });
   return { store, repo, v1, v2, v3, ws, check, saved };
 }
@@ -84,7 +84,7 @@ describe('StorageCheck', () => {
     await s.check.exportIntact(s.repo.id);
     expect(s.ws.error).toBeNull();
     expect(s.saved).toHaveLength(1);
-    const opened = await openBundle(s.saved[0]!.bytes);
+    const opened = await openBundle(new Uint8Array(await (s.saved[0]!.data as Blob).arrayBuffer()));
     expect(opened.manifest.versions.map((v) => v.id).sort()).toEqual([s.v1, s.v3].sort());
     expect(opened.manifest.scope).toEqual({ kind: 'versions', ids: [s.v1, s.v3] });
     expect(s.check.lastExport).toMatchObject({ repoId: s.repo.id, versions: [s.v1, s.v3] });

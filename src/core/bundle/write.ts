@@ -15,7 +15,7 @@ import {
 import { modelCard } from './modelCard';
 import { bundleModelJson } from './modelJson';
 import { MANIFEST_FILE, blobPath, blobPathFromModelJson, modelCardPath, modelJsonPath } from './names';
-import { writeZip, type ZipFile } from './zip';
+import { crc32, joinBytes, packZipFile, zipParts, type ZipFile, type ZipMember } from './zip';
 
 export interface ManifestInput {
   readonly createdAt: string;
@@ -76,18 +76,36 @@ export function buildManifest(input: ManifestInput): BundleManifest {
   };
 }
 
-export interface BundleContent {
+export interface BundleText {
   readonly manifest: BundleManifest;
   /** The topology of every version, parsed. */
   readonly topologies: ReadonlyMap<BlobHash, JsonObject>;
+}
+
+export interface BundleContent extends BundleText {
   /** The bytes of every blob the bundle carries (all but the omitted ones). */
   readonly blobs: ReadonlyMap<BlobHash, Uint8Array>;
 }
 
+/** A blob as a bundle packs it: its bytes in whatever form the caller holds them, with their CRC-32. */
+export interface PackedBlob<T> {
+  readonly data: T;
+  readonly size: number;
+  readonly crc: number;
+}
+
 const encode = (text: string) => new TextEncoder().encode(text);
 
-export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
-  const { manifest, topologies, blobs } = content;
+/**
+ * The bundle's zip as pieces in order (see `zipParts`): the manifest and each version's model.json and
+ * README deflated, then every blob the bundle carries, stored — weights hardly deflate, and stored they
+ * pass from the store to the file as they are.
+ */
+export function bundleParts<T>(
+  text: BundleText,
+  blobs: ReadonlyMap<BlobHash, PackedBlob<T>>,
+): (Uint8Array | T)[] {
+  const { manifest, topologies } = text;
   const files: ZipFile[] = [
     { name: MANIFEST_FILE, data: encode(JSON.stringify(manifest, null, 2)), compress: true },
   ];
@@ -111,9 +129,27 @@ export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
       },
     );
   }
+  const members: ZipMember<Uint8Array | T>[] = files.map(packZipFile);
   const omitted = new Set(manifest.thin?.omitted ?? []);
-  for (const b of manifest.blobs)
-    if (!omitted.has(b.hash))
-      files.push({ name: blobPath(b.hash), data: blobs.get(b.hash) as Uint8Array, compress: false });
-  return writeZip(files, new Date(manifest.createdAt));
+  for (const b of manifest.blobs) {
+    if (omitted.has(b.hash)) continue;
+    const packed = blobs.get(b.hash) as PackedBlob<T>;
+    members.push({
+      name: blobPath(b.hash),
+      method: 0,
+      crc: packed.crc,
+      size: packed.size,
+      data: packed.data,
+      compressedSize: packed.size,
+    });
+  }
+  return zipParts(members, new Date(manifest.createdAt));
+}
+
+/** The whole bundle in one buffer, for blobs already in memory. */
+export function writeBundle(content: BundleContent): Uint8Array<ArrayBuffer> {
+  const packed = new Map<BlobHash, PackedBlob<Uint8Array>>();
+  for (const [hash, data] of content.blobs)
+    packed.set(hash, { data, size: data.byteLength, crc: crc32(data) });
+  return joinBytes(bundleParts<Uint8Array>(content, packed));
 }

@@ -1,7 +1,7 @@
 import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type ErrorCode } from '../errors';
-import { crc32, isZip, listZip, readZipEntry, writeZip } from './zip';
+import { crc32, crc32Update, isZip, listZip, readZipEntry, writeZip, zipParts, type ZipMember } from './zip';
 
 function codeOf(f: () => unknown): ErrorCode {
   try {
@@ -77,6 +77,113 @@ describe('zip', () => {
   it('computes the standard CRC-32', () => {
     expect(crc32(strToU8('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
+    expect(crc32(strToU8('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
+  });
+
+  it('computes the same CRC-32 as the bit-at-a-time definition, at any length, offset and split', () => {
+    const bitwise = (bytes: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const b of bytes) {
+        c ^= b;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    let seed = 7;
+    const data = new Uint8Array(1000).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    for (const [from, to] of [
+      [0, 0],
+      [0, 15],
+      [0, 16],
+      [0, 17],
+      [3, 35],
+      [1, 1000],
+      [5, 517],
+    ] as const) {
+      const view = data.subarray(from, to);
+      expect(crc32(view), `${from}..${to}`).toBe(bitwise(view));
+      const mid = from + ((to - from) >> 1) + 1;
+      expect(
+        crc32Update(crc32(data.subarray(from, Math.min(mid, to))), data.subarray(Math.min(mid, to), to)),
+      ).toBe(bitwise(view));
+    }
+  });
+
+  it('lays an archive out as pieces whose data it never reads, the same bytes joined as written whole', async () => {
+    const weights = new Uint8Array(4096).map((_, i) => (i * 131) % 251);
+    const text = strToU8('{"a": "b"}'.repeat(40));
+    const mtime = new Date('2026-03-04T05:06:08Z');
+    const whole = writeZip(
+      [
+        { name: 'graft-bundle.json', data: text, compress: true },
+        { name: 'blobs/w', data: weights, compress: false },
+      ],
+      mtime,
+    );
+    const entries = listZip(whole, 'test');
+    const json = entries.get('graft-bundle.json')!;
+    const members: ZipMember<Blob | Uint8Array>[] = [
+      {
+        name: 'graft-bundle.json',
+        method: 8,
+        crc: crc32(text),
+        size: text.length,
+        data: whole.subarray(json.dataOffset, json.dataOffset + json.compressedSize),
+        compressedSize: json.compressedSize,
+      },
+      // The weights as a Blob, as storage passes a stored blob: only its size and CRC are needed.
+      {
+        name: 'blobs/w',
+        method: 0,
+        crc: crc32(weights),
+        size: 4096,
+        data: new Blob([weights]),
+        compressedSize: 4096,
+      },
+    ];
+    const parts = zipParts(members, mtime);
+    expect(parts.filter((p) => p instanceof Blob)).toHaveLength(1);
+    expect(new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer())).toEqual(whole);
+    expect(readZipEntry(whole, entries.get('blobs/w')!, 'test', { checkCrc: true })).toEqual(weights);
+  });
+
+  it('stores what deflate cannot shrink, and marks non-ASCII names as UTF-8', () => {
+    let seed = 11;
+    const noise = new Uint8Array(2000).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    const zip = writeZip(
+      [
+        { name: 'noise.bin', data: noise, compress: true },
+        { name: 'modèle/数据.csv', data: strToU8('a,b\n'.repeat(100)), compress: true },
+      ],
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    const entries = listZip(zip, 'test');
+    expect(entries.get('noise.bin')?.method).toBe(0);
+    const named = entries.get('modèle/数据.csv');
+    expect(named?.method).toBe(8);
+    const central = zip.length - 22 - (46 + strToU8('modèle/数据.csv').length);
+    expect(new DataView(zip.buffer).getUint16(central + 8, true) & 0x800).toBe(0x800);
+    expect(new DataView(zip.buffer).getUint16(6, true) & 0x800).toBe(0);
+  });
+
+  it('refuses to write what only ZIP64 could hold, instead of wrapping offsets around', () => {
+    const huge: ZipMember<null> = {
+      name: 'big',
+      method: 0,
+      crc: 0,
+      size: 2 ** 32,
+      data: null,
+      compressedSize: 2 ** 32,
+    };
+    expect(codeOf(() => zipParts([huge], new Date(0)))).toBe('bundle/too-large');
+    const many = Array.from({ length: 0xffff }, (_, i): ZipMember<null> => ({
+      ...huge,
+      name: `f${i}`,
+      size: 0,
+      compressedSize: 0,
+    }));
+    expect(codeOf(() => zipParts(many, new Date(0)))).toBe('bundle/too-large');
+    expect(zipParts(many.slice(1), new Date(0)).length).toBe(2 * (0xffff - 1) + 0xffff - 1 + 1);
   });
 
   it('stops inflating as soon as an entry outgrows the size it declares', () => {

@@ -1,14 +1,19 @@
 /**
- * Zip in and out. Writing is fflate's `zipSync`. Reading walks the central directory here, because an
+ * Zip in and out. Writing lays an archive out as pieces, headers made here and each file's data as the
+ * caller holds it, so a bundle's weights go from the store into the file without being copied (see
+ * `zipParts`); text is deflated with fflate. Reading walks the central directory here, because an
  * untrusted archive has to be checked before fflate inflates anything: entry count, declared sizes
  * against the file's own size (zip bombs), overlapping entries, local headers that disagree with the
  * directory, and a CRC-32 on what comes out. Inflating itself is fflate's streaming `Inflate`, stopped
  * as soon as an entry produces more than it declared.
  */
-import { Inflate, zipSync, type ZipOptions } from 'fflate';
-import { GraftError, type ErrorData, type ErrorPart } from '../errors';
+import { deflateSync, Inflate } from 'fflate';
+import { GraftError, part, type ErrorData, type ErrorPart } from '../errors';
+import { crc32 } from './crc32';
 import { quote } from './untrusted';
 import { LIMITS } from './limits';
+
+export { crc32, crc32Update } from './crc32';
 
 export interface ZipEntry {
   readonly name: string;
@@ -37,11 +42,122 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4;
 }
 
-/** Builds a zip with fixed timestamps, so the same content always gives the same bytes. */
+/**
+ * A file as the archive holds it: `data` is its bytes (method 0) or their raw DEFLATE (method 8), in
+ * whatever form the caller keeps them (bytes, or a Blob that is never read here).
+ */
+export interface ZipMember<T> {
+  readonly name: string;
+  readonly method: 0 | 8;
+  /** CRC-32 and length of the file's own bytes, before deflating. */
+  readonly crc: number;
+  readonly size: number;
+  readonly data: T;
+  /** Length of `data`. */
+  readonly compressedSize: number;
+}
+
+/** A file made ready for `zipParts`: deflated when asked and when that makes it smaller, else stored. */
+export function packZipFile(file: ZipFile): ZipMember<Uint8Array> {
+  const crc = crc32(file.data);
+  const size = file.data.byteLength;
+  if (file.compress) {
+    const deflated = deflateSync(file.data, { level: 6 });
+    if (deflated.byteLength < size)
+      return { name: file.name, method: 8, crc, size, data: deflated, compressedSize: deflated.byteLength };
+  }
+  return { name: file.name, method: 0, crc, size, data: file.data, compressedSize: size };
+}
+
+const FLAG_UTF8 = 0x800;
+const VERSION = 20;
+const MAX_U32 = 0xffffffff;
+const WRITE_LABEL = part('errorPart.this-bundle');
+
+/** Zip stores a DOS date and time; taken in UTC so the same content gives the same bytes everywhere. */
+function dosDateTime(mtime: Date): { date: number; time: number } {
+  const year = Math.min(Math.max(mtime.getUTCFullYear(), 1980), 2107);
+  return {
+    date: ((year - 1980) << 9) | ((mtime.getUTCMonth() + 1) << 5) | mtime.getUTCDate(),
+    time: (mtime.getUTCHours() << 11) | (mtime.getUTCMinutes() << 5) | (mtime.getUTCSeconds() >> 1),
+  };
+}
+
+/**
+ * A standard zip (no ZIP64, no data descriptors: every size and CRC up front) as its pieces in order:
+ * each local header followed by that member's `data`, then the central directory. Joined, they are the
+ * archive; nothing here touches the data, so joining Blobs into a Blob copies no bytes.
+ */
+export function zipParts<T>(members: readonly ZipMember<T>[], mtime: Date): (Uint8Array<ArrayBuffer> | T)[] {
+  const { date, time } = dosDateTime(mtime);
+  const encoder = new TextEncoder();
+  const parts: (Uint8Array<ArrayBuffer> | T)[] = [];
+  const central: Uint8Array<ArrayBuffer>[] = [];
+  let offset = 0;
+  for (const m of members) {
+    const name = encoder.encode(m.name);
+    // Bit 11 says the name is UTF-8; plain ASCII names leave it clear, as most zip tools do.
+    const flags = name.length !== m.name.length ? FLAG_UTF8 : 0;
+    const local = new Uint8Array(30 + name.length);
+    const l = new DataView(local.buffer);
+    l.setUint32(0, 0x04034b50, true);
+    l.setUint16(4, VERSION, true);
+    l.setUint16(6, flags, true);
+    l.setUint16(8, m.method, true);
+    l.setUint16(10, time, true);
+    l.setUint16(12, date, true);
+    l.setUint32(14, m.crc, true);
+    l.setUint32(18, m.compressedSize, true);
+    l.setUint32(22, m.size, true);
+    l.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const entry = new Uint8Array(46 + name.length);
+    const c = new DataView(entry.buffer);
+    c.setUint32(0, 0x02014b50, true);
+    c.setUint16(4, VERSION, true);
+    c.setUint16(6, VERSION, true);
+    entry.set(local.subarray(6, 26), 8);
+    c.setUint16(28, name.length, true);
+    c.setUint32(42, offset, true);
+    entry.set(name, 46);
+    parts.push(local, m.data);
+    central.push(entry);
+    offset += local.length + m.compressedSize;
+    if (m.size > MAX_U32 || offset > MAX_U32) tooBigToWrite();
+  }
+  const cdSize = central.reduce((n, e) => n + e.length, 0);
+  if (members.length >= 0xffff || offset + cdSize > MAX_U32) tooBigToWrite();
+  const end = new Uint8Array(22);
+  const e = new DataView(end.buffer);
+  e.setUint32(0, 0x06054b50, true);
+  e.setUint16(8, members.length, true);
+  e.setUint16(10, members.length, true);
+  e.setUint32(12, cdSize, true);
+  e.setUint32(16, offset, true);
+  parts.push(...central, end);
+  return parts;
+}
+
+function tooBigToWrite(): never {
+  throw new GraftError('error.bundle/too-large.zip', {
+    label: WRITE_LABEL,
+    problem: zipProblem('zip64', {}),
+  });
+}
+
+/** Builds a zip in one buffer, with a fixed timestamp, so the same content always gives the same bytes. */
 export function writeZip(files: readonly ZipFile[], mtime: Date): Uint8Array<ArrayBuffer> {
-  const input: Record<string, [Uint8Array, ZipOptions]> = {};
-  for (const f of files) input[f.name] = [f.data, { level: f.compress ? 6 : 0, mtime }];
-  return zipSync(input) as Uint8Array<ArrayBuffer>;
+  return joinBytes(zipParts(files.map(packZipFile), mtime));
+}
+
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 /** What is wrong with an archive, as a phrase (`errorPart.zip.<what>`) that callers can reuse. */
@@ -235,22 +351,4 @@ function inflateBounded(r: Reader, raw: Uint8Array, entry: ZipEntry): Uint8Array
   if (!ended || written !== entry.size)
     r.corrupt('written', { file: quote(entry.name), written, size: entry.size });
   return out;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 as zip uses it; fflate computes it when writing but does not check it when reading. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++)
-    c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

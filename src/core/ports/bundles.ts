@@ -37,7 +37,11 @@ export interface ExportStats {
 }
 
 export interface ExportedBundle {
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  /**
+   * The .graft.zip. A Blob, not bytes: its weights are the stored Blobs themselves, joined without a
+   * copy, so a bundle of any size costs no memory of its own until it is saved or read.
+   */
+  readonly file: Blob;
   readonly fileName: string;
   readonly stats: ExportStats;
 }

@@ -103,6 +103,6 @@ export interface ShareServices<M> {
   exportSafetensors(versionId: VersionId, baseName: string): Promise<FileDownload>;
   sourceProvenance(source: ModelSource): JsonObject;
   disposeModel(model: M): void;
-  /** Hands bytes to the browser as a download named `fileName`. */
-  saveFile(bytes: Uint8Array, fileName: string, mime: string): void;
+  /** Hands bytes (or a Blob, as a bundle is) to the browser as a download named `fileName`. */
+  saveFile(data: Uint8Array | Blob, fileName: string, mime: string): void;
 }
