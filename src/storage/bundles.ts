@@ -283,9 +283,10 @@ export function exportTfjsModel(
 
 export async function importBundle(
   store: DexieVersionStore,
-  bytes: Uint8Array,
+  source: Blob | Uint8Array,
   onProgress?: Progress,
 ): Promise<ImportReport> {
+  const bytes = source instanceof Uint8Array ? source : new Uint8Array(await source.arrayBuffer());
   let opened: OpenedBundle;
   const blobOf = blobsToStore(bytes);
   try {
