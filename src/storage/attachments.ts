@@ -75,7 +75,7 @@ export async function keepData(
   data: DataBlob,
   checkRoom: RoomCheck,
 ): Promise<void> {
-  const source = await dataSource(data);
+  const source = dataSource(data);
   await getAttachments(db, id); // a version that is not there gets nothing written
   const kept = { hash: data.hash, byteLength: data.bytes.byteLength };
   // A GC in another tab may remove the blob between the two steps; then it is written again.

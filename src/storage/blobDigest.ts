@@ -12,6 +12,22 @@ export interface BlobDigest {
   readonly size: number;
 }
 
+/** A stored blob's bytes, read to be used, with their SHA-256 (a checkout's read). */
+export interface HashedBytes {
+  readonly hash: BlobHash;
+  readonly bytes: ArrayBuffer;
+}
+
+/**
+ * Reads a blob into a buffer of its own, to be kept, and hashes it. No CRC: nothing is zipped. Web Crypto
+ * hashes a copy it takes when called, so a large blob briefly needs its size twice; a caller reading many
+ * keeps few of these in flight (see ./blobDigests.ts).
+ */
+export async function readHashed(blob: Blob): Promise<HashedBytes> {
+  const bytes = await blob.arrayBuffer();
+  return { hash: await hashBlob(bytes), bytes };
+}
+
 /** A buffer kept between digests, so that each blob is read into memory already mapped (see below). */
 export interface Scratch {
   buffer: ArrayBuffer;

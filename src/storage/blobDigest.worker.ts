@@ -1,27 +1,36 @@
 /** A hashing worker: reads stored blobs and digests them (./blobDigest.ts) off the page's thread. */
-import { digestBlob, type BlobDigest, type Scratch } from './blobDigest';
+import { digestBlob, readHashed, type BlobDigest, type HashedBytes, type Scratch } from './blobDigest';
 
 export interface DigestRequest {
   readonly id: number;
   /** A Blob crosses to the worker as a handle; its bytes are read here, never copied through the page. */
   readonly blob: Blob;
+  /**
+   * Read to be kept (a checkout): the bytes come back to the page, moved rather than copied, with their
+   * SHA-256 and no CRC. Otherwise (an export) only the digest comes back.
+   */
+  readonly keep?: boolean;
 }
 
 export type DigestReply =
   | { readonly id: number; readonly ok: true; readonly digest: BlobDigest }
+  | { readonly id: number; readonly ok: true; readonly read: HashedBytes }
   | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string };
 
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<DigestRequest>) => void) | null;
-  postMessage(message: DigestReply): void;
+  postMessage(message: DigestReply, transfer?: Transferable[]): void;
 };
 
 /** Kept for the worker's life (the pool ends idle workers), reused for every blob it reads. */
 const scratch: Scratch = { buffer: new ArrayBuffer(0) };
 
-scope.onmessage = async ({ data: { id, blob } }) => {
+scope.onmessage = async ({ data: { id, blob, keep } }) => {
   try {
-    scope.postMessage({ id, ok: true, digest: await digestBlob(blob, scratch) });
+    if (keep) {
+      const read = await readHashed(blob);
+      scope.postMessage({ id, ok: true, read }, [read.bytes]);
+    } else scope.postMessage({ id, ok: true, digest: await digestBlob(blob, scratch) });
   } catch (e) {
     const { name, message } = e instanceof Error ? e : { name: 'Error', message: String(e) };
     scope.postMessage({ id, ok: false, name, message });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../core/bundle/crc32';
 import { hashBlob } from '../core/hashing';
-import { digestBlob } from './blobDigest';
+import { digestBlob, readHashed } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
-import { blobDigester, type DigestWorker } from './blobDigests';
+import { blobDigester, blobWorkers, type DigestWorker } from './blobDigests';
 
 const blobOf = (n: number, seed: number) => new Blob([new Uint8Array(n).map((_, i) => (i * seed) % 251)]);
 
@@ -25,7 +25,9 @@ class FakeWorker implements DigestWorker {
       const data: DigestReply =
         this.behave === 'unreadable'
           ? { id, ok: false, name: 'NotReadableError', message: 'gone' }
-          : { id, ok: true, digest: await digestBlob(request.blob) };
+          : request.keep
+            ? { id, ok: true, read: await readHashed(request.blob) }
+            : { id, ok: true, digest: await digestBlob(request.blob) };
       this.handled++;
       this.onmessage?.({ data } as MessageEvent<DigestReply>);
     })();
@@ -132,5 +134,31 @@ describe('digesting stored blobs', () => {
     // A stream of chunks rather than bytes cannot be read into a buffer: the blob is read whole instead.
     const chunks = { ...lying, size: 5000, stream: () => streamOf() };
     expect(await digestBlob(chunks as unknown as Blob)).toEqual(expected);
+  });
+
+  it('reads blobs to be kept: their bytes and SHA-256, from the workers or in the page alike', async () => {
+    const spawned: FakeWorker[] = [];
+    const pool = blobWorkers(() => {
+      const w = new FakeWorker();
+      spawned.push(w);
+      return w;
+    });
+    const blobs = [blobOf(10, 3), blobOf(70_000, 13), blobOf(0, 1), blobOf(4096, 5)];
+    const expected = await Promise.all(
+      blobs.map(async (b) => {
+        const bytes = new Uint8Array(await b.arrayBuffer());
+        return { hash: await hashBlob(bytes), bytes: [...bytes] };
+      }),
+    );
+    const asPlain = (reads: { hash: string; bytes: ArrayBuffer }[]) =>
+      reads.map((r) => ({ hash: r.hash, bytes: [...new Uint8Array(r.bytes)] }));
+    expect(asPlain(await pool.read(blobs))).toEqual(expected);
+    expect(spawned.every((w) => w.handled > 0)).toBe(true);
+    // Digests and reads share the workers.
+    await pool.digest(blobs);
+    expect(spawned).toHaveLength(2);
+    expect(asPlain(await blobWorkers(null).read(blobs))).toEqual(expected);
+    const dies = blobWorkers(() => new FakeWorker('die'));
+    expect(asPlain(await dies.read(blobs))).toEqual(expected);
   });
 });

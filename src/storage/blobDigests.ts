@@ -1,11 +1,13 @@
 /**
- * Digests of many stored blobs at once, for an export, in two hashing workers (./blobDigest.worker.ts):
- * Chromium's Web Crypto hashes on the thread that asks, so in the page the hashes would run one after
- * another and block it. Each worker reads a blob, computes its CRC-32 as the pieces arrive and hashes it
- * while the other does the same with another blob, so both cores of a small machine work. Where there are
- * no workers (Node, tests) or one cannot start, the page digests the rest itself, with the same results.
+ * Many stored blobs read and hashed at once, in two hashing workers (./blobDigest.worker.ts): Chromium's
+ * Web Crypto hashes on the thread that asks, so in the page the hashes would run one after another and
+ * block it. Each worker reads a blob and hashes it while the other does the same with another blob, so
+ * both cores of a small machine work. An export asks for digests (SHA-256, and the CRC-32 computed as the
+ * pieces arrive); a checkout asks for the bytes themselves, hashed, moved to the page without a copy.
+ * Where there are no workers (Node, tests) or one cannot start, the page does the rest itself, with the
+ * same results.
  */
-import { digestBlob, type BlobDigest } from './blobDigest';
+import { digestBlob, readHashed, type BlobDigest, type HashedBytes } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
 
 export interface DigestWorker {
@@ -21,14 +23,31 @@ export type DigestBlobs = (
   onEach?: (index: number, digest: BlobDigest) => void,
 ) => Promise<BlobDigest[]>;
 
+/** The bytes of `blobs` with their SHA-256, largest first, in the order given; `onEach` as each arrives. */
+export type ReadBlobs = (
+  blobs: readonly Blob[],
+  onEach?: (index: number, read: HashedBytes) => void,
+) => Promise<HashedBytes[]>;
+
 const WORKERS = 2;
 /** Workers are kept this long after an export, so the next one does not wait for them to start. */
 const IDLE_MS = 15_000;
 
-export function blobDigester(
-  spawn: (() => DigestWorker) | null,
-  options: { workers?: number; idleMs?: number } = {},
-): DigestBlobs {
+interface PoolOptions {
+  readonly workers?: number;
+  readonly idleMs?: number;
+}
+
+/** What one kind of job asks a worker, takes from its reply, and does in the page instead. */
+interface Job<T> {
+  readonly keep: boolean;
+  readonly reply: (data: DigestReply & { ok: true }) => T | null;
+  readonly inPage: (blob: Blob) => Promise<T>;
+}
+
+type RunJobs = <T>(job: Job<T>, blobs: readonly Blob[], onEach?: (i: number, out: T) => void) => Promise<T[]>;
+
+function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {}): RunJobs {
   const { workers = WORKERS, idleMs = IDLE_MS } = options;
   const idle: DigestWorker[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,25 +70,25 @@ export function blobDigester(
     clearTimeout(timer);
     timer = setTimeout(() => idle.splice(0).forEach((x) => x.terminate()), idleMs);
   };
-  /** A worker's digest; `null` when the worker died (it could not start, or crashed): the page does it. */
-  const ask = (w: DigestWorker, blob: Blob): Promise<BlobDigest | null> =>
+  /** A worker's answer; `null` when the worker died (it could not start, or crashed): the page does it. */
+  const ask = <T>(w: DigestWorker, job: Job<T>, blob: Blob): Promise<T | null> =>
     new Promise((resolve, reject) => {
       const id = ++nextId;
       w.onmessage = ({ data }) => {
         if (data.id !== id) return;
         // A failed read keeps its name (NotReadableError…), so storage words it as a read in the page would be.
-        if (data.ok) resolve(data.digest);
+        if (data.ok) resolve(job.reply(data));
         else reject(new DOMException(data.message, data.name));
       };
       w.onerror = (e) => {
         e.preventDefault();
         resolve(null);
       };
-      w.postMessage({ id, blob });
+      w.postMessage({ id, blob, ...(job.keep ? { keep: true } : {}) });
     });
 
-  return async (blobs, onEach) => {
-    const out = new Array<BlobDigest>(blobs.length);
+  return async <T>(job: Job<T>, blobs: readonly Blob[], onEach?: (i: number, out: T) => void) => {
+    const out = new Array<T>(blobs.length);
     // The largest first, so that the workers finish at about the same time.
     const order = blobs.map((_, i) => i).sort((a, b) => (blobs[b] as Blob).size - (blobs[a] as Blob).size);
     let next = 0;
@@ -80,15 +99,15 @@ export function blobDigester(
         while (next < order.length && !failed) {
           const i = order[next++] as number;
           const blob = blobs[i] as Blob;
-          let digest = w ? await ask(w, blob) : await digestBlob(blob);
-          if (!digest) {
+          let result = w ? await ask(w, job, blob) : await job.inPage(blob);
+          if (result === null) {
             w?.terminate();
             w = null;
             usable = false;
-            digest = await digestBlob(blob);
+            result = await job.inPage(blob);
           }
-          out[i] = digest;
-          onEach?.(i, digest);
+          out[i] = result;
+          onEach?.(i, result);
         }
       } catch (e) {
         failed = true;
@@ -109,7 +128,36 @@ export function blobDigester(
   };
 }
 
-export const digestBlobs: DigestBlobs = blobDigester(
+const DIGEST: Job<BlobDigest> = {
+  keep: false,
+  reply: (data) => ('digest' in data ? data.digest : null),
+  inPage: (blob) => digestBlob(blob),
+};
+
+const READ: Job<HashedBytes> = {
+  keep: true,
+  reply: (data) => ('read' in data ? data.read : null),
+  inPage: readHashed,
+};
+
+/** Digests through workers of their own (see `blobWorkers` for both kinds sharing them). */
+export function blobDigester(spawn: (() => DigestWorker) | null, options: PoolOptions = {}): DigestBlobs {
+  return blobWorkers(spawn, options).digest;
+}
+
+/** Digests and reads sharing one pool of workers. */
+export function blobWorkers(
+  spawn: (() => DigestWorker) | null,
+  options: PoolOptions = {},
+): { digest: DigestBlobs; read: ReadBlobs } {
+  const run = workerPool(spawn, options);
+  return {
+    digest: (blobs, onEach) => run(DIGEST, blobs, onEach),
+    read: (blobs, onEach) => run(READ, blobs, onEach),
+  };
+}
+
+const shared = blobWorkers(
   typeof Worker === 'undefined'
     ? null
     : () =>
@@ -118,3 +166,7 @@ export const digestBlobs: DigestBlobs = blobDigester(
           name: 'graft-digest',
         }) as unknown as DigestWorker,
 );
+
+export const digestBlobs: DigestBlobs = shared.digest;
+/** Reads stored blobs to be used (a checkout), each hashed by the worker that read it. */
+export const readBlobs: ReadBlobs = shared.read;

@@ -48,18 +48,26 @@ export async function hashTensors(
   list: readonly TensorData[],
   kind: BlobKind,
 ): Promise<{ entries: TensorEntry[]; sources: Map<BlobHash, BlobSource> }> {
-  const bytes = new Map<number, Uint8Array<ArrayBuffer>>();
+  // Only the lengths are kept: the bytes live on in the Blobs made from them, and holding a GPU backend's
+  // downloaded copies too would keep the model's size twice until the write.
+  const lengths = new Map<number, number>();
   const made = new Map<number, StoredBytes>();
+  const room = byteBudget(HASH_BUDGET_BYTES);
   const hashes = await Promise.all(
     list.map(async (t, i) => {
       if (t.hash) return t.hash;
-      const b = await tensorBytes(t);
-      bytes.set(i, b);
-      const hashing = hashBlob(b);
-      made.set(i, storedValue(b));
-      const h = await hashing;
-      t.onHashed?.(h);
-      return h;
+      const release = await room(expectedByteLength(t));
+      try {
+        const b = await tensorBytes(t);
+        lengths.set(i, b.byteLength);
+        const hashing = hashBlob(b);
+        made.set(i, storedValue(b));
+        const h = await hashing;
+        t.onHashed?.(h);
+        return h;
+      } finally {
+        release();
+      }
     }),
   );
   const entries = list.map((t, i) => ({
@@ -67,7 +75,7 @@ export async function hashTensors(
     shape: [...t.shape],
     dtype: t.dtype,
     hash: hashes[i] as BlobHash,
-    byteLength: bytes.get(i)?.byteLength ?? expectedByteLength(t),
+    byteLength: lengths.get(i) ?? expectedByteLength(t),
   }));
   const sources = new Map<BlobHash, BlobSource>();
   list.forEach((t, i) => {
@@ -77,10 +85,8 @@ export async function hashTensors(
       kind,
       ...(blob ? { blob } : {}),
       get: async () => {
-        const known = bytes.get(i);
-        if (known) return known;
         const b = await tensorBytes(t);
-        // The runtime vouched for this hash without showing bytes; check it before storing them.
+        // Bytes read again, or never read before (the runtime vouched for the hash): checked before stored.
         if ((await hashBlob(b)) !== hash)
           throw new GraftError('error.internal.weights-changed', { tensor: t.name });
         return b;
@@ -88,6 +94,31 @@ export async function hashTensors(
     });
   });
   return { entries, sources };
+}
+
+/**
+ * How many bytes of tensors are hashed at once. Hashing copies its input (Web Crypto takes a copy when
+ * called, a GPU backend downloads one), so hashing every tensor of a 1 GiB model at once would need a
+ * second gigabyte; a few hundred MiB keep small models as fast as before and large ones within bounds.
+ */
+const HASH_BUDGET_BYTES = 256 * 1024 ** 2;
+
+/**
+ * Waits until `bytes` more fit in `budget` bytes in flight (or nothing else is in flight, for a tensor
+ * larger than the budget), and returns the function that gives them back.
+ */
+function byteBudget(budget: number): (bytes: number) => Promise<() => void> {
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const fits = (bytes: number) => inFlight === 0 || inFlight + bytes <= budget;
+  return async (bytes) => {
+    while (!fits(bytes)) await new Promise<void>((wake) => waiting.push(wake));
+    inFlight += bytes;
+    return () => {
+      inFlight -= bytes;
+      waiting.splice(0).forEach((wake) => wake());
+    };
+  };
 }
 
 /** An optimizer's state as the version keeps it: its meta, and its tensors as the entries just hashed. */
@@ -113,11 +144,19 @@ export function storedOptimizer(
   };
 }
 
-/** The data's bytes as a blob source, once they are checked to hash to what the caller says. */
-export async function dataSource(data: DataBlob): Promise<BlobSource> {
-  if ((await hashBlob(data.bytes)) !== data.hash)
-    throw new GraftError('error.internal.data-changed', { short: data.hash.slice(0, 12) });
-  return { kind: 'data', blob: storedValue(data.bytes), get: async () => data.bytes };
+/**
+ * The data's bytes as a blob source. Checked against the hash the caller gives only when the store lacks
+ * the blob: data kept already is what the version will name, and is not hashed again at every save.
+ */
+export function dataSource(data: DataBlob): BlobSource {
+  return {
+    kind: 'data',
+    get: async () => {
+      if ((await hashBlob(data.bytes)) !== data.hash)
+        throw new GraftError('error.internal.data-changed', { short: data.hash.slice(0, 12) });
+      return data.bytes;
+    },
+  };
 }
 
 export async function commitVersion(

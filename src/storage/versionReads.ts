@@ -6,6 +6,8 @@ import type { BlobProblem, LoadedVersion, VerifyReport } from '../core/ports';
 import { attachmentBlobs, attachmentLabel, type AttachmentBlob } from '../core/versions/attachments';
 import type { Version, VersionAttachments, VersionRow } from '../core/versions/types';
 import { checkVersionId } from '../core/versions/version';
+import type { HashedBytes } from './blobDigest';
+import { readBlobs } from './blobDigests';
 import { storedBytes } from './blobValue';
 import type { GraftDb, ManifestRow } from './db';
 
@@ -73,41 +75,15 @@ export async function load(db: GraftDb, id: VersionId): Promise<LoadedVersion> {
   };
 }
 
+/**
+ * `load` for a checkout. The workers that read the weights hash them as they read (./blobDigests.ts), so
+ * the bytes come back verified and the page's thread stays free: `verified` has nothing left to wait for.
+ */
 export async function loadOverlapped(
   db: GraftDb,
   id: VersionId,
 ): Promise<LoadedVersion & { readonly verified: Promise<void> }> {
-  const version = await getVersion(db, id);
-  const topologyBytes = (await readVerified(db, [version.topologyHash])).get(version.topologyHash);
-  const hashes = [...new Set(version.tensors.map((t) => t.hash))];
-  const rows = await db.blobs.bulkGet(hashes);
-  const read = new Map<BlobHash, ArrayBuffer>();
-  await Promise.all(
-    rows.map(async (row, i) => {
-      if (row) read.set(hashes[i] as BlobHash, await storedBytes(row.data));
-    }),
-  );
-  const early = new Map<BlobHash, ArrayBuffer | 'corrupt'>(read);
-  if (topologyBytes !== undefined) early.set(version.topologyHash, topologyBytes);
-  const sizeProblems = problemsOf(version, early);
-  if (sizeProblems.length) throw blobError(id, sizeProblems);
-  const verified = Promise.all(
-    [...read].map(async ([hash, data]) => ((await hashBlob(data)) === hash ? null : hash)),
-  ).then((bad) => {
-    const corrupt = new Map<BlobHash, ArrayBuffer | 'corrupt'>(early);
-    for (const h of bad) if (h) corrupt.set(h, 'corrupt');
-    const problems = problemsOf(version, corrupt);
-    if (problems.length) throw blobError(id, problems);
-  });
-  // The caller awaits it later; until then a failure must not surface as an unhandled rejection.
-  verified.catch(() => undefined);
-  const topology = JSON.parse(new TextDecoder().decode(topologyBytes as ArrayBuffer)) as JsonObject;
-  return {
-    version,
-    topology,
-    tensors: version.tensors.map((entry) => ({ entry, data: read.get(entry.hash) as ArrayBuffer })),
-    verified,
-  };
+  return { ...(await load(db, id)), verified: Promise.resolve() };
 }
 
 /** Re-hashes the version's blobs and those of its attachments (a problem there names it: `optimizer: …`). */
@@ -132,21 +108,36 @@ export async function verify(db: GraftDb, id: VersionId): Promise<VerifyReport> 
   };
 }
 
-/** Reads blobs and keeps only those whose bytes hash to their key; absent or corrupt ones are left out. */
+/**
+ * Reads blobs and keeps only those whose bytes hash to their key; absent or corrupt ones are left out.
+ * Blobs kept as Blobs are read and hashed by the hashing workers, two at a time, each buffer moved to
+ * this thread once hashed; small ones kept inline are hashed here.
+ */
 export async function readVerified(
   db: GraftDb,
   hashes: readonly BlobHash[],
 ): Promise<Map<BlobHash, ArrayBuffer | 'corrupt'>> {
   const rows = await db.blobs.bulkGet([...hashes]);
   const out = new Map<BlobHash, ArrayBuffer | 'corrupt'>();
+  const files: { hash: BlobHash; size: number; blob: Blob }[] = [];
   await Promise.all(
     rows.map(async (row, i) => {
       if (!row) return;
+      const hash = hashes[i] as BlobHash;
+      if (row.data instanceof Blob) {
+        files.push({ hash, size: row.size, blob: row.data });
+        return;
+      }
       const data = await storedBytes(row.data);
-      const ok = data.byteLength === row.size && (await hashBlob(data)) === hashes[i];
-      out.set(hashes[i] as BlobHash, ok ? data : 'corrupt');
+      const ok = data.byteLength === row.size && (await hashBlob(data)) === hash;
+      out.set(hash, ok ? data : 'corrupt');
     }),
   );
+  const read = await readBlobs(files.map((f) => f.blob));
+  files.forEach(({ hash, size }, k) => {
+    const { hash: got, bytes } = read[k] as HashedBytes;
+    out.set(hash, bytes.byteLength === size && got === hash ? bytes : 'corrupt');
+  });
   return out;
 }
 

@@ -134,9 +134,10 @@ export interface VersionStore {
     options?: { branch?: string; message?: string },
   ): Promise<CommitResult>;
   /**
-   * Like `load`, but returns as soon as the bytes are read, with their re-hashing still running in
-   * `verified` (which rejects with the errors `load` would throw). A checkout builds the model while the
-   * hashes are checked and throws the model away if they do not match: nothing unverified is ever used.
+   * Like `load`, for a checkout: it may return before every hash is checked, the rest checked in
+   * `verified` (which rejects with the errors `load` would throw). A checkout builds the model and throws
+   * it away if `verified` rejects: nothing unverified is ever used. (The IndexedDB store hashes as its
+   * workers read, so its bytes come back verified and `verified` is already settled.)
    */
   loadOverlapped(id: VersionId): Promise<LoadedVersion & { readonly verified: Promise<void> }>;
   /** Reads some of a version's weights (verified), by tensor name: what a weight diff needs, no more. */
