@@ -64,7 +64,7 @@ describe('Clean up storage', () => {
     await storage.cleanup();
     expect(asked.at(-1)).toEqual({ dryRun: false, dropExtras: false });
     expect(activity.notice).toMatch(
-      /^Freed 100 B: 1 unused weight object and 1 unreachable version removed\.$/,
+      /^Freed 100 B: 1 unused stored object and 1 unreachable version removed\.$/,
     );
   });
 });

@@ -41,6 +41,8 @@ export class StorageStatus {
   dropExtras = $state(false);
   /** What clean-up frees with `dropExtras`, the extras included; null while it is off or not known yet. */
   extrasPreview = $state.raw<GcReport | null>(null);
+  /** Clean-ups done in this tab: one may drop what a version keeps beside it, which views then read again. */
+  cleanups = $state(0);
 
   /** `repoId` names the open repository, whose own share of the storage is shown too. */
   constructor(
@@ -125,6 +127,7 @@ export class StorageStatus {
     const dropExtras = this.dropExtras;
     return this.#activity.run(t('common.busy.cleaning'), async () => {
       const report = await this.#store.gc({ dryRun: false, dropExtras });
+      this.cleanups++;
       const lightened = report.extras?.versions.length ?? 0;
       const freed = {
         size: formatBytes(report.bytes),

@@ -262,8 +262,13 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   expect(otherErrors).toEqual([]);
   await other.context().close();
 
-  // Clean-up with the extras: the older version loses its state, the branch head keeps its own.
+  // Clean-up with the extras: the older version loses its state, the branch head keeps its own. The older
+  // version is selected first: its details must say so as soon as the clean-up is done.
   await dismissNotices(page);
+  await history(page)
+    .locator(`[data-version="${older}"]`)
+    .click({ position: { x: 12, y: 12 } });
+  await expect(page.getByTestId('kept-optimizer')).toHaveText(/^Adam · /);
   await page.getByRole('button', { name: 'Clean up storage…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Clean up storage' });
   await dialog.getByRole('checkbox', { name: /^Also drop the optimizer state and kept data/ }).check();
@@ -276,9 +281,6 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   await expect(
     notice(page, /; 1 older version keeps its weights but no longer its optimizer state or data\./),
   ).toBeVisible();
-  await history(page)
-    .locator(`[data-version="${older}"]`)
-    .click({ position: { x: 12, y: 12 } });
   await expect(page.getByTestId('kept-optimizer')).toHaveText(
     'none kept: training from this version starts the optimizer afresh',
   );
