@@ -4,7 +4,8 @@
  * `window.__benchDone` for bench/run.mjs. Every timed figure is the median of `reps` runs (at least 3); Graft
  * and the baseline alternate which goes first, and every run starts from fresh, empty databases.
  *
- * Query parameters: `backend=webgl` (default cpu), `reps=N` (default 3, the minimum).
+ * Query parameters: `backend=webgl` (default cpu), `reps=N` (default 3, the minimum); `large` opens the
+ * large section's page instead (bench/large.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import Dexie from 'dexie';
@@ -19,6 +20,7 @@ import { GraftDb } from '../src/storage/db';
 import { benchBundles } from './bundles';
 import { buildModel, commitModel, HIDDEN, INPUTS, OUTPUTS, randomizeLayer, rng } from './model';
 import { benchHistory } from './history';
+import { installLarge } from './large';
 import { benchResume } from './resume';
 import { benchTraining } from './training';
 import { median, ms, round, settle, timed } from './util';
@@ -522,13 +524,16 @@ async function bench(): Promise<BenchReport> {
   return report;
 }
 
-window.__benchDone = bench().then(
-  (report) => {
-    window.__benchReport = report;
-    return report;
-  },
-  (e: unknown) => {
-    log(`FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    throw e;
-  },
-);
+// bench/index.html?large: the large section's page, which bench/largeRun.mjs drives one step at a time.
+if (params.has('large')) installLarge(log);
+else
+  window.__benchDone = bench().then(
+    (report) => {
+      window.__benchReport = report;
+      return report;
+    },
+    (e: unknown) => {
+      log(`FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      throw e;
+    },
+  );

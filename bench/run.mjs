@@ -6,10 +6,12 @@
  *
  * Flags: --no-build (reuse the earlier bench build), --reps N (default 3, the minimum; 5 takes
  * about 6-8 min on a quiet 2-core machine), --backend cpu|webgl (the storage figures' backend, default
- * cpu; training is measured on both), --only storage,training,bundles,history,startup (some sections;
- * the results of the others are kept from the previous results.json), --strict (exit 1 when a target is
- * missed), --timeout-min M (default 30). The startup section measures the app's own production build,
- * not the bench page (bench/startup.mjs; GRAFT_STARTUP_DIST measures a build made elsewhere).
+ * cpu; training is measured on both), --only storage,training,bundles,history,startup,large (some
+ * sections; the results of the others are kept from the previous results.json), --strict (exit 1 when a
+ * target is missed), --timeout-min M (default 30). The startup section measures the app's own production
+ * build, not the bench page (bench/startup.mjs; GRAFT_STARTUP_DIST measures a build made elsewhere). The
+ * large section (a 1 GiB model, bench/largeRun.mjs: about 2-3 min, a browser of about 3.5 GiB, 6 GiB free
+ * in the temp folder) runs only when asked for: `npm run bench -- --only large`.
  * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
  * GRAFT_BENCH_DIST builds and serves from another folder; GRAFT_BENCH_NO_TRACE=1 runs without the
  * DevTools trace (wall-clock figures without the tracer's overhead, no CPU figures).
@@ -23,6 +25,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
+import { benchLarge } from './largeRun.mjs';
 import { benchStartup } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,10 +43,15 @@ function option(name, fallback) {
 const reps = Math.max(3, Math.floor(Number(option('--reps', '3'))) || 3);
 const backend = option('--backend', 'cpu') === 'webgl' ? 'webgl' : 'cpu';
 const timeoutMs = Number(option('--timeout-min', '30')) * 60_000;
-const SECTIONS = ['storage', 'training', 'bundles', 'history', 'startup'];
-/** The sections bench/index.html runs; `startup` runs the app itself (bench/startup.mjs). */
-const PAGE_SECTIONS = SECTIONS.filter((s) => s !== 'startup');
-const only = option('--only', SECTIONS.join(','))
+const SECTIONS = ['storage', 'training', 'bundles', 'history', 'startup', 'large'];
+/** What a plain `npm run bench` runs: `large` takes minutes and gigabytes, so it runs when named. */
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large');
+/**
+ * The sections bench/index.html runs in one page; `startup` runs the app itself (bench/startup.mjs) and
+ * `large` browsers of its own (bench/largeRun.mjs).
+ */
+const PAGE_SECTIONS = SECTIONS.filter((s) => s !== 'startup' && s !== 'large');
+const only = option('--only', DEFAULT_SECTIONS.join(','))
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -90,6 +98,7 @@ function sectionOf(entry) {
   if (entry.name.startsWith('train-')) return 'training';
   if (entry.name.startsWith('bundle-')) return 'bundles';
   if (entry.name.startsWith('startup-')) return 'startup';
+  if (entry.name.startsWith('large-')) return 'large';
   return 'storage';
 }
 
@@ -251,7 +260,7 @@ function summariseMainThread(events) {
 async function main() {
   const pageSections = only.filter((s) => PAGE_SECTIONS.includes(s));
   let outDir = null;
-  if (pageSections.length) {
+  if (pageSections.length || only.includes('large')) {
     outDir = flag('--no-build') ? existingBuild() : await buildForBench();
     console.log(`Serving ${relative(root, outDir)}/`);
   }
@@ -288,13 +297,13 @@ async function main() {
   // in-memory blob limit, and a deleted database never gives its blobs back, so after about 500 MiB written
   // in one page every new blob reads back as NotReadableError (the storage section writes and deletes
   // 64 MiB per run). The startup section opens fresh contexts of a browser of its own (cold caches).
-  const profile = outDir ? mkdtempSync(join(tmpdir(), 'graft-bench-profile-')) : null;
+  const profile = pageSections.length ? mkdtempSync(join(tmpdir(), 'graft-bench-profile-')) : null;
   let context = null;
   let browser = null;
   try {
     let browserVersion = '';
     let report = { meta: { sections: [], reps, totalMs: 0 }, results: [], breakdown: [] };
-    if (outDir && profile) {
+    if (pageSections.length && profile) {
       context = await chromium.launchPersistentContext(profile, launch);
       const page = context.pages()[0] ?? (await context.newPage());
       browserVersion = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product;
@@ -317,6 +326,19 @@ async function main() {
       });
       report.results.push(...rows);
       report.meta.sections = [...report.meta.sections, 'startup'];
+      report.meta.totalMs += performance.now() - started;
+    }
+
+    if (only.includes('large')) {
+      const started = performance.now();
+      const { rows, version } = await benchLarge({
+        launch,
+        url: `http://127.0.0.1:${port}/bench/index.html?large`,
+        log: (line) => console.log(line),
+      });
+      browserVersion ||= version;
+      report.results.push(...rows);
+      report.meta.sections = [...report.meta.sections, 'large'];
       report.meta.totalMs += performance.now() - started;
     }
 
