@@ -39,7 +39,7 @@ function workspace(store: DexieVersionStore, ml: () => Promise<MlServices<PlainM
   return ws;
 }
 
-/** A database with one repository of two versions, [1, 1] then [2, 2] (the branch head); returns their ids. */
+/** A database with one repository of two versions, [1, 1] then [2, 2] (the head); returns their ids. */
 async function twoVersions(factory: IDBFactory, name: string): Promise<[VersionId, VersionId]> {
   const ws = workspace(freshStore(factory, name), async () => PLAIN_ML);
   await ws.live.init();

@@ -1,4 +1,7 @@
-/** Page helpers the end-to-end specs share: tabs, the busy flag, creating, editing and saving models. */
+/**
+ * Page helpers the end-to-end specs share: tabs, the busy flag, creating, editing and saving models, pages
+ * on the CPU backend and in fresh browser profiles, a sensors CSV to upload, a repository's bundle export.
+ */
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 
 /** Where screenshots go; a run beside others' may point it elsewhere, since each Playwright run empties test-results. */
@@ -31,7 +34,7 @@ export async function skipTour(page: Page): Promise<void> {
   });
 }
 
-/** Every page opened from here on starts on the CPU backend, where a short run is quick and repeats bit for bit. */
+/** Pages opened from now on start on the CPU backend, where runs repeat bit for bit, and skip the tour. */
 export async function onCpu(page: Page): Promise<void> {
   await page.addInitScript(() => localStorage.setItem('graft.backend', 'cpu'));
   await skipTour(page);
