@@ -7,48 +7,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashBlob } from '../core/hashing';
-import type { DataBlob, MlServices, OptimizerState, Preferences } from '../core/ports';
+import type { DataBlob, OptimizerState } from '../core/ports';
 import { freshFactory, freshStore } from '../storage/testDb';
-import { Activity } from '../state/Activity.svelte';
-import { History } from '../state/History.svelte';
-import { LiveModel, type PendingChange } from '../state/LiveModel.svelte';
-import { StorageStatus } from '../state/StorageStatus.svelte';
+import type { LiveModel, PendingChange } from '../state/LiveModel.svelte';
+import { plain, plainWorkspace, type PlainModel } from './testPlainWorkspace';
 
-interface PlainModel {
-  readonly values: readonly number[];
-  disposed: boolean;
-}
-const plain = (...values: number[]): PlainModel => ({ values, disposed: false });
 const f32 = (values: readonly number[]) => new Uint8Array(new Float32Array(values).buffer);
-
-const ML: MlServices<PlainModel> = {
-  templates: [{ id: 'tiny', name: 'Tiny', description: 'two weights' }],
-  startBackend: async () => ({ active: 'cpu', requested: 'cpu' }),
-  moveToBackend: async (model) => ({ model, backend: { active: 'cpu', requested: 'cpu' } }),
-  createFromTemplate: () => plain(1, 1),
-  snapshot: async (model) => ({
-    topology: { class_name: 'Sequential', config: { name: 'tiny', layers: [] } },
-    summary: ML.summarize(model),
-    tensors: [
-      { name: 'dense/kernel', shape: [model.values.length], dtype: 'float32', data: f32(model.values) },
-    ],
-  }),
-  materialize: async (loaded) => plain(...new Float32Array(loaded.tensors[0]!.data)),
-  summarize: (model) => ({
-    className: 'Sequential',
-    layerCount: 1,
-    paramCount: model.values.length,
-    inputShape: null,
-    outputShape: null,
-  }),
-  describeLayers: () => [],
-  probe: () => Promise.reject(new Error('no probe for plain models')),
-  dispose: (model) => {
-    model.disposed = true;
-  },
-  environment: () => ({ backend: 'cpu', tfjsVersion: 'none', userAgent: 'vitest' }),
-  tensorCount: () => 0,
-};
 
 const STATE: OptimizerState = {
   optimizer: 'adam',
@@ -73,13 +37,7 @@ afterEach(() => open.splice(0).forEach((live) => live.destroy()));
 /** The app's state parts over one database, as compose.ts connects them; opening it again is a reload. */
 async function workspace(factory: IDBFactory, name: string) {
   const store = freshStore(factory, name);
-  const prefs: Preferences = { get: () => null, set: () => {} };
-  const location = { read: () => ({ repo: null, version: null }), write: () => {} };
-  const manager = { estimate: async () => null, persisted: async () => false, persist: async () => false };
-  const activity = new Activity();
-  const history = new History(store, activity, location, prefs);
-  const storage = new StorageStatus(store, manager, activity, () => history.repoId);
-  const live = new LiveModel({ store, ml: async () => ML, prefs }, activity, history, storage);
+  const { activity, live } = plainWorkspace(store);
   open.push(live);
   // As main.ts starts the app: the history first, then the runtime and the live model.
   await live.init();

@@ -7,49 +7,11 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VersionId } from '../core/hashing';
-import type { Location, MlServices, Preferences } from '../core/ports';
-import { Activity } from '../state/Activity.svelte';
-import { History } from '../state/History.svelte';
-import { LiveModel } from '../state/LiveModel.svelte';
-import { StorageStatus } from '../state/StorageStatus.svelte';
+import type { MlServices } from '../core/ports';
+import type { LiveModel } from '../state/LiveModel.svelte';
 import type { DexieVersionStore } from '../storage/DexieVersionStore';
 import { freshFactory, freshStore } from '../storage/testDb';
-
-interface PlainModel {
-  readonly values: readonly number[];
-}
-
-const ML: MlServices<PlainModel> = {
-  templates: [{ id: 'tiny', name: 'Tiny', description: 'one weight' }],
-  startBackend: async () => ({ active: 'cpu', requested: 'cpu' }),
-  moveToBackend: async (model) => ({ model, backend: { active: 'cpu', requested: 'cpu' } }),
-  createFromTemplate: () => ({ values: [1] }),
-  snapshot: async (model) => ({
-    topology: { class_name: 'Sequential', config: { name: 'tiny', layers: [] } },
-    summary: ML.summarize(model),
-    tensors: [
-      {
-        name: 'dense/kernel',
-        shape: [model.values.length],
-        dtype: 'float32',
-        data: new Uint8Array(new Float32Array(model.values).buffer),
-      },
-    ],
-  }),
-  materialize: async (loaded) => ({ values: [...new Float32Array(loaded.tensors[0]!.data)] }),
-  summarize: (model) => ({
-    className: 'Sequential',
-    layerCount: 1,
-    paramCount: model.values.length,
-    inputShape: null,
-    outputShape: null,
-  }),
-  describeLayers: () => [],
-  probe: () => Promise.reject(new Error('no probe for plain models')),
-  dispose: () => {},
-  environment: () => ({ backend: 'cpu', tfjsVersion: 'none', userAgent: 'vitest' }),
-  tensorCount: () => 0,
-};
+import { plain, PLAIN_ML, plainWorkspace, type PlainModel } from './testPlainWorkspace';
 
 /** A runtime that arrives when the test says (`arrive`), or fails (`fail`); `asked` counts the loads. */
 function heldRuntime() {
@@ -60,7 +22,7 @@ function heldRuntime() {
     load: (): Promise<MlServices<PlainModel>> => {
       runtime.asked++;
       return new Promise((resolve, reject) => {
-        runtime.arrive = () => resolve(ML);
+        runtime.arrive = () => resolve(PLAIN_ML);
         runtime.fail = reject;
       });
     },
@@ -72,28 +34,24 @@ const opened: LiveModel<PlainModel>[] = [];
 afterEach(() => opened.splice(0).forEach((live) => live.destroy()));
 
 function workspace(store: DexieVersionStore, ml: () => Promise<MlServices<PlainModel>>) {
-  const prefs: Preferences = { get: () => null, set: () => {} };
-  const location: Location = { read: () => ({ repo: null, version: null }), write: () => {} };
-  const manager = { estimate: async () => null, persisted: async () => false, persist: async () => false };
-  const activity = new Activity();
-  const history = new History(store, activity, location, prefs);
-  const storage = new StorageStatus(store, manager, activity, () => history.repoId);
-  const live = new LiveModel({ store, ml, prefs }, activity, history, storage);
-  opened.push(live);
-  return { activity, history, live };
+  const ws = plainWorkspace(store, ml);
+  opened.push(ws.live);
+  return ws;
 }
 
-/** A database with one repository of two versions, [1] then [2] (the branch head); returns their ids. */
+/** A database with one repository of two versions, [1, 1] then [2, 2] (the head); returns their ids. */
 async function twoVersions(factory: IDBFactory, name: string): Promise<[VersionId, VersionId]> {
-  const ws = workspace(freshStore(factory, name), async () => ML);
+  const ws = workspace(freshStore(factory, name), async () => PLAIN_ML);
   await ws.live.init();
   expect((await ws.live.createFromTemplate('tiny', 'Tiny')).ok).toBe(true);
   await ws.live.save('one');
   const first = ws.live.live!.base!;
-  await ws.live.replaceLive(
-    { values: [2] },
-    { change: 'edited', description: 'two', provenance: {}, metrics: {} },
-  );
+  await ws.live.replaceLive(plain(2, 2), {
+    change: 'edited',
+    description: 'two',
+    provenance: {},
+    metrics: {},
+  });
   await ws.live.save('two');
   const second = ws.live.live!.base!;
   expect(ws.activity.error).toBeNull();
@@ -128,7 +86,7 @@ describe('start-up before the ML runtime', () => {
     expect(ws.live.runtime).toBe('ready');
     expect(ws.live.backend?.active).toBe('cpu');
     expect(ws.live.live?.base).toBe(head);
-    expect(ws.live.live?.model.values).toEqual([2]);
+    expect(ws.live.live?.model.values).toEqual([2, 2]);
     expect(ws.live.templates?.map((t) => t.id)).toEqual(['tiny']);
     expect(ws.activity.error).toBeNull();
   });
@@ -146,7 +104,7 @@ describe('start-up before the ML runtime', () => {
     await Promise.all([started, checkout]);
     expect((await checkout).ok).toBe(true);
     expect(ws.live.live?.base).toBe(first);
-    expect(ws.live.live?.model.values).toEqual([1]);
+    expect(ws.live.live?.model.values).toEqual([1, 1]);
     // One load served both.
     expect(runtime.asked).toBe(1);
   });

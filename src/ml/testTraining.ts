@@ -1,6 +1,7 @@
 /**
- * What the training tests share: the toy model, XOR data, weights as plain numbers and as bits, an expected
- * GraftError, and a model and an optimizer state taken apart into bytes and put together again.
+ * What the training tests share: the toy model, XOR data, a model whose loss blows up, weights as plain
+ * numbers and as bits, an expected GraftError, and a model and an optimizer state taken apart into bytes
+ * and put together again.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { GraftError } from '../core/errors';
@@ -21,6 +22,25 @@ export const TOY_CONFIG: TrainConfig = {
   epochs: 3,
   seed: 7,
 };
+
+/**
+ * One linear unit pulled from inputs of 1000 toward -1000 (`blowupData`): trained with SGD on mean squared
+ * error at a learning rate of 1e6, its loss becomes NaN or infinite in the first epoch.
+ */
+export const BLOWUP: ModelSpec = {
+  name: 'blowup',
+  inputShape: [1],
+  layers: [
+    { id: 'o', name: 'o', kind: 'Dense', units: 1, activation: 'linear', useBias: true, trainable: true },
+  ],
+};
+
+export function blowupData(rows = 64): TrainingData {
+  return {
+    xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
+    yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
+  };
+}
 
 /** XOR in the plane: class 1 where x and y have the same sign. */
 export function xor(rows: number, seed = 1): TrainingData {

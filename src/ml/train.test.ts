@@ -6,7 +6,7 @@ import type { ModelSpec } from '../core/model/spec';
 import { findTemplate } from '../core/model/templates';
 import type { BatchLogs, EpochLogs } from '../core/model/training';
 import { buildModel } from './build';
-import { caught, TOY, TOY_CONFIG as CONFIG, values, xor } from './testTraining';
+import { BLOWUP, blowupData, caught, TOY, TOY_CONFIG as CONFIG, values, xor } from './testTraining';
 import type { TrainingData } from '../core/ports';
 import { train } from './train';
 
@@ -152,19 +152,8 @@ describe('train', () => {
   });
 
   it('stops on a NaN loss with the epoch and batch, and leaves the model usable', async () => {
-    const spec: ModelSpec = {
-      name: 'blowup',
-      inputShape: [1],
-      layers: [
-        { id: 'o', name: 'o', kind: 'Dense', units: 1, activation: 'linear', useBias: true, trainable: true },
-      ],
-    };
-    const model = buildModel(spec, { seed: 1 });
-    const rows = 64;
-    const data: TrainingData = {
-      xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
-      yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
-    };
+    const model = buildModel(BLOWUP, { seed: 1 });
+    const data = blowupData();
     const before = tf.memory().numTensors;
     const error = await caught(
       train(model, data, {

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GraftError } from '../core/errors';
 import { createLayer, insertLayer, updateLayer } from '../core/model/edit';
-import type { ModelSpec } from '../core/model/spec';
 import type { EpochLogs, TrainConfig, TrainResult } from '../core/model/training';
 import { buildModel } from './build';
 import {
+  BLOWUP,
+  blowupData,
   caught,
   rebuilt,
   stateContents,
@@ -186,18 +187,7 @@ describe('training in a worker', () => {
 
   it('reports a NaN loss with its epoch and batch, leaving the broken weights in the model as in place', async () => {
     const { client } = connected();
-    const spec: ModelSpec = {
-      name: 'blowup',
-      inputShape: [1],
-      layers: [
-        { id: 'o', name: 'o', kind: 'Dense', units: 1, activation: 'linear', useBias: true, trainable: true },
-      ],
-    };
-    const rows = 64;
-    const data: TrainingData = {
-      xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
-      yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
-    };
+    const data = blowupData();
     const config: TrainConfig = {
       ...CONFIG,
       optimizer: 'sgd',
@@ -206,8 +196,8 @@ describe('training in a worker', () => {
       epochs: 5,
       validationSplit: 0,
     };
-    const here = buildModel(spec, { seed: 1 });
-    const there = buildModel(spec, { seed: 1 });
+    const here = buildModel(BLOWUP, { seed: 1 });
+    const there = buildModel(BLOWUP, { seed: 1 });
     const local = await caught(train(here, data, config, {}, { yieldEvery: 0 }));
     const error = await caught(remote(client, there, data, config));
     expect(error).toBeInstanceOf(GraftError);

@@ -8,9 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLayer, insertLayer, updateLayer } from '../core/model/edit';
 import type { ModelSpec } from '../core/model/spec';
 import { OPTIMIZERS, type EpochLogs, type OptimizerName, type TrainConfig } from '../core/model/training';
-import type { OptimizerState, TrainingCallbacks, TrainingData } from '../core/ports';
+import type { OptimizerState, TrainingCallbacks } from '../core/ports';
 import { buildModel } from './build';
 import {
+  BLOWUP,
+  blowupData,
   caught,
   rebuilt,
   stateContents,
@@ -294,18 +296,7 @@ describe('continuing training', () => {
   });
 
   it('names the global epoch when the loss blows up in a continued run', async () => {
-    const spec: ModelSpec = {
-      name: 'blowup',
-      inputShape: [1],
-      layers: [
-        { id: 'o', name: 'o', kind: 'Dense', units: 1, activation: 'linear', useBias: true, trainable: true },
-      ],
-    };
-    const rows = 64;
-    const data: TrainingData = {
-      xTrain: { values: new Float32Array(rows).fill(1000), shape: [rows, 1] },
-      yTrain: { values: new Float32Array(rows).fill(-1000), shape: [rows, 1] },
-    };
+    const data = blowupData();
     const config: TrainConfig = {
       ...CONFIG,
       optimizer: 'sgd',
@@ -313,7 +304,7 @@ describe('continuing training', () => {
       validationSplit: 0,
       epochs: 2,
     };
-    const model = buildModel(spec, { seed: 1 });
+    const model = buildModel(BLOWUP, { seed: 1 });
     const calm = await train(model, data, { ...config, learningRate: 1e-9 }, {}, { yieldEvery: 0 });
     const error = await caught(
       train(model, data, { ...config, learningRate: 1e6 }, {}, { yieldEvery: 0 }, calm.optimizer),

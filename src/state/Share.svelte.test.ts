@@ -423,6 +423,18 @@ const PLAN = {
   unusedTensors: [],
 };
 
+/** A live model "live" with nothing unsaved, at version c (main's head in `history`). */
+const savedLive = (): Live<string> => ({
+  repoId: REPO,
+  model: 'live',
+  summary: SUMMARY,
+  layers: [],
+  base: id('c'),
+  pending: null,
+  kept: {},
+  probe: null,
+});
+
 function weightsFile(overrides: Partial<WeightsFromFile> = {}): WeightsFromFile {
   return {
     kind: 'weights',
@@ -447,16 +459,7 @@ describe('Share: Keras files', () => {
       applyWeights: vi.fn(() => 2),
     });
     history(ws);
-    ws.live = {
-      repoId: REPO,
-      model: 'live',
-      summary: SUMMARY,
-      layers: [],
-      base: id('c'),
-      pending: null,
-      kept: {},
-      probe: null,
-    };
+    ws.live = savedLive();
     await share.importModelFiles([file('iris.weights.h5')]);
     expect(s.planWeights).toHaveBeenCalledWith('live', expect.objectContaining({ handle: 'weights-handle' }));
     expect(s.applyWeights).not.toHaveBeenCalled();
@@ -493,16 +496,7 @@ describe('Share: Keras files', () => {
     expect(share.pendingWeights).toBeNull();
 
     history(ws);
-    ws.live = {
-      repoId: REPO,
-      model: 'live',
-      summary: SUMMARY,
-      layers: [],
-      base: id('c'),
-      pending: null,
-      kept: {},
-      probe: null,
-    };
+    ws.live = savedLive();
     await share.importModelFiles([file('iris.weights.h5')]);
     expect(ws.activity.error?.code).toBe('import/weights-no-match');
     expect(share.pendingWeights).toBeNull();
@@ -514,16 +508,7 @@ describe('Share: Keras files', () => {
       planWeights: vi.fn(() => PLAN),
     });
     history(ws);
-    ws.live = {
-      repoId: REPO,
-      model: 'live',
-      summary: SUMMARY,
-      layers: [],
-      base: id('c'),
-      pending: null,
-      kept: {},
-      probe: null,
-    };
+    ws.live = savedLive();
     await share.importModelFiles([file('iris.weights.h5')]);
     ws.liveInUse.mockReturnValueOnce(true);
     await share.confirmWeightsImport();

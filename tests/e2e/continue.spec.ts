@@ -6,27 +6,27 @@
  * optimizer state and data of older versions while branch heads keep theirs.
  */
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   checkout,
   createModel,
+  csvFile,
   dismissNotices,
+  exportRepository,
+  freshPage,
   history,
   notice,
+  onCpu,
   openTab,
   save,
+  sensorsCsv,
   SHOTS,
   skipTour,
   train,
+  useSensors,
   waitIdle,
   watchErrors,
 } from './helpers';
-
-/** Every page opened from here on starts on the CPU backend, where runs repeat bit for bit. */
-async function onCpu(page: Page): Promise<void> {
-  await page.addInitScript(() => localStorage.setItem('graft.backend', 'cpu'));
-  await skipTour(page);
-}
 
 const plan = (page: Page) => page.getByTestId('optimizer-plan');
 const short = (id: string) => id.slice(0, 8);
@@ -172,54 +172,16 @@ test('Iris on WebGL: 4 epochs straight and 2 + reload + 2 agree within 1e-5 (rel
   expect(errors).toEqual([]);
 });
 
-/** A CSV of 60 rows, 3 numeric columns and a text label. */
-function sensorsCsv(): Buffer {
-  const lines = ['temperature,pressure,humidity,state'];
-  for (let i = 0; i < 60; i++) {
-    const t = 15 + ((i * 7) % 20);
-    const p = 990 + ((i * 13) % 40);
-    const h = 30 + ((i * 11) % 50);
-    lines.push(`${t},${p},${h},${t + h / 5 > 30 ? 'alarm' : 'ok'}`);
-  }
-  return Buffer.from(lines.join('\n'));
-}
-
-async function freshPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: test.info().project.use.baseURL,
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  await onCpu(page);
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toHaveText('Backend: cpu');
-  return page;
-}
-
 test('a bundle with the data opens elsewhere ready to continue; clean-up drops older versions’ extras', async ({
   page,
   browser,
-}, testInfo) => {
+}) => {
   test.setTimeout(300_000);
   const errors = watchErrors(page);
   await onCpu(page);
   await page.goto('/');
   await createModel(page, /^Iris MLP/, 'Sensors');
-  await openTab(page, 'Train');
-  await page.getByText('Your CSV').click();
-  await page.getByTestId('csv-input').setInputFiles({
-    name: 'sensors.csv',
-    mimeType: 'text/csv',
-    buffer: sensorsCsv(),
-  });
-  await expect(page.getByTestId('csv-label')).toHaveValue('state');
-  await page.getByTestId('use-dataset').click();
-  await page
-    .getByTestId('model-misfit')
-    .getByRole('button', { name: 'Adapt the model to this data' })
-    .click();
-  await expect(page.getByTestId('model-misfit')).toHaveCount(0);
+  await useSensors(page, csvFile(sensorsCsv()));
   await train(page, 2);
   const older = await save(page, 'Two epochs on the sensors');
   await train(page, 1, 3);
@@ -238,12 +200,7 @@ test('a bundle with the data opens elsewhere ready to continue; clean-up drops o
   await page
     .getByRole('region', { name: 'Export a bundle' })
     .screenshot({ path: `${SHOTS}/continue-03-export.png` });
-  const download = page.waitForEvent('download');
-  await page.getByLabel('Whole repository').check();
-  await page.getByRole('button', { name: 'Export bundle' }).click();
-  const file = await download;
-  const bundlePath = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(bundlePath);
+  const bundlePath = await exportRepository(page);
   await expect(page.getByTestId('export-result')).toContainText('of training data');
 
   // An empty browser profile: the bundle brings the data, and training continues the head's state.

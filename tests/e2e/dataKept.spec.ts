@@ -3,40 +3,27 @@
  * reload with no upload, and a version whose data is not in this browser (a bundle imported without it)
  * names its file and takes it again only when its rows match.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   createModel,
+  csvFile,
+  exportRepository,
+  freshPage,
   history,
   notice,
+  onCpu,
   openTab,
   save,
+  sensorsCsv,
   SHOTS,
-  skipTour,
   train,
+  useSensors,
   waitIdle,
   watchErrors,
 } from './helpers';
 
 /** Semicolons and decimal commas, as European spreadsheets save: the options must come back too. */
-function sensors(changed = false): Buffer {
-  const lines = ['temperature;pressure;humidity;state'];
-  for (let i = 0; i < 60; i++) {
-    const t = 15 + ((i * 7) % 20) + (i % 4) / 4;
-    const p = 990 + ((i * 13) % 40);
-    const h = 30 + ((i * 11) % 50);
-    const state = t + h / 5 > 30 ? 'alarm' : 'ok';
-    lines.push(`${String(t).replace('.', ',')};${p};${changed && i === 17 ? h + 1 : h};${state}`);
-  }
-  return Buffer.from(lines.join('\r\n'));
-}
-
-const csvFile = (buffer: Buffer, name = 'sensors.csv') => ({ name, mimeType: 'text/csv', buffer });
-
-/** On the CPU backend, where a short run is quick. */
-async function onCpu(page: Page): Promise<void> {
-  await page.addInitScript(() => localStorage.setItem('graft.backend', 'cpu'));
-  await skipTour(page);
-}
+const sensors = (changed = false) => sensorsCsv({ european: true, changed });
 
 async function dataFingerprint(page: Page): Promise<string> {
   const code = page.getByTestId('data-fingerprint');
@@ -49,16 +36,7 @@ async function trainedOnSensors(page: Page): Promise<{ version: string; fingerpr
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText('Backend: cpu');
   await createModel(page, /^Iris MLP/, 'Sensors');
-  await openTab(page, 'Train');
-  await page.getByText('Your CSV').click();
-  await page.getByTestId('csv-input').setInputFiles(csvFile(sensors()));
-  await expect(page.getByTestId('csv-label')).toHaveValue('state');
-  await page.getByTestId('use-dataset').click();
-  await page
-    .getByTestId('model-misfit')
-    .getByRole('button', { name: 'Adapt the model to this data' })
-    .click();
-  await expect(page.getByTestId('model-misfit')).toHaveCount(0);
+  await useSensors(page, csvFile(sensors()));
   await train(page, 1);
   const fingerprint = await dataFingerprint(page);
   const version = await save(page, 'One epoch on the sensors');
@@ -90,23 +68,10 @@ test('an uploaded CSV comes back with its version after a reload, with no upload
   expect(errors).toEqual([]);
 });
 
-async function freshPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: test.info().project.use.baseURL,
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  await onCpu(page);
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toHaveText('Backend: cpu');
-  return page;
-}
-
 test('a version whose data is not here names its file, and takes it again only when it matches', async ({
   page,
   browser,
-}, testInfo) => {
+}) => {
   test.setTimeout(300_000);
   const errors = watchErrors(page);
   await onCpu(page);
@@ -114,12 +79,7 @@ test('a version whose data is not here names its file, and takes it again only w
 
   // A bundle exported without the data (the default) carries the version but not its rows.
   await openTab(page, 'Share');
-  const download = page.waitForEvent('download');
-  await page.getByLabel('Whole repository').check();
-  await page.getByRole('button', { name: 'Export bundle' }).click();
-  const file = await download;
-  const bundlePath = testInfo.outputPath(file.suggestedFilename());
-  await file.saveAs(bundlePath);
+  const bundlePath = await exportRepository(page);
 
   const other = await freshPage(browser);
   const otherErrors = watchErrors(other);

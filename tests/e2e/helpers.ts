@@ -1,5 +1,8 @@
-/** Page helpers the end-to-end specs share: tabs, the busy flag, creating, editing and saving models. */
-import { expect, type Locator, type Page } from '@playwright/test';
+/**
+ * Page helpers the end-to-end specs share: tabs, the busy flag, creating, editing and saving models, pages
+ * on the CPU backend and in fresh browser profiles, a sensors CSV to upload, a repository's bundle export.
+ */
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 
 /** Where screenshots go; a run beside others' may point it elsewhere, since each Playwright run empties test-results. */
 export const SHOTS = process.env.GRAFT_SCREENS ?? 'test-results/screens';
@@ -29,6 +32,31 @@ export async function skipTour(page: Page): Promise<void> {
   await page.addLocatorHandler(page.getByTestId('tour-card'), async (card) => {
     await card.getByRole('button', { name: /^(Skip tour|Close|跳过导览|关闭)$/ }).click();
   });
+}
+
+/** Pages opened from now on start on the CPU backend, where runs repeat bit for bit, and skip the tour. */
+export async function onCpu(page: Page): Promise<void> {
+  await page.addInitScript(() => localStorage.setItem('graft.backend', 'cpu'));
+  await skipTour(page);
+}
+
+/** A blank page in a new, empty browser profile (a context of its own): someone else's browser. */
+export async function newProfile(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: test.info().project.use.baseURL,
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  return context.newPage();
+}
+
+/** Graft open on the CPU backend in a new, empty browser profile; close it with `page.context().close()`. */
+export async function freshPage(browser: Browser): Promise<Page> {
+  const page = await newProfile(browser);
+  await onCpu(page);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveText('Backend: cpu');
+  return page;
 }
 
 export async function openTab(page: Page, name: TabName): Promise<void> {
@@ -123,6 +151,20 @@ export async function openWithFirstVersion(page: Page, message: string): Promise
   return page.url();
 }
 
+/**
+ * Exports the whole repository as a bundle from the Share tab (open, its other options already set) and
+ * saves the download in the test's output folder; returns the bundle's path there.
+ */
+export async function exportRepository(page: Page): Promise<string> {
+  const download = page.waitForEvent('download');
+  await page.getByLabel('Whole repository').check();
+  await page.getByRole('button', { name: 'Export bundle' }).click();
+  const file = await download;
+  const bundlePath = test.info().outputPath(file.suggestedFilename());
+  await file.saveAs(bundlePath);
+  return bundlePath;
+}
+
 /** Checks out a version with the history's keyboard controls, which layout shifts cannot misdirect. */
 export async function checkout(page: Page, id: string): Promise<void> {
   const list = history(page).getByRole('listbox', { name: 'Versions' });
@@ -134,4 +176,39 @@ export async function checkout(page: Page, id: string): Promise<void> {
   await expect(row).toHaveAttribute('aria-selected', 'true');
   await list.press('Enter');
   await expect(notice(page, `The live model is now version ${id.slice(0, 8)}`)).toBeVisible();
+}
+
+/**
+ * A CSV of 60 made-up sensor readings: three numeric columns and a text label, `state` (alarm or ok).
+ * `european` writes it as European spreadsheets save (semicolons, decimal commas, CRLF) with quarter-degree
+ * temperatures; `changed` adds one to one humidity value: a file that looks the same but is other data.
+ */
+export function sensorsCsv({ european = false, changed = false } = {}): Buffer {
+  const sep = european ? ';' : ',';
+  const lines = [['temperature', 'pressure', 'humidity', 'state'].join(sep)];
+  for (let i = 0; i < 60; i++) {
+    const t = 15 + ((i * 7) % 20) + (european ? (i % 4) / 4 : 0);
+    const p = 990 + ((i * 13) % 40);
+    const h = 30 + ((i * 11) % 50);
+    const state = t + h / 5 > 30 ? 'alarm' : 'ok';
+    const temperature = european ? String(t).replace('.', ',') : String(t);
+    lines.push([temperature, p, changed && i === 17 ? h + 1 : h, state].join(sep));
+  }
+  return Buffer.from(lines.join(european ? '\r\n' : '\n'));
+}
+
+export const csvFile = (buffer: Buffer, name = 'sensors.csv') => ({ name, mimeType: 'text/csv', buffer });
+
+/** Uploads a sensors CSV on the Train tab, uses it with its label `state` and adapts the live model to it. */
+export async function useSensors(page: Page, file: ReturnType<typeof csvFile>): Promise<void> {
+  await openTab(page, 'Train');
+  await page.getByText('Your CSV').click();
+  await page.getByTestId('csv-input').setInputFiles(file);
+  await expect(page.getByTestId('csv-label')).toHaveValue('state');
+  await page.getByTestId('use-dataset').click();
+  await page
+    .getByTestId('model-misfit')
+    .getByRole('button', { name: 'Adapt the model to this data' })
+    .click();
+  await expect(page.getByTestId('model-misfit')).toHaveCount(0);
 }

@@ -6,23 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { history, save, setNumber, skipTour, waitIdle, watchErrors } from './helpers';
-
-async function blobCount(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('graft');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('blobs').objectStore('blobs').count();
-          req.onsuccess = () => {
-            resolve(req.result);
-            open.result.close();
-          };
-        };
-      }),
-  );
-}
+import { blobCount } from './storageCheck';
 
 /**
  * Holds Blobs until the browser can make no more (down to 4 KiB), as a long session's saved versions would;

@@ -9,6 +9,7 @@
  */
 import { expect, test, type CDPSession, type Page } from '@playwright/test';
 import { createModel, history, save, SHOTS, skipTour, waitIdle, watchErrors } from './helpers';
+import { blobCount } from './storageCheck';
 
 async function usage(page: Page): Promise<number> {
   return page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
@@ -25,23 +26,6 @@ async function setQuota(page: Page, cdp: CDPSession, quota: number | null): Prom
     if (q === null) sessionStorage.removeItem('graft-test-quota');
     else sessionStorage.setItem('graft-test-quota', String(q));
   }, quota);
-}
-
-async function blobCount(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('graft');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const req = open.result.transaction('blobs').objectStore('blobs').count();
-          req.onsuccess = () => {
-            resolve(req.result);
-            open.result.close();
-          };
-        };
-      }),
-  );
 }
 
 test('a save that does not fit is refused before anything is written, and says what to do', async ({

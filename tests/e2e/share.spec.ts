@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { sha256Hex } from '../../src/core/hashing';
 import { probeValues } from '../../src/core/random';
 import { modelFilesOf, twoInTwoOutLstm } from '../../src/ml/testModels';
-import { checkout, skipTour } from './helpers';
+import { checkout, newProfile, skipTour } from './helpers';
 
 // Not a tour test: pages start with the guided first run skipped.
 test.beforeEach(async ({ page }) => {
@@ -35,17 +35,12 @@ function watchErrors(page: Page): string[] {
 async function freshPage(
   browser: Browser,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    baseURL: test.info().project.use.baseURL,
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
+  const page = await newProfile(browser);
   await skipTour(page);
   const errors = watchErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText(/Backend: (webgl|cpu)/);
-  return { context, page, errors };
+  return { context: page.context(), page, errors };
 }
 
 const history = (page: Page) => page.getByRole('region', { name: 'History', exact: true });

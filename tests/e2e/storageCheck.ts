@@ -74,3 +74,21 @@ export function checkStore(page: Page): Promise<StoreCheck> {
     return { ids: [...ids], versions: versions.length, refs: refs.length, blobs: blobs.length, problems };
   });
 }
+
+/** How many rows Graft's blob store holds, counted with the raw IndexedDB API, as checkStore reads. */
+export async function blobCount(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('graft');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('blobs').objectStore('blobs').count();
+          req.onsuccess = () => {
+            resolve(req.result);
+            open.result.close();
+          };
+        };
+      }),
+  );
+}
