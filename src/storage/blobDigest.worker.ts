@@ -1,10 +1,12 @@
-/** A hashing worker: reads stored blobs and digests them (./blobDigest.ts) off the page's thread. */
+/** A hashing worker: reads blobs (stored ones, or slices of a picked File) and digests them (./blobDigest.ts) off the page's thread. */
 import { digestBlob, type BlobDigest, type Scratch } from './blobDigest';
 
 export interface DigestRequest {
   readonly id: number;
   /** A Blob crosses to the worker as a handle; its bytes are read here, never copied through the page. */
   readonly blob: Blob;
+  /** Count the blob's NaN and ±Infinity as float32 too (a weight in a bundle being imported). */
+  readonly nonFinite?: boolean;
 }
 
 export type DigestReply =
@@ -19,9 +21,10 @@ const scope = globalThis as unknown as {
 /** Kept for the worker's life (the pool ends idle workers), reused for every blob it reads. */
 const scratch: Scratch = { buffer: new ArrayBuffer(0) };
 
-scope.onmessage = async ({ data: { id, blob } }) => {
+scope.onmessage = async ({ data: { id, blob, nonFinite } }) => {
   try {
-    scope.postMessage({ id, ok: true, digest: await digestBlob(blob, scratch) });
+    const digest = await digestBlob(blob, scratch, { nonFinite: nonFinite === true });
+    scope.postMessage({ id, ok: true, digest });
   } catch (e) {
     const { name, message } = e instanceof Error ? e : { name: 'Error', message: String(e) };
     scope.postMessage({ id, ok: false, name, message });

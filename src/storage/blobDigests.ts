@@ -1,11 +1,12 @@
 /**
- * Digests of many stored blobs at once, for an export, in two hashing workers (./blobDigest.worker.ts):
+ * Digests of many blobs at once — stored ones for an export, slices of a picked bundle for an import — in
+ * two hashing workers (./blobDigest.worker.ts):
  * Chromium's Web Crypto hashes on the thread that asks, so in the page the hashes would run one after
  * another and block it. Each worker reads a blob, computes its CRC-32 as the pieces arrive and hashes it
  * while the other does the same with another blob, so both cores of a small machine work. Where there are
  * no workers (Node, tests) or one cannot start, the page digests the rest itself, with the same results.
  */
-import { digestBlob, type BlobDigest } from './blobDigest';
+import { digestBlob, type BlobDigest, type DigestOptions } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
 
 export interface DigestWorker {
@@ -15,10 +16,14 @@ export interface DigestWorker {
   onerror: ((e: ErrorEvent) => void) | null;
 }
 
-/** Digests of `blobs`, largest first, in the order given; `onEach` as each is done. */
+/**
+ * Digests of `blobs`, largest first, in the order given; `onEach` as each is done; `options(index)` says
+ * what more a blob's digest counts.
+ */
 export type DigestBlobs = (
   blobs: readonly Blob[],
   onEach?: (index: number, digest: BlobDigest) => void,
+  options?: (index: number) => DigestOptions,
 ) => Promise<BlobDigest[]>;
 
 const WORKERS = 2;
@@ -52,7 +57,7 @@ export function blobDigester(
     timer = setTimeout(() => idle.splice(0).forEach((x) => x.terminate()), idleMs);
   };
   /** A worker's digest; `null` when the worker died (it could not start, or crashed): the page does it. */
-  const ask = (w: DigestWorker, blob: Blob): Promise<BlobDigest | null> =>
+  const ask = (w: DigestWorker, blob: Blob, asked: DigestOptions): Promise<BlobDigest | null> =>
     new Promise((resolve, reject) => {
       const id = ++nextId;
       w.onmessage = ({ data }) => {
@@ -65,10 +70,10 @@ export function blobDigester(
         e.preventDefault();
         resolve(null);
       };
-      w.postMessage({ id, blob });
+      w.postMessage({ id, blob, ...(asked.nonFinite ? { nonFinite: true } : {}) });
     });
 
-  return async (blobs, onEach) => {
+  return async (blobs, onEach, options = () => ({})) => {
     const out = new Array<BlobDigest>(blobs.length);
     // The largest first, so that the workers finish at about the same time.
     const order = blobs.map((_, i) => i).sort((a, b) => (blobs[b] as Blob).size - (blobs[a] as Blob).size);
@@ -80,12 +85,13 @@ export function blobDigester(
         while (next < order.length && !failed) {
           const i = order[next++] as number;
           const blob = blobs[i] as Blob;
-          let digest = w ? await ask(w, blob) : await digestBlob(blob);
+          const asked = options(i);
+          let digest = w ? await ask(w, blob, asked) : await digestBlob(blob, undefined, asked);
           if (!digest) {
             w?.terminate();
             w = null;
             usable = false;
-            digest = await digestBlob(blob);
+            digest = await digestBlob(blob, undefined, asked);
           }
           out[i] = digest;
           onEach?.(i, digest);
