@@ -7,6 +7,7 @@ import { MANIFEST_FILE, blobPath } from '../core/bundle/names';
 import { countNonFinite } from '../core/bundle/nonFinite';
 import { listZip, type ZipEntry } from '../core/bundle/zip';
 import { hashBlob, toHex } from '../core/hashing';
+import { mulberry32 } from '../core/random';
 import { dataBlob, tinyOptimizer, tinySnapshot } from '../core/testVersions';
 import type { BlobDigest } from './blobDigest';
 import { digestBlobs, type DigestBlobs } from './blobDigests';
@@ -244,6 +245,42 @@ describe('importing a bundle from a File', () => {
       expect([what, e.code]).toEqual([what, code]);
       expect(await dumpStore(store)).toBe(half);
     }
+  });
+
+  it('ends every flipped byte of a File with large blobs in a clean import or a bundle error, writing nothing', async () => {
+    const { bytes, large } = await source();
+    const random = mulberry32(20261206);
+    const pick = (n: number) => Math.floor(random() * n);
+    // Half the flips in the headers, text and small blobs; half inside the large blobs.
+    const outside: number[] = [];
+    for (let at = 0, i = 0; at < bytes.length; at++) {
+      while (i < large.length && at >= large[i]!.dataOffset + large[i]!.size) i++;
+      const inLarge = i < large.length && at >= large[i]!.dataOffset;
+      if (!inLarge) outside.push(at);
+    }
+    const target = freshStore();
+    const before = await dumpStore(target);
+    const codes = new Set<string>();
+    for (let n = 0; n < 60; n++) {
+      const blob = large[pick(large.length)]!;
+      const at = n % 2 ? outside[pick(outside.length)]! : blob.dataOffset + pick(blob.size);
+      const damaged = mutated(bytes, (z) => {
+        z[at] = (z[at] as number) ^ (1 << pick(8));
+      });
+      try {
+        await importBundle(target, new File([damaged], 'flipped.graft.zip'));
+        codes.add('imported');
+        await target.db.delete();
+        await target.db.open();
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? String(e);
+        expect(code, `byte ${at}`).toMatch(/^bundle\//);
+        codes.add(code);
+        expect(await dumpStore(target)).toBe(before);
+      }
+    }
+    expect(codes).toContain('bundle/hash-mismatch');
+    expect(codes).toContain('bundle/corrupt');
   });
 
   it('words a File that can no longer be read as unreadable, writing nothing', async () => {
