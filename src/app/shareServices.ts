@@ -81,7 +81,7 @@ export function createShareServices(
   return {
     exportBundle: (request, onProgress) => exportBundle(store, request, onProgress),
     bundleDataBytes: (request) => bundleDataBytes(store, request),
-    importBundle: (bytes, onProgress) => importBundle(store, bytes, onProgress),
+    importBundle: (bundle, onProgress) => importBundle(store, bundle, onProgress),
     exportTfjsModel: (versionId, baseName) => exportTfjsModel(store, versionId, { baseName }),
     async readModelFiles(files) {
       const single = files.length === 1 ? files[0] : undefined;

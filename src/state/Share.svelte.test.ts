@@ -1,4 +1,7 @@
+import { strToU8 } from 'fflate';
 import { describe, expect, it, vi } from 'vitest';
+import { MANIFEST_FILE } from '../core/bundle/names';
+import { writeZip } from '../core/bundle/zip';
 import { err, GraftError, ok } from '../core/errors';
 import type { VersionId } from '../core/hashing';
 import { graphOf, log } from '../core/versions/dag';
@@ -166,6 +169,7 @@ const file = (name: string, bytes: Uint8Array = new Uint8Array([1, 2, 3])): Pick
   name,
   size: bytes.byteLength,
   arrayBuffer: async () => bytes.slice().buffer,
+  slice: (start, end) => new Blob([bytes.slice()]).slice(start, end),
 });
 
 function setup(overrides: Partial<ShareServices<string>> = {}) {
@@ -278,6 +282,50 @@ describe('Share: import', () => {
     expect(ws.activity.notice).toMatch(
       /^Imported iris\.graft\.zip into a new model, “Other”: 1 version added/,
     );
+  });
+
+  it('tells a bundle by its zip directory and hands the file over without reading it whole', async () => {
+    const zip = writeZip(
+      [
+        { name: MANIFEST_FILE, data: strToU8('{}'), compress: true },
+        { name: 'blobs/x', data: new Uint8Array(50_000), compress: false },
+      ],
+      new Date(0),
+    );
+    const { s, share } = setup();
+    const read: number[] = [];
+    const shared: PickedFile = {
+      ...file('shared-with-me.zip', zip),
+      arrayBuffer: () => Promise.reject(new Error('read whole')),
+      slice: (start, end) => {
+        const part = new Blob([zip]).slice(start, end);
+        read.push(part.size);
+        return part;
+      },
+    };
+    await share.importFiles([shared]);
+    expect(s.importBundle).toHaveBeenCalledOnce();
+    const handed = vi.mocked(s.importBundle).mock.calls[0]![0];
+    expect(handed).toBeInstanceOf(Blob);
+    expect(handed.size).toBe(zip.length);
+    // The head, the end record, the directory and the headers: all before the import, a few hundred bytes.
+    expect(read.slice(0, -1).reduce((n, r) => n + r, 0)).toBeLessThan(500);
+    expect(read.at(-1)).toBe(zip.length);
+  });
+
+  it('refuses a file that can no longer be read as such, importing nothing', async () => {
+    const { ws, s, share } = setup();
+    const gone: PickedFile = {
+      ...file('iris.graft.zip'),
+      slice: () =>
+        ({ arrayBuffer: () => Promise.reject(new DOMException('gone', 'NotReadableError')) }) as Blob,
+    };
+    await share.importBundleFile(gone);
+    expect(ws.activity.error?.code).toBe('import/invalid-model');
+    expect(ws.activity.error?.message).toMatch(/“iris\.graft\.zip” could not be read/);
+    await share.importFiles([gone]);
+    expect(ws.activity.error?.message).toMatch(/“iris\.graft\.zip” could not be read/);
+    expect(s.importBundle).not.toHaveBeenCalled();
   });
 
   it('refuses a bundle dropped together with other files, importing nothing', async () => {

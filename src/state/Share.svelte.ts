@@ -28,9 +28,10 @@ import {
   clip,
   defaultModelName,
   importSummary,
-  isBundle,
+  isBundleFile,
   MAX_REPO_NAME,
   readAll,
+  readHead,
   suggestName,
 } from './shareFiles';
 
@@ -41,6 +42,8 @@ export interface PickedFile {
   readonly name: string;
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** Part of the file, or with no arguments all of it, as a Blob that holds no copy of its bytes. */
+  slice(start?: number, end?: number): Blob;
 }
 
 /** The scopes the Share panel offers; a chosen set of versions comes from “Verify storage”. */
@@ -383,9 +386,10 @@ export class Share<M> {
   importFiles(files: readonly PickedFile[]): Promise<Result<void>> {
     return this.#activity.run(t('share.busy.reading'), async () => {
       if (files.length === 0) return;
-      const named = await readAll(files);
-      const bundles = named.filter(isBundle);
-      if (bundles.length > 0 && named.length > 1)
+      // Told apart by their first and last bytes: a bundle is imported from the file, never read whole.
+      const sniffed = await Promise.all(files.map(isBundleFile));
+      const bundles = files.filter((_, i) => sniffed[i]);
+      if (bundles.length > 0 && files.length > 1)
         throw new GraftError(
           bundles.length === 1
             ? 'error.import/invalid-model.bundle-with-others'
@@ -394,15 +398,15 @@ export class Share<M> {
         );
       const bundle = bundles[0];
       if (bundle) await this.#importBundle(bundle);
-      else await this.#readModel(named);
+      else await this.#readModel(await readAll(files));
     });
   }
 
   /** A file from the "Import bundle…" picker: always treated as a bundle, so a wrong file gets the bundle error. */
   importBundleFile(file: PickedFile): Promise<Result<void>> {
     return this.#activity.run(t('share.busy.importingBundle'), async () => {
-      const [named] = await readAll([file]);
-      if (named) await this.#importBundle(named);
+      await readHead(file);
+      await this.#importBundle(file);
     });
   }
 
@@ -413,12 +417,12 @@ export class Share<M> {
     });
   }
 
-  async #importBundle(file: NamedBytes): Promise<void> {
+  async #importBundle(file: PickedFile): Promise<void> {
     this.lastImport = null;
     this.progress = { task: 'import', phase: t('share.phase.checkingHashes'), done: 0, total: 0 };
     let report: ImportReport;
     try {
-      report = await this.#s.importBundle(file.bytes, (done, total) => {
+      report = await this.#s.importBundle(file.slice(), (done, total) => {
         this.progress = {
           task: 'import',
           phase: done < total ? t('share.phase.checkingHashes') : t('share.phase.writing'),

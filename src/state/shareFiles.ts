@@ -1,7 +1,8 @@
 /** Files picked or dropped for the Share feature: reading them, telling bundles apart, naming what they hold. */
 import { BUNDLE_EXTENSION, MANIFEST_FILE } from '../core/bundle/names';
-import { isZip, listZip } from '../core/bundle/zip';
-import { GraftError } from '../core/errors';
+import { blobSource } from '../core/bundle/archive';
+import { isZip, listZipFrom } from '../core/bundle/zip';
+import { GraftError, isGraftError } from '../core/errors';
 import type { ImportReport, NamedBytes } from '../core/ports';
 import type { PickedFile } from './Share.svelte';
 import { t } from './i18n';
@@ -13,26 +14,47 @@ export const defaultModelName = (): string => t('share.model.defaultName');
 export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 export const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max).trimEnd() : text);
 
+const unreadable = (file: PickedFile, cause: unknown) =>
+  new GraftError('error.import/invalid-model.unreadable-file', { file: file.name }, { cause });
+
 export async function readAll(files: readonly PickedFile[]): Promise<NamedBytes[]> {
   return Promise.all(
     files.map(async (f) => {
       try {
         return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
       } catch (e) {
-        throw new GraftError('error.import/invalid-model.unreadable-file', { file: f.name }, { cause: e });
+        throw unreadable(f, e);
       }
     }),
   );
 }
 
-/** A Graft bundle by its name, or a zip whose directory lists the bundle manifest. */
-export function isBundle(file: NamedBytes): boolean {
-  if (file.name.toLowerCase().endsWith(BUNDLE_EXTENSION)) return true;
-  if (!isZip(file.bytes)) return false;
+/** Enough of a file's start to tell a zip. */
+const HEAD_BYTES = 4;
+
+/** A file's first bytes, which also show it can still be read (it may have moved since it was picked). */
+export async function readHead(file: PickedFile): Promise<Uint8Array> {
   try {
-    return listZip(file.bytes, file.name).has(MANIFEST_FILE);
-  } catch {
-    return false; // not readable as a zip here; the model reader names the problem
+    return new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  } catch (e) {
+    throw unreadable(file, e);
+  }
+}
+
+/**
+ * A Graft bundle by its name, or a zip whose directory lists the bundle manifest: told from the file's
+ * first bytes and its zip directory, without reading the rest.
+ */
+export async function isBundleFile(file: PickedFile): Promise<boolean> {
+  const head = await readHead(file);
+  if (file.name.toLowerCase().endsWith(BUNDLE_EXTENSION)) return true;
+  if (!isZip(head)) return false;
+  try {
+    return (await listZipFrom(blobSource(file), file.name, () => false)).entries.has(MANIFEST_FILE);
+  } catch (e) {
+    // Not readable as a zip here: the model reader names the problem.
+    if (isGraftError(e)) return false;
+    throw unreadable(file, e);
   }
 }
 

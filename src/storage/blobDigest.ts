@@ -1,15 +1,19 @@
 /**
  * What exporting needs of a stored blob before it may leave: its SHA-256 (to check it is the blob it is
- * named after) and its CRC-32 and length (for the zip). Runs in a hashing worker (./blobDigest.worker.ts),
- * or in the page where there are no workers.
+ * named after) and its CRC-32 and length (for the zip); and what importing needs of a large weight in a
+ * picked bundle, read where it lies in the File: the same, with its NaN and ±Infinity counted. Runs in a
+ * hashing worker (./blobDigest.worker.ts), or in the page where there are no workers.
  */
+import type { ContentDigest } from '../core/bundle/archive';
 import { crc32Update } from '../core/bundle/crc32';
+import { countNonFinite } from '../core/bundle/nonFinite';
 import { hashBlob, type BlobHash } from '../core/hashing';
 
-export interface BlobDigest {
-  readonly hash: BlobHash;
-  readonly crc: number;
-  readonly size: number;
+export type BlobDigest = ContentDigest;
+
+export interface DigestOptions {
+  /** Count NaN and ±Infinity, reading the bytes as float32 (a float32 weight's). */
+  readonly nonFinite?: boolean;
 }
 
 /** A stored blob's bytes, read to be used, with their SHA-256 (a checkout's read). */
@@ -45,25 +49,40 @@ const READ_BYTES = 4 * 1024 ** 2;
 export async function digestBlob(
   blob: Blob,
   scratch: Scratch = { buffer: new ArrayBuffer(0) },
+  options: DigestOptions = {},
 ): Promise<BlobDigest> {
-  const { bytes, crc } = await read(blob, scratch);
+  const { bytes, crc, nonFinite } = await read(blob, scratch, options.nonFinite === true);
   // Web Crypto takes its own copy of the bytes when called, so the buffer is free again once it returns.
-  return { hash: await hashBlob(bytes), crc, size: bytes.byteLength };
+  const hash = await hashBlob(bytes);
+  return { hash, crc, size: bytes.byteLength, ...(nonFinite === null ? {} : { nonFinite }) };
 }
 
-async function read(blob: Blob, scratch: Scratch): Promise<{ bytes: Uint8Array<ArrayBuffer>; crc: number }> {
+async function read(
+  blob: Blob,
+  scratch: Scratch,
+  countFloats: boolean,
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; crc: number; nonFinite: number | null }> {
   let reader: ReadableStreamBYOBReader;
   try {
     reader = blob.stream().getReader({ mode: 'byob' });
   } catch {
     // A runtime whose blob streams are not byte streams: one read, into a buffer of its own.
     const bytes = new Uint8Array(await blob.arrayBuffer());
-    return { bytes, crc: crc32Update(0, bytes) };
+    return { bytes, crc: crc32Update(0, bytes), nonFinite: countFloats ? countNonFinite(bytes) : null };
   }
   // One byte more than the blob, so the last read, which only says the stream has ended, fits.
   if (scratch.buffer.byteLength <= blob.size) scratch.buffer = new ArrayBuffer(blob.size + 1);
   let at = 0;
   let crc = 0;
+  // Floats are counted as whole ones arrive, like the CRC, while the browser fetches the next piece.
+  let counted = 0;
+  let nonFinite = 0;
+  const countUpTo = (end: number) => {
+    const whole = end - (end % 4);
+    if (whole > counted)
+      nonFinite += countNonFinite(new Uint8Array(scratch.buffer, counted, whole - counted));
+    counted = Math.max(counted, whole);
+  };
   try {
     for (;;) {
       // A blob longer than it says (a damaged file) reads on into a larger buffer, so the size that comes
@@ -77,11 +96,12 @@ async function read(blob: Blob, scratch: Scratch): Promise<{ bytes: Uint8Array<A
       if (done) break;
       crc = crc32Update(crc, value);
       at += value.byteLength;
+      if (countFloats) countUpTo(at);
     }
   } finally {
     reader.releaseLock();
   }
-  return { bytes: new Uint8Array(scratch.buffer, 0, at), crc };
+  return { bytes: new Uint8Array(scratch.buffer, 0, at), crc, nonFinite: countFloats ? nonFinite : null };
 }
 
 function grow(buffer: ArrayBuffer, used: number): ArrayBuffer {

@@ -1,4 +1,7 @@
-/** A hashing worker: reads stored blobs and digests them (./blobDigest.ts) off the page's thread. */
+/**
+ * A hashing worker: reads blobs (stored ones, or slices of a picked File) and digests them
+ * (./blobDigest.ts) off the page's thread.
+ */
 import { digestBlob, readHashed, type BlobDigest, type HashedBytes, type Scratch } from './blobDigest';
 
 export interface DigestRequest {
@@ -10,6 +13,8 @@ export interface DigestRequest {
    * SHA-256 and no CRC. Otherwise (an export) only the digest comes back.
    */
   readonly keep?: boolean;
+  /** Count the blob's NaN and ±Infinity as float32 too (a weight in a bundle being imported). */
+  readonly nonFinite?: boolean;
 }
 
 export type DigestReply =
@@ -25,12 +30,15 @@ const scope = globalThis as unknown as {
 /** Kept for the worker's life (the pool ends idle workers), reused for every blob it reads. */
 const scratch: Scratch = { buffer: new ArrayBuffer(0) };
 
-scope.onmessage = async ({ data: { id, blob, keep } }) => {
+scope.onmessage = async ({ data: { id, blob, keep, nonFinite } }) => {
   try {
     if (keep) {
       const read = await readHashed(blob);
       scope.postMessage({ id, ok: true, read }, [read.bytes]);
-    } else scope.postMessage({ id, ok: true, digest: await digestBlob(blob, scratch) });
+    } else {
+      const digest = await digestBlob(blob, scratch, { nonFinite: nonFinite === true });
+      scope.postMessage({ id, ok: true, digest });
+    }
   } catch (e) {
     const { name, message } = e instanceof Error ? e : { name: 'Error', message: String(e) };
     scope.postMessage({ id, ok: false, name, message });

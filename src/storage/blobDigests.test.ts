@@ -27,7 +27,11 @@ class FakeWorker implements DigestWorker {
           ? { id, ok: false, name: 'NotReadableError', message: 'gone' }
           : request.keep
             ? { id, ok: true, read: await readHashed(request.blob) }
-            : { id, ok: true, digest: await digestBlob(request.blob) };
+            : {
+                id,
+                ok: true,
+                digest: await digestBlob(request.blob, undefined, { nonFinite: request.nonFinite === true }),
+              };
       this.handled++;
       this.onmessage?.({ data } as MessageEvent<DigestReply>);
     })();
@@ -160,5 +164,46 @@ describe('digesting stored blobs', () => {
     expect(asPlain(await blobWorkers(null).read(blobs))).toEqual(expected);
     const dies = blobWorkers(() => new FakeWorker('die'));
     expect(asPlain(await dies.read(blobs))).toEqual(expected);
+  });
+
+  it('counts NaN and ±Infinity as float32 when asked, across pieces that split a float, in the worker too', async () => {
+    const values = new Float32Array(3001).map((_, i) => Math.sin(i));
+    for (const at of [0, 7, 1500, 3000]) values[at] = Number.NaN;
+    values[42] = Number.POSITIVE_INFINITY;
+    values[43] = Number.NEGATIVE_INFINITY;
+    const bytes = new Uint8Array(values.buffer);
+    // A stream that hands out 4 097, then 13, then 4 097… bytes: floats cut in two at every step.
+    const pieces = (size: number) => {
+      let at = 0;
+      let odd = false;
+      return new ReadableStream({
+        type: 'bytes',
+        pull(controller) {
+          const view = controller.byobRequest?.view as Uint8Array | null;
+          if (!view || at >= size) {
+            controller.close();
+            controller.byobRequest?.respond(0);
+            return;
+          }
+          odd = !odd;
+          const n = Math.min(view.byteLength, size - at, odd ? 4097 : 13);
+          view.set(bytes.subarray(at, at + n));
+          at += n;
+          controller.byobRequest?.respond(n);
+        },
+      });
+    };
+    const split = { size: bytes.length, stream: () => pieces(bytes.length) } as unknown as Blob;
+    const expected = { hash: await hashBlob(bytes), crc: crc32(bytes), size: bytes.length };
+    expect(await digestBlob(split, undefined, { nonFinite: true })).toEqual({ ...expected, nonFinite: 6 });
+    expect(await digestBlob(split)).toEqual(expected);
+    // Cut at a byte that is not a float's last: the three left over are not a float.
+    const cut = { size: 4 * 42 + 3, stream: () => pieces(4 * 42 + 3) } as unknown as Blob;
+    expect((await digestBlob(cut, undefined, { nonFinite: true })).nonFinite).toBe(2);
+    // Through the workers, asked per blob.
+    const digest = blobDigester(() => new FakeWorker());
+    const plain = new Blob([bytes]);
+    const out = await digest([plain, plain], undefined, (i) => ({ nonFinite: i === 0 }));
+    expect(out).toEqual([{ ...expected, nonFinite: 6 }, expected]);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * Many stored blobs read and hashed at once, in two hashing workers (./blobDigest.worker.ts): Chromium's
- * Web Crypto hashes on the thread that asks, so in the page the hashes would run one after another and
- * block it. Each worker reads a blob and hashes it while the other does the same with another blob, so
- * both cores of a small machine work. An export asks for digests (SHA-256, and the CRC-32 computed as the
- * pieces arrive); a checkout asks for the bytes themselves, hashed, moved to the page without a copy.
- * Where there are no workers (Node, tests) or one cannot start, the page does the rest itself, with the
- * same results.
+ * Many blobs read and hashed at once — stored ones for an export or a checkout, slices of a picked bundle
+ * for an import — in two hashing workers (./blobDigest.worker.ts): Chromium's Web Crypto hashes on the
+ * thread that asks, so in the page the hashes would run one after another and block it. Each worker reads
+ * a blob and hashes it while the other does the same with another blob, so both cores of a small machine
+ * work. An export or an import asks for digests (SHA-256, and the CRC-32 computed as the pieces arrive,
+ * for an import's weights their NaN count too); a checkout asks for the bytes themselves, hashed, moved to
+ * the page without a copy. Where there are no workers (Node, tests) or one cannot start, the page does the
+ * rest itself, with the same results.
  */
-import { digestBlob, readHashed, type BlobDigest, type HashedBytes } from './blobDigest';
+import { digestBlob, readHashed, type BlobDigest, type DigestOptions, type HashedBytes } from './blobDigest';
 import type { DigestReply, DigestRequest } from './blobDigest.worker';
 
 export interface DigestWorker {
@@ -17,10 +18,14 @@ export interface DigestWorker {
   onerror: ((e: ErrorEvent) => void) | null;
 }
 
-/** Digests of `blobs`, largest first, in the order given; `onEach` as each is done. */
+/**
+ * Digests of `blobs`, largest first, in the order given; `onEach` as each is done; `options(index)` says
+ * what more a blob's digest counts.
+ */
 export type DigestBlobs = (
   blobs: readonly Blob[],
   onEach?: (index: number, digest: BlobDigest) => void,
+  options?: (index: number) => DigestOptions,
 ) => Promise<BlobDigest[]>;
 
 /** The bytes of `blobs` with their SHA-256, largest first, in the order given; `onEach` as each arrives. */
@@ -42,10 +47,15 @@ interface PoolOptions {
 interface Job<T> {
   readonly keep: boolean;
   readonly reply: (data: DigestReply & { ok: true }) => T | null;
-  readonly inPage: (blob: Blob) => Promise<T>;
+  readonly inPage: (blob: Blob, asked: DigestOptions) => Promise<T>;
 }
 
-type RunJobs = <T>(job: Job<T>, blobs: readonly Blob[], onEach?: (i: number, out: T) => void) => Promise<T[]>;
+type RunJobs = <T>(
+  job: Job<T>,
+  blobs: readonly Blob[],
+  onEach?: (i: number, out: T) => void,
+  options?: (i: number) => DigestOptions,
+) => Promise<T[]>;
 
 function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {}): RunJobs {
   const { workers = WORKERS, idleMs = IDLE_MS } = options;
@@ -71,7 +81,7 @@ function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {
     timer = setTimeout(() => idle.splice(0).forEach((x) => x.terminate()), idleMs);
   };
   /** A worker's answer; `null` when the worker died (it could not start, or crashed): the page does it. */
-  const ask = <T>(w: DigestWorker, job: Job<T>, blob: Blob): Promise<T | null> =>
+  const ask = <T>(w: DigestWorker, job: Job<T>, blob: Blob, asked: DigestOptions): Promise<T | null> =>
     new Promise((resolve, reject) => {
       const id = ++nextId;
       w.onmessage = ({ data }) => {
@@ -84,10 +94,20 @@ function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {
         e.preventDefault();
         resolve(null);
       };
-      w.postMessage({ id, blob, ...(job.keep ? { keep: true } : {}) });
+      w.postMessage({
+        id,
+        blob,
+        ...(job.keep ? { keep: true } : {}),
+        ...(asked.nonFinite ? { nonFinite: true } : {}),
+      });
     });
 
-  return async <T>(job: Job<T>, blobs: readonly Blob[], onEach?: (i: number, out: T) => void) => {
+  return async <T>(
+    job: Job<T>,
+    blobs: readonly Blob[],
+    onEach?: (i: number, out: T) => void,
+    options: (i: number) => DigestOptions = () => ({}),
+  ) => {
     const out = new Array<T>(blobs.length);
     // The largest first, so that the workers finish at about the same time.
     const order = blobs.map((_, i) => i).sort((a, b) => (blobs[b] as Blob).size - (blobs[a] as Blob).size);
@@ -99,12 +119,13 @@ function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {
         while (next < order.length && !failed) {
           const i = order[next++] as number;
           const blob = blobs[i] as Blob;
-          let result = w ? await ask(w, job, blob) : await job.inPage(blob);
+          const asked = options(i);
+          let result = w ? await ask(w, job, blob, asked) : await job.inPage(blob, asked);
           if (result === null) {
             w?.terminate();
             w = null;
             usable = false;
-            result = await job.inPage(blob);
+            result = await job.inPage(blob, asked);
           }
           out[i] = result;
           onEach?.(i, result);
@@ -131,7 +152,7 @@ function workerPool(spawn: (() => DigestWorker) | null, options: PoolOptions = {
 const DIGEST: Job<BlobDigest> = {
   keep: false,
   reply: (data) => ('digest' in data ? data.digest : null),
-  inPage: (blob) => digestBlob(blob),
+  inPage: (blob, asked) => digestBlob(blob, undefined, asked),
 };
 
 const READ: Job<HashedBytes> = {
@@ -152,7 +173,7 @@ export function blobWorkers(
 ): { digest: DigestBlobs; read: ReadBlobs } {
   const run = workerPool(spawn, options);
   return {
-    digest: (blobs, onEach) => run(DIGEST, blobs, onEach),
+    digest: (blobs, onEach, options) => run(DIGEST, blobs, onEach, options),
     read: (blobs, onEach) => run(READ, blobs, onEach),
   };
 }

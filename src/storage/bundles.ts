@@ -1,8 +1,8 @@
 /**
  * Bundles and standard TF.js files out of the version store, and bundles back in. Export reads and
  * re-hashes every blob it packs, so damaged data never leaves. Import checks the whole bundle first
- * (core/bundle/read.ts), then writes versions, blobs and refs in one transaction: the database is either
- * fully updated or untouched.
+ * (core/bundle/read.ts), reading a picked File a range at a time, then writes versions, blobs and refs in
+ * one transaction: the database is either fully updated or untouched.
  */
 import { GraftError, isGraftError } from '../core/errors';
 import { hashBlob, shortId, type BlobHash, type VersionId } from '../core/hashing';
@@ -10,7 +10,8 @@ import type { JsonObject } from '../core/json';
 import type { BundleAttachment, BundleManifest } from '../core/bundle/manifest';
 import { standardModelFiles, type StandardModelFiles } from '../core/bundle/modelJson';
 import { bundleFileName } from '../core/bundle/names';
-import { openBundle, type OpenedBundle, type Progress } from '../core/bundle/read';
+import { blobSource } from '../core/bundle/archive';
+import { openBundle, type OpenedBlob, type OpenedBundle, type Progress } from '../core/bundle/read';
 import { planRefImport, type RefImport } from '../core/bundle/refPlan';
 import { selectScope } from '../core/bundle/scope';
 import { allBlobsOf, blobsOf, buildManifest, bundleParts, type PackedBlob } from '../core/bundle/write';
@@ -27,7 +28,7 @@ import {
 import { checkVersionId } from '../core/versions/version';
 import type { BundleExportRequest, ExportedBundle, ExportStats, ImportReport } from '../core/ports';
 import { version as APP_VERSION } from '../../package.json';
-import { keptInline, storedBytes, storedValue } from './blobValue';
+import { INLINE_MAX_BYTES, storedBytes, storedValue, type StoredBytes } from './blobValue';
 import type { GraftDb, BlobKind, BlobRow, ManifestRow } from './db';
 import { APP_NAME, type DexieVersionStore } from './DexieVersionStore';
 import type { BlobDigest } from './blobDigest';
@@ -281,16 +282,31 @@ export function exportTfjsModel(
 
 // ---- import ---------------------------------------------------------------------------------------
 
+/**
+ * Imports a bundle: a Blob (the File as picked, read a range at a time) or bytes. The zip's headers, its
+ * text and its small or deflated blobs are read into memory; each large stored blob is checked where it
+ * lies, by the hashing workers reading a slice of the File, and what is stored is that slice — the page
+ * never holds it. Everything is checked before anything is written.
+ */
 export async function importBundle(
   store: DexieVersionStore,
   source: Blob | Uint8Array,
   onProgress?: Progress,
 ): Promise<ImportReport> {
-  const bytes = source instanceof Uint8Array ? source : new Uint8Array(await source.arrayBuffer());
+  // Bytes go the same way as a Blob of them; the Blobs stored are then slices of that one.
+  const file = source instanceof Blob ? source : new Blob([source as Uint8Array<ArrayBuffer>]);
   let opened: OpenedBundle;
-  const blobOf = blobsToStore(bytes);
   try {
-    opened = await openBundle(bytes, onProgress);
+    opened = await openBundle(blobSource(file), {
+      readMaxBytes: INLINE_MAX_BYTES,
+      digest: (ranges, onEach) =>
+        digestBlobs(
+          ranges.map((r) => file.slice(r.start, r.end)),
+          onEach,
+          (i) => ({ nonFinite: ranges[i]?.nonFinite === true }),
+        ),
+      ...(onProgress ? { onProgress } : {}),
+    });
   } catch (e) {
     if (isGraftError(e)) throw e;
     throw new GraftError(
@@ -301,7 +317,11 @@ export async function importBundle(
   }
   return guard(async () => {
     await store.checkRoom(await newBlobBytes(store.db, opened), 'import');
-    return writeImport(store.db, opened, blobOf);
+    return writeImport(store.db, opened, (blob) =>
+      // A File's slice stays tied to the file as it was: if it changed on disk since it was checked, the
+      // write fails to read it rather than storing other bytes.
+      'bytes' in blob ? storedValue(blob.bytes) : file.slice(blob.range.start, blob.range.end),
+    );
   });
 }
 
@@ -310,30 +330,14 @@ async function newBlobBytes(db: GraftDb, opened: OpenedBundle): Promise<number> 
   const hashes = [...opened.blobs.keys()];
   const present = new Set(await db.blobs.where(':id').anyOf(hashes).primaryKeys());
   let bytes = 0;
-  for (const [hash, data] of opened.blobs) if (!present.has(hash)) bytes += data.byteLength;
+  for (const [hash, blob] of opened.blobs) if (!present.has(hash)) bytes += blob.size;
   return bytes;
 }
 
-/**
- * The Blobs an import stores: slices of one Blob of the whole bundle, made before its hashes are checked
- * so that the browser copies the bytes into its blob storage while this thread hashes (making a Blob
- * writes nothing). One Blob sliced also took Chromium a half to a third of the time of a Blob per blob.
- */
-function blobsToStore(bytes: Uint8Array): (data: Uint8Array<ArrayBuffer>) => Blob {
-  const whole = new Blob([bytes as Uint8Array<ArrayBuffer>]);
-  return (data) => {
-    // Inflated from a deflated entry: bytes of its own.
-    if (data.buffer !== bytes.buffer) return new Blob([data]);
-    const at = data.byteOffset - bytes.byteOffset;
-    return whole.slice(at, at + data.byteLength);
-  };
-}
+/** What a blob row stores for a verified blob of the bundle. */
+type StoredOf = (blob: OpenedBlob) => StoredBytes;
 
-function writeImport(
-  db: GraftDb,
-  opened: OpenedBundle,
-  blobOf: (data: Uint8Array<ArrayBuffer>) => Blob,
-): Promise<ImportReport> {
+function writeImport(db: GraftDb, opened: OpenedBundle, storedOf: StoredOf): Promise<ImportReport> {
   const { manifest } = opened;
   const repoId = manifest.repository.id;
   return db.transaction(
@@ -356,7 +360,7 @@ function writeImport(
         localHead: repo?.head ?? null,
         bundleHead: manifest.head,
       });
-      const written = await putBlobs(db, opened, blobOf);
+      const written = await putBlobs(db, opened, storedOf);
       if (!repo) await db.repositories.add(newRepository(manifest, plan.head));
       await db.versions.bulkAdd(fresh.map(toRow));
       await db.manifests.bulkAdd(
@@ -469,16 +473,15 @@ async function checkOmittedBlobs(
 async function putBlobs(
   db: GraftDb,
   opened: OpenedBundle,
-  blobOf: (data: Uint8Array<ArrayBuffer>) => Blob,
+  storedOf: StoredOf,
 ): Promise<{ blobs: number; bytes: number }> {
   const hashes = [...opened.blobs.keys()];
   const present = new Set(await db.blobs.where(':id').anyOf(hashes).primaryKeys());
   const kinds = blobKinds(opened.manifest);
   const rows: BlobRow[] = [];
-  for (const [hash, data] of opened.blobs) {
+  for (const [hash, blob] of opened.blobs) {
     if (present.has(hash)) continue;
-    const value = keptInline(data.byteLength) ? storedValue(data) : blobOf(data);
-    rows.push({ hash, size: data.byteLength, kind: kinds.get(hash) ?? 'tensor', data: value });
+    rows.push({ hash, size: blob.size, kind: kinds.get(hash) ?? 'tensor', data: storedOf(blob) });
   }
   if (rows.length) await db.blobs.bulkAdd(rows);
   return { blobs: rows.length, bytes: rows.reduce((n, r) => n + r.size, 0) };

@@ -1,7 +1,19 @@
 import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type ErrorCode } from '../errors';
-import { crc32, crc32Update, isZip, listZip, readZipEntry, writeZip, zipParts, type ZipMember } from './zip';
+import { bytesSource, type ArchiveSource } from './archive';
+import {
+  crc32,
+  crc32Update,
+  isZip,
+  listZip,
+  listZipFrom,
+  readZipEntry,
+  readZipEntryFrom,
+  writeZip,
+  zipParts,
+  type ZipMember,
+} from './zip';
 
 function codeOf(f: () => unknown): ErrorCode {
   try {
@@ -215,5 +227,121 @@ describe('zip', () => {
     garbled[garbled.length - 22 + 10] = 9; // entry count
     expect(codeOf(() => listZip(garbled, 'test'))).toBe('bundle/corrupt');
     expect(codeOf(() => listZip(strToU8('PK\x05\x06'), 'test'))).toBe('bundle/corrupt');
+  });
+
+  /** A source that counts what is read of it. */
+  const counted = (bytes: Uint8Array) => {
+    const inner = bytesSource(bytes);
+    const reads: [number, number][] = [];
+    const source: ArchiveSource = {
+      size: inner.size,
+      read: (start, end) => {
+        reads.push([start, Math.min(end, bytes.length)]);
+        return inner.read(start, end);
+      },
+    };
+    return { source, reads };
+  };
+  /** What listing gives, or the error it refuses with, either way. */
+  const outcome = async (list: () => unknown) => {
+    try {
+      return { entries: [...((await list()) as Map<string, unknown>).entries()] };
+    } catch (e) {
+      if (!isGraftError(e)) throw e;
+      return { code: e.code, message: e.message };
+    }
+  };
+  const withComment = (zip: Uint8Array, comment: string) => {
+    const text = strToU8(comment);
+    const out = new Uint8Array(zip.length + text.length);
+    out.set(zip);
+    out.set(text, zip.length);
+    new DataView(out.buffer).setUint16(zip.length - 2, text.length, true);
+    return out;
+  };
+
+  it('lists and reads an archive a range at a time exactly as one held whole', async () => {
+    const zips = [
+      writeZip(
+        [
+          { name: 'a.json', data: strToU8('{"x": 1}'.repeat(100)), compress: true },
+          { name: 'blobs/w', data: new Uint8Array(70_000).map((_, i) => i % 251), compress: false },
+          { name: 'b.txt', data: strToU8('b'), compress: false },
+        ],
+        new Date('2026-01-01T00:00:00Z'),
+      ),
+      streamedZip({ 'notes.txt': 'hello '.repeat(50), 'raw.bin': 'abc' }),
+      withComment(zipSync({ a: strToU8('aaaa'), 'b/c': strToU8('c'.repeat(300)) }), 'a comment PK\x05\x06'),
+    ];
+    for (const zip of zips) {
+      const whole = listZip(zip, 'test');
+      const { entries, source } = await listZipFrom(bytesSource(zip), 'test', (f) => f.compressedSize < 1000);
+      expect([...entries]).toEqual([...whole]);
+      for (const e of whole.values())
+        expect(await readZipEntryFrom(source, e, 'test', { checkCrc: true })).toEqual(
+          readZipEntry(zip, e, 'test', { checkCrc: true }),
+        );
+    }
+  });
+
+  it('refuses every damage to a zip read a range at a time as it refuses it held whole', async () => {
+    const zip = withComment(
+      zipSync({ a: strToU8('aaaa'), 'b/c': strToU8('c'.repeat(300)) }, { level: 0 }),
+      'z',
+    );
+    const cases: Uint8Array[] = [];
+    for (let at = 0; at < zip.length; at++) {
+      for (const flip of [0x01, 0x80]) {
+        const damaged = zip.slice();
+        damaged[at] = (damaged[at] as number) ^ flip;
+        cases.push(damaged);
+      }
+      cases.push(zip.slice(0, at));
+    }
+    const seen = new Set<string>();
+    for (const damaged of cases) {
+      const whole = await outcome(() => listZip(damaged, 'test'));
+      // Reading every file's bytes ahead, or only the headers.
+      for (const wanted of [true, false]) {
+        const ranged = await outcome(
+          async () => (await listZipFrom(bytesSource(damaged), 'test', () => wanted)).entries,
+        );
+        expect(ranged).toEqual(whole);
+      }
+      seen.add(whole.code ?? 'listed');
+    }
+    expect([...seen].sort()).toEqual(['bundle/corrupt', 'listed']);
+  });
+
+  it('reads a File’s directory, headers and small files in a few reads, and its large files not at all', async () => {
+    const large = new Uint8Array(100_000).map((_, i) => i % 253);
+    const zip = writeZip(
+      [
+        ...Array.from({ length: 300 }, (_, i) => ({
+          name: `v/${i}.json`,
+          data: strToU8(`{"i": ${i}}`),
+          compress: true,
+        })),
+        ...[1, 2, 3].flatMap((k) => [
+          { name: `blobs/large${k}`, data: large.map((x) => x ^ k), compress: false },
+          { name: `blobs/small${k}`, data: strToU8('s'.repeat(k * 10)), compress: false },
+        ]),
+      ],
+      new Date(0),
+    );
+    const { source, reads } = counted(zip);
+    const { entries, source: ahead } = await listZipFrom(
+      source,
+      'test',
+      (f) => f.compressedSize <= 32 * 1024,
+    );
+    expect(entries.size).toBe(306);
+    for (const [name, e] of entries)
+      if (!name.includes('large')) await readZipEntryFrom(ahead, e, 'test', { checkCrc: true });
+    // The end record, the directory, the text and small files with the headers around them, three headers.
+    expect(reads.length).toBeLessThanOrEqual(8);
+    // All but the large files' bytes, the end record twice (alone first, then with the directory).
+    const read = reads.reduce((n, [s, e]) => n + e - s, 0);
+    expect(read).toBe(zip.length - 3 * large.length + 22);
   });
 });

@@ -5,10 +5,12 @@
  * untrusted archive has to be checked before fflate inflates anything: entry count, declared sizes
  * against the file's own size (zip bombs), overlapping entries, local headers that disagree with the
  * directory, and a CRC-32 on what comes out. Inflating itself is fflate's streaming `Inflate`, stopped
- * as soon as an entry produces more than it declared.
+ * as soon as an entry produces more than it declared. An archive is read whole (`listZip`) or a range at
+ * a time (`listZipFrom`, for a picked File): the same checks, in the same order, give the same errors.
  */
 import { deflateSync, Inflate } from 'fflate';
 import { GraftError, part, type ErrorData, type ErrorPart } from '../errors';
+import { readAhead, type ArchiveSource } from './archive';
 import { crc32 } from './crc32';
 import { quote } from './untrusted';
 import { LIMITS } from './limits';
@@ -166,10 +168,16 @@ const zipProblem = (what: string, vars: ErrorData): ErrorPart => ({ part: `error
 /** What a message calls the archive: a quoted file name, or a phrase such as “This bundle”. */
 export type ZipLabel = string | ErrorPart;
 
+/**
+ * Reads little-endian fields of an archive at absolute offsets, out of `bytes`, which hold the archive
+ * from `base` on (all of it, or a window read from a File); `total` is the archive's length.
+ */
 class Reader {
   constructor(
     readonly bytes: Uint8Array,
     readonly label: ZipLabel,
+    readonly base = 0,
+    readonly total = base + bytes.length,
   ) {}
 
   /** "<label> is damaged or not a zip file: <what>." */
@@ -185,15 +193,48 @@ class Reader {
     });
   }
 
+  u8(at: number): number | undefined {
+    return this.bytes[at - this.base];
+  }
+
   u16(at: number): number {
-    if (at < 0 || at + 2 > this.bytes.length) this.corrupt('header-cut');
-    return (this.bytes[at] as number) | ((this.bytes[at + 1] as number) << 8);
+    const i = at - this.base;
+    if (i < 0 || i + 2 > this.bytes.length) this.corrupt('header-cut');
+    return (this.bytes[i] as number) | ((this.bytes[i + 1] as number) << 8);
   }
 
   u32(at: number): number {
     return (this.u16(at) | (this.u16(at + 2) << 16)) >>> 0;
   }
+
+  sub(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start - this.base, end - this.base);
+  }
 }
+
+/** The end record's facts about the central directory. */
+interface EndRecord {
+  readonly end: number;
+  readonly count: number;
+  readonly cdOffset: number;
+  readonly cdSize: number;
+}
+
+/** A file as the central directory lists it, before its local header is read. */
+interface Listed {
+  readonly name: string;
+  readonly method: 0 | 8;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localStart: number;
+  readonly nameBytes: Uint8Array;
+  /** The directory's extra field length: the local header's is usually the same. */
+  readonly extraLength: number;
+}
+
+/** The end record, with no more than 22 + 65 535 bytes before the archive's end in `r`. */
+const END_SEARCH = 22 + 0xffff;
 
 /**
  * Lists a zip's files from its central directory, refusing anything that could make reading it
@@ -201,8 +242,75 @@ class Reader {
  */
 export function listZip(bytes: Uint8Array, label: ZipLabel): Map<string, ZipEntry> {
   const r = new Reader(bytes, label);
-  if (bytes.length > LIMITS.maxArchiveBytes)
-    r.tooLarge('archive-bytes', { bytes: bytes.length, max: LIMITS.maxArchiveBytes });
+  checkArchiveSize(r, bytes.length);
+  const dir = readEnd(r);
+  const listed = readDirectory(r, dir);
+  return checkLocals(
+    r,
+    listed.map((l) => localEntry(r, l, dir)),
+    listed,
+  );
+}
+
+/**
+ * `listZip` for an archive read a range at a time: the end record and directory from its tail, then each
+ * file's local header — and, where `wanted` says so, its data — in few joined reads. The source it gives
+ * back serves those reads from memory; read the wanted files through it.
+ */
+export async function listZipFrom(
+  source: ArchiveSource,
+  label: ZipLabel,
+  wanted: (file: {
+    readonly name: string;
+    readonly method: 0 | 8;
+    readonly compressedSize: number;
+  }) => boolean,
+): Promise<{ entries: Map<string, ZipEntry>; source: ArchiveSource }> {
+  const { size } = source;
+  checkArchiveSize(new Reader(new Uint8Array(0), label), size);
+  const tail = await readTail(source, label);
+  const dir = readEnd(tail);
+  // From the directory to the end, as `listZip` sees it: a directory entry that runs on reads what follows.
+  const cd =
+    dir.cdOffset >= tail.base
+      ? tail
+      : new Reader(await source.read(dir.cdOffset, size), label, dir.cdOffset, size);
+  const listed = readDirectory(cd, dir);
+  const ahead = await readAhead(
+    source,
+    listed.map((l) => ({
+      start: l.localStart,
+      end: l.localStart + 30 + l.nameBytes.length + (wanted(l) ? l.extraLength + l.compressedSize : 0),
+    })),
+  );
+  const entries: ZipEntry[] = [];
+  for (const l of listed) {
+    const at = l.localStart;
+    const header = new Reader(await ahead.read(at, at + 30 + l.nameBytes.length), label, at, size);
+    entries.push(localEntry(header, l, dir));
+  }
+  return { entries: checkLocals(tail, entries, listed), source: ahead };
+}
+
+/** The archive's end, where `findEnd` looks for the end record. */
+async function readTail(source: ArchiveSource, label: ZipLabel): Promise<Reader> {
+  const { size } = source;
+  // A zip without a comment (as every bundle is) ends with its 22-byte end record, which `findEnd` tries
+  // first: one small read finds it.
+  if (size >= 22) {
+    const last = new Reader(await source.read(size - 22, size), label, size - 22, size);
+    if (last.u32(size - 22) === SIG_END && last.u16(size - 2) === 0) return last;
+  }
+  const start = Math.max(0, size - END_SEARCH);
+  return new Reader(await source.read(start, size), label, start, size);
+}
+
+function checkArchiveSize(r: Reader, size: number): void {
+  if (size > LIMITS.maxArchiveBytes)
+    r.tooLarge('archive-bytes', { bytes: size, max: LIMITS.maxArchiveBytes });
+}
+
+function readEnd(r: Reader): EndRecord {
   const end = findEnd(r);
   if (r.u16(end + 4) !== 0 || r.u16(end + 6) !== 0) r.corrupt('multi-disk');
   const count = r.u16(end + 10);
@@ -212,46 +320,42 @@ export function listZip(bytes: Uint8Array, label: ZipLabel): Map<string, ZipEntr
   if (r.u16(end + 8) !== count) r.corrupt('counts');
   if (count > LIMITS.maxEntries) r.tooLarge('entries', { count, max: LIMITS.maxEntries });
   if (cdOffset + cdSize > end) r.corrupt('directory-outside');
-
-  const entries = new Map<string, ZipEntry>();
-  const spans: [number, number][] = [];
-  let unpacked = 0;
-  let at = cdOffset;
-  for (let i = 0; i < count; i++) {
-    const { entry, next, localStart } = readCentral(r, at, cdOffset);
-    at = next;
-    if (entries.has(entry.name)) r.corrupt('duplicate', { file: quote(entry.name) });
-    unpacked += entry.size;
-    if (unpacked > LIMITS.maxUnpackedBytes) r.tooLarge('unpacked', { max: LIMITS.maxUnpackedBytes });
-    entries.set(entry.name, entry);
-    spans.push([localStart, entry.dataOffset + entry.compressedSize]);
-  }
-  if (at !== cdOffset + cdSize) r.corrupt('directory-size');
-  const allowed = LIMITS.freeUnpackedBytes + LIMITS.maxOverallRatio * bytes.length;
-  if (unpacked > allowed) r.tooLarge('ratio', { bytes: bytes.length, unpacked });
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++)
-    if ((spans[i] as [number, number])[0] < (spans[i - 1] as [number, number])[1]) r.corrupt('overlap');
-  return entries;
+  return { end, count, cdOffset, cdSize };
 }
 
 function findEnd(r: Reader): number {
-  const { bytes } = r;
-  const last = bytes.length - 22;
+  const last = r.total - 22;
   if (last < 0) r.corrupt('too-short');
   for (let at = last; at >= 0 && at >= last - 0xffff; at--) {
-    if (bytes[at] === 0x50 && bytes[at + 1] === 0x4b && r.u32(at) === SIG_END) {
-      if (at + 22 + r.u16(at + 20) === bytes.length) return at;
+    if (r.u8(at) === 0x50 && r.u8(at + 1) === 0x4b && r.u32(at) === SIG_END) {
+      if (at + 22 + r.u16(at + 20) === r.total) return at;
     }
   }
   return r.corrupt('no-end');
 }
 
-function readCentral(
-  r: Reader,
-  at: number,
-  cdOffset: number,
-): { entry: ZipEntry; next: number; localStart: number } {
+/** Every file the directory lists, in its order: names once each, sizes within the limits. */
+function readDirectory(r: Reader, dir: EndRecord): Listed[] {
+  const names = new Set<string>();
+  const out: Listed[] = [];
+  let unpacked = 0;
+  let at = dir.cdOffset;
+  for (let i = 0; i < dir.count; i++) {
+    const { listed, next } = readCentral(r, at);
+    at = next;
+    if (names.has(listed.name)) r.corrupt('duplicate', { file: quote(listed.name) });
+    names.add(listed.name);
+    unpacked += listed.size;
+    if (unpacked > LIMITS.maxUnpackedBytes) r.tooLarge('unpacked', { max: LIMITS.maxUnpackedBytes });
+    out.push(listed);
+  }
+  if (at !== dir.cdOffset + dir.cdSize) r.corrupt('directory-size');
+  const allowed = LIMITS.freeUnpackedBytes + LIMITS.maxOverallRatio * r.total;
+  if (unpacked > allowed) r.tooLarge('ratio', { bytes: r.total, unpacked });
+  return out;
+}
+
+function readCentral(r: Reader, at: number): { listed: Listed; next: number } {
   if (r.u32(at) !== SIG_CENTRAL) r.corrupt('directory-damaged');
   const flags = r.u16(at + 8);
   const method = r.u16(at + 10);
@@ -259,10 +363,11 @@ function readCentral(
   const compressedSize = r.u32(at + 20);
   const size = r.u32(at + 24);
   const nameLength = r.u16(at + 28);
-  const next = at + 46 + nameLength + r.u16(at + 30) + r.u16(at + 32);
+  const extraLength = r.u16(at + 30);
+  const next = at + 46 + nameLength + extraLength + r.u16(at + 32);
   const localStart = r.u32(at + 42);
-  if (next > r.bytes.length) r.corrupt('directory-cut');
-  const nameBytes = r.bytes.subarray(at + 46, at + 46 + nameLength);
+  if (next > r.total) r.corrupt('directory-cut');
+  const nameBytes = r.sub(at + 46, at + 46 + nameLength);
   const name = decodeName(r, nameBytes);
   if (flags & FLAG_ENCRYPTED) r.corrupt('encrypted', { file: quote(name) });
   if (method !== 0 && method !== 8) r.corrupt('method', { file: quote(name), method });
@@ -271,12 +376,23 @@ function readCentral(
     r.tooLarge('file-bytes', { file: quote(name), size, max: LIMITS.maxBlobBytes });
   if (method === 8 && size > compressedSize * LIMITS.maxDeflateRatio + 1024)
     r.tooLarge('deflate-ratio', { file: quote(name), size, compressedSize });
+  return {
+    listed: { name, method, crc, compressedSize, size, localStart, nameBytes, extraLength },
+    next,
+  };
+}
 
+/** The file's local header, which must agree with the directory; `r` holds it from `l.localStart` on. */
+function localEntry(r: Reader, l: Listed, dir: EndRecord): ZipEntry {
+  const { name, localStart, nameBytes, crc, compressedSize, size } = l;
   if (r.u32(localStart) !== SIG_LOCAL) r.corrupt('no-local-header', { file: quote(name) });
   const localNameLength = r.u16(localStart + 26);
   const dataOffset = localStart + 30 + localNameLength + r.u16(localStart + 28);
-  const localName = r.bytes.subarray(localStart + 30, localStart + 30 + localNameLength);
-  if (!sameBytes(localName, nameBytes)) r.corrupt('local-name', { file: quote(name) });
+  if (
+    localNameLength !== nameBytes.length ||
+    !sameBytes(r.sub(localStart + 30, localStart + 30 + localNameLength), nameBytes)
+  )
+    r.corrupt('local-name', { file: quote(name) });
   if (!(r.u16(localStart + 6) & FLAG_DATA_DESCRIPTOR)) {
     if (
       r.u32(localStart + 14) !== crc ||
@@ -285,12 +401,22 @@ function readCentral(
     )
       r.corrupt('local-sizes', { file: quote(name) });
   }
-  if (dataOffset + compressedSize > cdOffset) r.corrupt('past-end', { file: quote(name) });
-  return {
-    entry: { name, method: method as 0 | 8, crc, compressedSize, size, dataOffset },
-    next,
-    localStart,
-  };
+  if (dataOffset + compressedSize > dir.cdOffset) r.corrupt('past-end', { file: quote(name) });
+  return { name, method: l.method, crc, compressedSize, size, dataOffset };
+}
+
+/** No two files' bytes overlap (a classic of zip bombs); the entries by name. */
+function checkLocals(
+  r: Reader,
+  entries: readonly ZipEntry[],
+  listed: readonly Listed[],
+): Map<string, ZipEntry> {
+  const spans = entries.map((e, i) => [(listed[i] as Listed).localStart, e.dataOffset + e.compressedSize]);
+  spans.sort((a, b) => (a[0] as number) - (b[0] as number));
+  for (let i = 1; i < spans.length; i++)
+    if (((spans[i] as number[])[0] as number) < ((spans[i - 1] as number[])[1] as number))
+      r.corrupt('overlap');
+  return new Map(entries.map((e) => [e.name, e]));
 }
 
 function decodeName(r: Reader, bytes: Uint8Array): string {
@@ -320,13 +446,43 @@ export function readZipEntry(
   label: ZipLabel,
   options: { checkCrc: boolean },
 ): Uint8Array<ArrayBuffer> {
-  const r = new Reader(bytes, label);
-  const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  return unpack(
+    bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize),
+    entry,
+    label,
+    options,
+  );
+}
+
+/** `readZipEntry` for an archive read a range at a time. */
+export async function readZipEntryFrom(
+  source: ArchiveSource,
+  entry: ZipEntry,
+  label: ZipLabel,
+  options: { checkCrc: boolean },
+): Promise<Uint8Array<ArrayBuffer>> {
+  const raw = await source.read(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  return unpack(raw, entry, label, options);
+}
+
+function unpack(
+  raw: Uint8Array,
+  entry: ZipEntry,
+  label: ZipLabel,
+  options: { checkCrc: boolean },
+): Uint8Array<ArrayBuffer> {
+  const r = new Reader(raw, label);
+  // `listZip` checked the entry lies inside the archive; only a source cut short gives fewer bytes.
+  if (raw.length !== entry.compressedSize) r.corrupt('header-cut');
   const out = entry.method === 0 ? raw : inflateBounded(r, raw, entry);
   if (options.checkCrc && crc32(out) !== entry.crc) r.corrupt('checksum', { file: quote(entry.name) });
   return out as Uint8Array<ArrayBuffer>;
 }
 
+/** The CRC-32 the directory records for a file did not come out of its bytes. */
+export function wrongChecksum(entry: ZipEntry, label: ZipLabel): never {
+  return new Reader(new Uint8Array(0), label).corrupt('checksum', { file: quote(entry.name) });
+}
 function inflateBounded(r: Reader, raw: Uint8Array, entry: ZipEntry): Uint8Array {
   const out = new Uint8Array(entry.size);
   let written = 0;

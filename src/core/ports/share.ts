@@ -83,7 +83,13 @@ export interface ShareServices<M> {
   exportBundle(request: BundleExportRequest, onProgress: Progress): Promise<ExportedBundle>;
   /** Bytes of kept data the request's versions have (distinct blobs): what "include the data" would add. */
   bundleDataBytes(request: BundleExportRequest): Promise<number>;
-  importBundle(bytes: Uint8Array, onProgress: Progress): Promise<ImportReport>;
+  /**
+   * Checks a bundle whole, then imports it in one transaction. `bundle` is the picked File itself (or a
+   * Blob of it), never read whole: its zip records and small files are read, and each large weight is
+   * checked and stored where it lies in the file. A file that cannot be read partway is refused as
+   * `bundle/corrupt`.
+   */
+  importBundle(bundle: Blob, onProgress: Progress): Promise<ImportReport>;
   /** A stored version as the two files `tf.io.browserDownloads` writes, named from `baseName`. */
   exportTfjsModel(versionId: VersionId, baseName: string): Promise<StandardModelFiles>;
   /**

@@ -37,7 +37,12 @@ async function walk(entry: FileSystemEntry, depth: number, out: PickedFile[]): P
   if (isFile(entry)) {
     const file = await new Promise<File>((resolve, reject) => entry.file(resolve, reject));
     const path = entry.fullPath.replace(/^\/+/, '') || file.name;
-    out.push({ name: path, size: file.size, arrayBuffer: () => file.arrayBuffer() });
+    out.push({
+      name: path,
+      size: file.size,
+      arrayBuffer: () => file.arrayBuffer(),
+      slice: (start, end) => file.slice(start, end),
+    });
     return;
   }
   if (!isDirectory(entry) || depth >= MAX_DEPTH) return;
