@@ -4,8 +4,13 @@
  * (a 1 GiB tensor, 10 000 versions) and small against what a crafted file could ask for.
  */
 export const LIMITS = {
-  /** A whole bundle or model zip, as picked. */
+  /** A whole model zip, read into memory (as a browser can hold one buffer). */
   maxArchiveBytes: 2 * 1024 ** 3,
+  /**
+   * A bundle read from its file a range at a time, and what it unpacks to: the most a zip without ZIP64
+   * can address, which is what Graft writes (an export refuses more), so every bundle Graft writes opens.
+   */
+  maxStreamedArchiveBytes: 0xffffffff,
   /** Files inside one zip. */
   maxEntries: 100_000,
   /** Uncompressed bytes of all entries together. */

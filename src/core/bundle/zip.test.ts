@@ -2,6 +2,7 @@ import { strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { isGraftError, type ErrorCode } from '../errors';
 import { bytesSource, type ArchiveSource } from './archive';
+import { LIMITS } from './limits';
 import {
   crc32,
   crc32Update,
@@ -282,6 +283,57 @@ describe('zip', () => {
           readZipEntry(zip, e, 'test', { checkCrc: true }),
         );
     }
+  });
+
+  it('lists a bundle past the 2 GiB a buffer can hold when read a range at a time, up to what a zip can address', async () => {
+    /** An archive of `parts`, where a number stands for that many zero bytes that are never held. */
+    const sparse = (parts: readonly (Uint8Array | number)[]): ArchiveSource => {
+      const spans = parts.map((p) => (typeof p === 'number' ? p : p.length));
+      const size = spans.reduce((n, x) => n + x, 0);
+      return {
+        size,
+        read: async (start, end) => {
+          const out = new Uint8Array(Math.min(end, size) - start);
+          let at = 0;
+          parts.forEach((p, i) => {
+            const from = Math.max(start, at);
+            const to = Math.min(end, at + (spans[i] as number));
+            if (from < to && typeof p !== 'number') out.set(p.subarray(from - at, to - at), from - start);
+            at += spans[i] as number;
+          });
+          return out;
+        },
+      };
+    };
+    // Three weights of 0.9 GiB (one file may hold 1 GiB): 2.7 GiB in all.
+    const big = 966_367_641;
+    const stored = (name: string, size: number, crc = 0): ZipMember<number> => ({
+      name,
+      method: 0,
+      crc,
+      size,
+      data: size,
+      compressedSize: size,
+    });
+    const members = [
+      stored('small.txt', 2, crc32(new Uint8Array(2))),
+      stored('big-1.bin', big),
+      stored('big-2.bin', big),
+      stored('big-3.bin', big),
+      stored('after.txt', 2, crc32(new Uint8Array(2))),
+    ];
+    const parts = zipParts(members, new Date('2026-01-01T00:00:00Z'));
+    const { entries } = await listZipFrom(sparse(parts), 'test', () => false);
+    expect([...entries.keys()]).toEqual(['small.txt', 'big-1.bin', 'big-2.bin', 'big-3.bin', 'after.txt']);
+    const huge = 3 * big;
+    expect(entries.get('after.txt')?.dataOffset).toBeGreaterThan(huge);
+    // Held in one buffer, a zip is still bounded by what a browser can allocate.
+    expect(LIMITS.maxArchiveBytes).toBeLessThan(huge);
+    // Past 4 GiB a zip needs ZIP64, which Graft neither writes nor reads.
+    const e = await listZipFrom(sparse([new Uint8Array(22), 4.5 * 1024 ** 3]), 'test', () => false).catch(
+      (x: unknown) => x,
+    );
+    expect(isGraftError(e) && e.code).toBe('bundle/too-large');
   });
 
   it('refuses every damage to a zip read a range at a time as it refuses it held whole', async () => {

@@ -242,9 +242,9 @@ const END_SEARCH = 22 + 0xffff;
  */
 export function listZip(bytes: Uint8Array, label: ZipLabel): Map<string, ZipEntry> {
   const r = new Reader(bytes, label);
-  checkArchiveSize(r, bytes.length);
+  checkArchiveSize(r, bytes.length, LIMITS.maxArchiveBytes);
   const dir = readEnd(r);
-  const listed = readDirectory(r, dir);
+  const listed = readDirectory(r, dir, LIMITS.maxUnpackedBytes);
   return checkLocals(
     r,
     listed.map((l) => localEntry(r, l, dir)),
@@ -267,7 +267,8 @@ export async function listZipFrom(
   }) => boolean,
 ): Promise<{ entries: Map<string, ZipEntry>; source: ArchiveSource }> {
   const { size } = source;
-  checkArchiveSize(new Reader(new Uint8Array(0), label), size);
+  // Read a range at a time, an archive is bounded by what a zip can address, not by one buffer's size.
+  checkArchiveSize(new Reader(new Uint8Array(0), label), size, LIMITS.maxStreamedArchiveBytes);
   const tail = await readTail(source, label);
   const dir = readEnd(tail);
   // From the directory to the end, as `listZip` sees it: a directory entry that runs on reads what follows.
@@ -275,7 +276,7 @@ export async function listZipFrom(
     dir.cdOffset >= tail.base
       ? tail
       : new Reader(await source.read(dir.cdOffset, size), label, dir.cdOffset, size);
-  const listed = readDirectory(cd, dir);
+  const listed = readDirectory(cd, dir, LIMITS.maxStreamedArchiveBytes);
   const ahead = await readAhead(
     source,
     listed.map((l) => ({
@@ -305,9 +306,8 @@ async function readTail(source: ArchiveSource, label: ZipLabel): Promise<Reader>
   return new Reader(await source.read(start, size), label, start, size);
 }
 
-function checkArchiveSize(r: Reader, size: number): void {
-  if (size > LIMITS.maxArchiveBytes)
-    r.tooLarge('archive-bytes', { bytes: size, max: LIMITS.maxArchiveBytes });
+function checkArchiveSize(r: Reader, size: number, max: number): void {
+  if (size > max) r.tooLarge('archive-bytes', { bytes: size, max });
 }
 
 function readEnd(r: Reader): EndRecord {
@@ -335,7 +335,7 @@ function findEnd(r: Reader): number {
 }
 
 /** Every file the directory lists, in its order: names once each, sizes within the limits. */
-function readDirectory(r: Reader, dir: EndRecord): Listed[] {
+function readDirectory(r: Reader, dir: EndRecord, maxUnpacked: number): Listed[] {
   const names = new Set<string>();
   const out: Listed[] = [];
   let unpacked = 0;
@@ -346,7 +346,7 @@ function readDirectory(r: Reader, dir: EndRecord): Listed[] {
     if (names.has(listed.name)) r.corrupt('duplicate', { file: quote(listed.name) });
     names.add(listed.name);
     unpacked += listed.size;
-    if (unpacked > LIMITS.maxUnpackedBytes) r.tooLarge('unpacked', { max: LIMITS.maxUnpackedBytes });
+    if (unpacked > maxUnpacked) r.tooLarge('unpacked', { max: maxUnpacked });
     out.push(listed);
   }
   if (at !== dir.cdOffset + dir.cdSize) r.corrupt('directory-size');
