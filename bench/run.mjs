@@ -11,7 +11,7 @@
  * target is missed), --timeout-min M (default 30). The startup section measures the app's own production
  * build, not the bench page (bench/startup.mjs; GRAFT_STARTUP_DIST measures a build made elsewhere). The
  * large section (a 1 GiB model, bench/largeRun.mjs: about 2-3 min, a browser of about 3.5 GiB, 6 GiB free
- * in the temp folder) runs only when asked for: `npm run bench -- --only large`.
+ * in the temp folder) runs last; leave it out with --only when the machine lacks the room.
  * Env: CHROMIUM_PATH picks the browser; else /usr/bin/chromium if present; else Playwright's own.
  * GRAFT_BENCH_DIST builds and serves from another folder; GRAFT_BENCH_NO_TRACE=1 runs without the
  * DevTools trace (wall-clock figures without the tracer's overhead, no CPU figures).
@@ -44,8 +44,8 @@ const reps = Math.max(3, Math.floor(Number(option('--reps', '3'))) || 3);
 const backend = option('--backend', 'cpu') === 'webgl' ? 'webgl' : 'cpu';
 const timeoutMs = Number(option('--timeout-min', '30')) * 60_000;
 const SECTIONS = ['storage', 'training', 'bundles', 'history', 'startup', 'large'];
-/** What a plain `npm run bench` runs: `large` takes minutes and gigabytes, so it runs when named. */
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'large');
+/** What a plain `npm run bench` runs: every section, the large one last (it takes minutes and gigabytes). */
+const DEFAULT_SECTIONS = SECTIONS;
 /**
  * The sections bench/index.html runs in one page; `startup` runs the app itself (bench/startup.mjs) and
  * `large` browsers of its own (bench/largeRun.mjs).
