@@ -315,6 +315,8 @@ async function benchStorage(): Promise<{
     if (!(diff <= 1e-6))
       throw new Error(`${who} checkout predicts differently from the live model (max diff ${diff})`);
   };
+  // The checkout's own phases, inside its timed runs (the parts below are each timed alone).
+  const checkoutPhases = { read: [] as number[], build: [] as number[], predict: [] as number[] };
   results.push(
     timeEntry(
       'checkout-64mib',
@@ -328,10 +330,17 @@ async function benchStorage(): Promise<{
             let got: Float32Array = new Float32Array(0);
             const t = await timed(async () => {
               // What the app's checkout does: build the model while the weights are re-hashed.
+              const t0 = performance.now();
               const loaded = await store.loadOverlapped(version.id);
+              const t1 = performance.now();
               m = await materializeModel(loaded);
               await loaded.verified;
+              const t2 = performance.now();
               got = predictOnce(m);
+              const t3 = performance.now();
+              checkoutPhases.read.push(t1 - t0);
+              checkoutPhases.build.push(t2 - t1);
+              checkoutPhases.predict.push(t3 - t2);
             });
             (m as tf.LayersModel | null)?.dispose();
             check(got, 'Graft');
@@ -379,6 +388,13 @@ async function benchStorage(): Promise<{
         `  ${HEAD_VERSIONS} head commits: median ${ms(median(times))}, min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}; ` +
           `bytesWritten per commit: ${[...writes].join(', ')}; usage ${used.bytes} bytes in ${used.blobs} blobs, ${used.versions} versions`,
       );
+      for (const [phase, samples] of Object.entries({
+        'checkout, in its timed runs: store.loadOverlapped (read + SHA-256 in the workers)':
+          checkoutPhases.read,
+        'checkout, in its timed runs: materializeModel + verified': checkoutPhases.build,
+        'checkout, in its timed runs: the first predict of the new model': checkoutPhases.predict,
+      }))
+        breakdown.push({ name: phase, ms: round(median(samples)), samples: samples.map((x) => round(x)) });
       breakdown.push({
         name: `head-only commit (median of the ${HEAD_VERSIONS} storage commits)`,
         ms: round(median(times)),
