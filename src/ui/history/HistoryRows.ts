@@ -3,7 +3,7 @@
  * Svelte `{#each}`. Scrolling brings a handful of versions into view every frame; a row element that
  * scrolls out is reused for one that scrolls in, and only what differs between the two versions is
  * written. Through Svelte, the same update re-ran some thirty effects per row (each lane path, chip and
- * optional span its own), about a quarter of the main thread's work per scrolled frame.
+ * optional span its own): most of the script's time in a scrolled frame.
  *
  * The rows stay in the DOM in list order (screen readers and tests read them in that order), absolutely
  * positioned at their index times the row height.

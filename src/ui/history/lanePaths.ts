@@ -27,11 +27,6 @@ export function halfEdge(x1: number, x2: number, y1: number, row: number, half: 
     : `M${xm},${m}C${(x1 + 3 * x2) / 4},${(3 * m + y2) / 4} ${x2},${(m + y2) / 2} ${x2},${y2}`;
 }
 
-/** A lane that runs straight through a row from top to bottom, drawn whole rather than as two halves. */
-export function straightLine(x: number, row: number): string {
-  return `M${x},0V${row}`;
-}
-
 /**
  * Tops of the 2 × 2 squares that draw a line ending at a parent outside the list, from `from` for `length`
  * pixels: a dash every 5 px, as `stroke-dasharray: 2 3` would, without the dash effect that also counts as

@@ -180,43 +180,13 @@ describe("a history row's lanes", () => {
   const paths = (scene: RowScene, r: number) =>
     rowView(scene, r).lanes.flatMap((s) => (s.tag === 'path' ? [`${s.d} ${s.className}`] : []));
 
-  /** The pixel rows each straight path covers, by column and colour: what the row shows. */
-  function columns(paths: readonly string[]): Map<string, number[]> {
-    const out = new Map<string, number[]>();
-    for (const path of paths) {
-      const m = /^M([\d.]+),(\d+)V(\d+) (.*)$/.exec(path);
-      if (!m) throw new Error(`not a straight line: ${path}`);
-      const key = `${m[1]} ${m[4]}`;
-      const at = out.get(key) ?? [];
-      for (let y = Number(m[2]); y < Number(m[3]); y++) at.push(y);
-      out.set(
-        key,
-        at.sort((a, b) => a - b),
-      );
+  it("draws the previous row's lines' lower halves, then its own lines' upper halves, in their colours", () => {
+    for (const versions of [history(200), fan(13)]) {
+      const scene = sceneOf(versions);
+      for (let r = 0; r < versions.length; r++) expect(paths(scene, r)).toEqual(halves(scene, r));
     }
-    return out;
-  }
-
-  it('draws a line passing straight through a row as one path, covering what its halves covered', () => {
-    const scene = sceneOf(history(200));
-    expect(scene.laneWidth % 2).toBe(0);
-    let joined = 0;
-    for (let r = 0; r < 200; r++) {
-      const drawn = paths(scene, r);
-      const parts = halves(scene, r);
-      if (parts.every((d) => /^M[\d.]+,\d+V\d+ /.test(d))) {
-        expect(columns(drawn)).toEqual(columns(parts));
-        joined += parts.length - drawn.length;
-      } else expect(drawn).toEqual(parts);
-    }
-    expect(joined).toBeGreaterThan(150);
-  });
-
-  it('keeps both halves where lane centres fall on half pixels', () => {
-    const versions = fan(13);
-    const scene = sceneOf(versions);
-    expect(scene.laneWidth).toBe(13);
-    for (let r = 0; r < versions.length; r++) expect(paths(scene, r)).toEqual(halves(scene, r));
+    // An even lane width and an odd one, whose lane centres fall on half pixels.
+    expect([sceneOf(history(200)).laneWidth, sceneOf(fan(13)).laneWidth]).toEqual([16, 13]);
   });
 
   it('draws a node per row, marked for a merge, and dashes for a parent outside the list', () => {

@@ -10,7 +10,7 @@ import type { Ref, VersionRow } from '../../core/versions/types';
 import { changeLabel, formatDate, formatWhen } from '../common/format';
 import { formatValue } from '../compare/numbers';
 import { t } from '../i18n';
-import { halfEdge, straightLine, stubDashes } from './lanePaths';
+import { halfEdge, stubDashes } from './lanePaths';
 
 /** Height of a row in pixels: the list is a fixed-height virtualised list. */
 export const ROW = 56;
@@ -153,31 +153,24 @@ export function rowView(scene: RowScene, index: number): RowView {
 function laneShapes(scene: RowScene, r: number, head: boolean): LaneShape[] {
   const { layout, laneWidth } = scene;
   const laneX = (lane: number) => 4 + lane * laneWidth + laneWidth / 2;
-  // The previous row's lines end in this row: their lower halves, then this row's own upper halves.
-  const lines: Line[] = [];
-  const edges = (row: number, half: 'upper' | 'lower') => {
+  const shapes: LaneShape[] = [];
+  const edges = (row: number, y1: number, half: 'upper' | 'lower') => {
     for (let i = layout.edgeStart[row] as number; i < (layout.edgeStart[row + 1] as number); i += 3)
-      lines.push({
-        from: layout.edgeData[i] as number,
-        to: layout.edgeData[i + 1] as number,
-        color: layout.edgeData[i + 2] as number,
-        half,
+      shapes.push({
+        tag: 'path',
+        className: `edge c${layout.edgeData[i + 2] as number}`,
+        d: halfEdge(
+          laneX(layout.edgeData[i] as number),
+          laneX(layout.edgeData[i + 1] as number),
+          y1,
+          ROW,
+          half,
+        ),
       });
   };
-  if (r > 0) edges(r - 1, 'lower');
-  edges(r, 'upper');
-  const shapes: LaneShape[] = [];
-  for (const line of laneWidth % 2 === 0 ? joinStraightHalves(lines) : lines) {
-    const from = laneX(line.from);
-    shapes.push({
-      tag: 'path',
-      className: `edge c${line.color}`,
-      d:
-        line.half === 'whole'
-          ? straightLine(from, ROW)
-          : halfEdge(from, laneX(line.to), line.half === 'upper' ? ROW / 2 : -ROW / 2, ROW, line.half),
-    });
-  }
+  // The previous row's lines end in this row: their lower halves, then this row's own upper halves.
+  if (r > 0) edges(r - 1, -ROW / 2, 'lower');
+  edges(r, ROW / 2, 'upper');
   const lane = layout.lane[r] as number;
   const color = layout.color[r] as number;
   const flags = layout.flags[r] as number;
@@ -192,41 +185,6 @@ function laneShapes(scene: RowScene, r: number, head: boolean): LaneShape[] {
     r: head ? 5.5 : 4.5,
   });
   return shapes;
-}
-
-/** A line in a row, between lanes: the lower half of the previous row's edge, the upper half of its own, or both. */
-interface Line {
-  readonly from: number;
-  readonly to: number;
-  readonly color: number;
-  readonly half: 'upper' | 'lower' | 'whole';
-}
-
-/**
- * In a row whose lines all run straight down, a line that passes through it as one path rather than its
- * two halves: most rows are such, and fewer elements make a row cheaper to style, lay out and paint. Only
- * where lane centres sit on whole pixels (an even lane width): there each half is a 2 px column of full
- * coverage and the two paint exactly the pixels the whole line does; on half pixels their anti-aliased
- * edges overlap a little darker where they meet. With no curve in the row no two lines touch, so the
- * order they are drawn in does not matter.
- */
-function joinStraightHalves(lines: readonly Line[]): readonly Line[] {
-  if (lines.some((l) => l.from !== l.to)) return lines;
-  const lower = new Map<string, number>();
-  lines.forEach((l, i) => {
-    if (l.half === 'lower') lower.set(`${l.from} ${l.color}`, i);
-  });
-  const out = [...lines];
-  const joined = new Set<number>();
-  lines.forEach((l, i) => {
-    const key = `${l.from} ${l.color}`;
-    const above = lower.get(key);
-    if (l.half !== 'upper' || above === undefined) return;
-    out[above] = { from: l.from, to: l.to, color: l.color, half: 'whole' };
-    lower.delete(key);
-    joined.add(i);
-  });
-  return joined.size ? out.filter((_, i) => !joined.has(i)) : lines;
 }
 
 function firstLine(scene: RowScene, v: VersionRow): RowPart[] {
