@@ -16,7 +16,7 @@ import { materializeModel } from '../src/ml/snapshot';
 import { exportBundle, importBundle } from '../src/storage/bundles';
 import { DexieVersionStore } from '../src/storage/DexieVersionStore';
 import { GraftDb } from '../src/storage/db';
-import { commitModel } from './model';
+import { commitModel, denseStack } from './model';
 
 /** The model's layers: `inputs` → Dense of each `hidden` width (relu) → Dense `outputs` (softmax). */
 export interface LargePlan {
@@ -93,27 +93,7 @@ function fill(values: Float32Array, seed: number, fanIn: number): void {
 }
 
 function buildModel(plan: LargePlan): tf.LayersModel {
-  const model = tf.sequential({ name: 'bench_large' });
-  plan.hidden.forEach((units, i) =>
-    model.add(
-      tf.layers.dense({
-        name: `dense_${i}`,
-        units,
-        activation: 'relu',
-        kernelInitializer: 'zeros',
-        ...(i === 0 ? { inputShape: [plan.inputs] } : {}),
-      }),
-    ),
-  );
-  model.add(
-    tf.layers.dense({
-      name: 'head',
-      units: plan.outputs,
-      activation: 'softmax',
-      kernelInitializer: 'zeros',
-    }),
-  );
-  return model;
+  return denseStack('bench_large', plan.inputs, plan.hidden, plan.outputs);
 }
 
 /** Layer by layer, so that at most one layer's new weights exist beside the zeros they replace. */

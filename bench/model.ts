@@ -12,20 +12,30 @@ export const HIDDEN = [2048, 2048, 2048, 2048] as const;
 export const OUTPUTS = 10;
 
 export function buildModel(): tf.LayersModel {
-  const model = tf.sequential({ name: 'bench_mlp' });
-  HIDDEN.forEach((units, i) =>
+  return denseStack('bench_mlp', INPUTS, HIDDEN, OUTPUTS);
+}
+
+/** Dense ReLU layers of `hidden` units on `inputs` features, then a softmax head; zero-initialised (fast). */
+export function denseStack(
+  name: string,
+  inputs: number,
+  hidden: readonly number[],
+  outputs: number,
+): tf.LayersModel {
+  const model = tf.sequential({ name });
+  hidden.forEach((units, i) =>
     model.add(
       tf.layers.dense({
         name: `dense_${i}`,
         units,
         activation: 'relu',
         kernelInitializer: 'zeros',
-        ...(i === 0 ? { inputShape: [INPUTS] } : {}),
+        ...(i === 0 ? { inputShape: [inputs] } : {}),
       }),
     ),
   );
   model.add(
-    tf.layers.dense({ name: 'head', units: OUTPUTS, activation: 'softmax', kernelInitializer: 'zeros' }),
+    tf.layers.dense({ name: 'head', units: outputs, activation: 'softmax', kernelInitializer: 'zeros' }),
   );
   return model;
 }
